@@ -1,0 +1,295 @@
+import { GSSError } from './gss-error.js';
+import { OwnedHandle } from './handle.js';
+import { Name } from './name.js';
+import { NameType } from './name-type.js';
+import { OID } from './oid.js';
+import * as raw from './raw/index.js';
+
+/** What credentials are for (RFC 2743 section 2.1.1). */
+export type CredentialUsage = 'initiate' | 'accept' | 'both';
+
+/**
+ * A credential store (MIT `gss_acquire_cred_from`, see krb5's gssapi docs "Credential store
+ * extensions"). Keys as MIT names them; any other key is passed through unchanged.
+ */
+export interface CredentialStore {
+  /** Credential cache to read, or to fill when a client keytab is used (`FILE:`, `MEMORY:`, `KCM:`, ...). */
+  readonly ccache?: string;
+  /** Keytab used to obtain initiator tickets without kinit. */
+  readonly client_keytab?: string;
+  /** Keytab used to accept contexts (servers). */
+  readonly keytab?: string;
+  /** Replay cache for acceptors. */
+  readonly rcache?: string;
+  readonly [key: string]: string | undefined;
+}
+
+/** Options of {@link Credentials.acquire}. */
+export interface AcquireCredentialsOptions {
+  /** Whose credentials: a Name, or a principal name such as `alice@EXAMPLE.ORG`. Default: the ccache's. */
+  readonly name?: Name | string | null;
+  /** Default `'initiate'`. */
+  readonly usage?: CredentialUsage;
+  /** Mechanisms wanted; default: every mechanism the library has. */
+  readonly mechs?: readonly OID[] | null;
+  /** Seconds wanted; default: as long as possible. */
+  readonly lifetime?: number | null;
+  /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+, Heimdal 7+). */
+  readonly store?: CredentialStore | null;
+}
+
+/** Options of {@link Credentials.withPassword}. */
+export interface PasswordCredentialsOptions {
+  /** The principal to log in as. */
+  readonly name: Name | string;
+  /** Copied to native memory for the call and wiped afterwards; never logged. */
+  readonly password: string | Uint8Array;
+  readonly usage?: CredentialUsage;
+  readonly mechs?: readonly OID[] | null;
+  readonly lifetime?: number | null;
+}
+
+const USAGES: Readonly<Record<CredentialUsage, number>> = {
+  initiate: raw.CredUsage.INITIATE,
+  accept: raw.CredUsage.ACCEPT,
+  both: raw.CredUsage.BOTH,
+};
+
+function usageName(value: number): CredentialUsage {
+  return value === raw.CredUsage.INITIATE ? 'initiate' : value === raw.CredUsage.ACCEPT ? 'accept' : 'both';
+}
+
+function checkUsage(usage: unknown): number {
+  if (usage === undefined) return raw.CredUsage.INITIATE;
+  const value = USAGES[usage as CredentialUsage];
+  if (value === undefined)
+    throw new TypeError(`usage must be 'initiate', 'accept' or 'both', got ${String(usage)}`);
+  return value;
+}
+
+function checkLifetime(lifetime: unknown): number {
+  if (lifetime == null) return raw.INDEFINITE;
+  if (
+    typeof lifetime !== 'number' ||
+    !Number.isInteger(lifetime) ||
+    lifetime <= 0 ||
+    lifetime >= raw.INDEFINITE
+  ) {
+    throw new TypeError(`lifetime must be a positive number of seconds, got ${String(lifetime)}`);
+  }
+  return lifetime;
+}
+
+function checkMechs(mechs: unknown): readonly Uint8Array[] | null {
+  if (mechs == null) return null;
+  if (!Array.isArray(mechs) || !mechs.every((m) => m instanceof OID))
+    throw new TypeError('mechs must be an array of OID');
+  return mechs.map((m: OID) => m.bytes);
+}
+
+/** Resolves a name option; the caller disposes the returned Name when `owned`. */
+function resolveName(name: Name | string | null | undefined): { name: Name | null; owned: boolean } {
+  if (name == null) return { name: null, owned: false };
+  if (name instanceof Name) return { name, owned: false };
+  if (typeof name === 'string') return { name: new Name(name, NameType.krb5Principal), owned: true };
+  throw new TypeError('name must be a Name or a principal name string');
+}
+
+const release = raw.releaseCred as (handle: bigint) => raw.Status;
+
+/**
+ * GSSAPI credentials: a user's tickets (from the default ccache, a ccache path, a client keytab
+ * or a password) or a service's keys. Acquisition runs off the event loop.
+ *
+ * @example
+ * ```ts
+ * import { Credentials } from 'http-gssapi/gssapi';
+ * // A service account logging in from its keytab, without kinit and without touching the user's ccache:
+ * const creds = await Credentials.acquire({
+ *   name: 'svc-report@EXAMPLE.ORG',
+ *   store: { client_keytab: '/etc/report.keytab', ccache: 'MEMORY:report' },
+ * });
+ * console.log(String(creds.name), creds.lifetime);
+ * creds.dispose();
+ * ```
+ */
+export class Credentials implements Disposable {
+  readonly #handle: OwnedHandle;
+  #name: Name | null = null;
+  #lifetime: number | null = null;
+  #usage: CredentialUsage;
+  #mechs: readonly OID[] = [];
+
+  private constructor(handle: raw.CredHandle, usage: CredentialUsage) {
+    this.#handle = new OwnedHandle(this, handle, release);
+    this.#usage = usage;
+  }
+
+  /**
+   * Acquires credentials (`gss_acquire_cred`, or `gss_acquire_cred_from` when `store` is given).
+   * @throws {GSSError} e.g. `KRB5_FCC_NOFILE` (no ccache), `KRB5_KT_NOTFOUND` (keytab lacks the principal).
+   */
+  static async acquire(options: AcquireCredentialsOptions = {}): Promise<Credentials> {
+    const usage = checkUsage(options.usage);
+    const lifetime = checkLifetime(options.lifetime);
+    const mechs = checkMechs(options.mechs);
+    const store = options.store == null ? null : checkStore(options.store);
+    const { name, owned } = resolveName(options.name);
+    try {
+      const input = { name: name?.handle ?? raw.NO_NAME, lifetime, mechs, usage };
+      const r = store ? await raw.acquireCredFrom({ ...input, store }) : await raw.acquireCred(input);
+      if (raw.isError(r.major)) {
+        throw new GSSError(store ? 'gss_acquire_cred_from' : 'gss_acquire_cred', r, {
+          context: describeAcquire(name, store),
+        });
+      }
+      return await Credentials.#from(r.cred, usageName(usage));
+    } finally {
+      if (owned) name?.dispose();
+    }
+  }
+
+  /**
+   * Logs in with a password (`gss_acquire_cred_with_password`): tickets go to a memory ccache,
+   * nothing is written to disk and no kinit is needed.
+   * @throws {GSSError} e.g. `KRB5KDC_ERR_PREAUTH_FAILED` (wrong password).
+   */
+  static async withPassword(options: PasswordCredentialsOptions): Promise<Credentials> {
+    if (options == null || options.name == null) throw new TypeError('name is required for a password login');
+    const password = options.password;
+    if (typeof password !== 'string' && !(password instanceof Uint8Array)) {
+      throw new TypeError('password must be a string or a Uint8Array');
+    }
+    const usage = checkUsage(options.usage);
+    const lifetime = checkLifetime(options.lifetime);
+    const mechs = checkMechs(options.mechs);
+    const { name, owned } = resolveName(options.name);
+    const bytes = typeof password === 'string' ? new TextEncoder().encode(password) : password;
+    try {
+      const r = await raw.acquireCredWithPassword({
+        name: name!.handle,
+        password: bytes,
+        lifetime,
+        mechs,
+        usage,
+      });
+      if (raw.isError(r.major)) {
+        throw new GSSError('gss_acquire_cred_with_password', r, { context: `for ${String(name)}` });
+      }
+      return await Credentials.#from(r.cred, usageName(usage));
+    } finally {
+      if (typeof password === 'string') bytes.fill(0);
+      if (owned) name?.dispose();
+    }
+  }
+
+  /** Internal: adopts a handle the library returned (e.g. delegated credentials). */
+  static async fromHandle(handle: raw.CredHandle, usage: CredentialUsage): Promise<Credentials> {
+    return Credentials.#from(handle, usage);
+  }
+
+  static async #from(handle: raw.CredHandle, usage: CredentialUsage): Promise<Credentials> {
+    const creds = new Credentials(handle, usage);
+    try {
+      await creds.inquire();
+    } catch {
+      // Some credentials cannot be inquired before first use (MIT: a client keytab whose tickets
+      // have not been fetched yet). They still work; name and lifetime stay unknown until then.
+    }
+    return creds;
+  }
+
+  /** Internal: the handle, for the raw layer. */
+  get handle(): raw.CredHandle {
+    if (this.#handle.released) throw new TypeError('these Credentials have been disposed');
+    return this.#handle.value as raw.CredHandle;
+  }
+
+  /** Whose credentials these are, when known. */
+  get name(): Name | null {
+    return this.#name;
+  }
+
+  /** Seconds left (as of the last inquiry); `null` when unknown or unlimited. */
+  get lifetime(): number | null {
+    return this.#lifetime;
+  }
+
+  get usage(): CredentialUsage {
+    return this.#usage;
+  }
+
+  /** Mechanisms these credentials serve. */
+  get mechs(): readonly OID[] {
+    return this.#mechs;
+  }
+
+  /** Refreshes name, lifetime, usage and mechs (`gss_inquire_cred`), off the event loop. */
+  async inquire(): Promise<this> {
+    const r = await raw.inquireCred(this.handle);
+    if (raw.isError(r.major)) {
+      if (r.name) raw.releaseName(r.name);
+      throw new GSSError('gss_inquire_cred', r);
+    }
+    this.#name?.dispose();
+    this.#name = r.name ? Name.fromHandle(r.name) : null;
+    this.#lifetime = r.lifetime === raw.INDEFINITE ? null : r.lifetime;
+    this.#usage = usageName(r.usage);
+    this.#mechs = r.mechs.map((m) => OID.fromDer(m));
+    return this;
+  }
+
+  /**
+   * Writes these credentials to a credential store (`gss_store_cred_into`), e.g. delegated
+   * credentials to a ccache file that a child process can use through KRB5CCNAME.
+   */
+  async store(options: {
+    readonly store: CredentialStore;
+    readonly mech?: OID | null;
+    readonly overwrite?: boolean;
+    readonly default?: boolean;
+  }): Promise<void> {
+    const r = await raw.storeCredInto({
+      cred: this.handle,
+      usage: raw.CredUsage.INITIATE,
+      mech: options.mech?.bytes ?? null,
+      overwrite: options.overwrite ?? true,
+      defaultCred: options.default ?? false,
+      store: checkStore(options.store),
+    });
+    if (raw.isError(r.major)) throw new GSSError('gss_store_cred_into', r);
+  }
+
+  /** Releases the credentials now. Safe to call twice. */
+  dispose(): void {
+    this.#name?.dispose();
+    this.#name = null;
+    this.#handle.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function checkStore(store: CredentialStore): Record<string, string> {
+  if (typeof store !== 'object') throw new TypeError('store must be an object of string values');
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(store)) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new TypeError(`store.${key} must be a string`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function describeAcquire(name: Name | null, store: Record<string, string> | null): string {
+  const parts = [name ? `for ${String(name)}` : 'default credentials'];
+  if (store)
+    parts.push(
+      `from ${Object.entries(store)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+  return parts.join(' ');
+}

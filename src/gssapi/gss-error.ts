@@ -1,0 +1,174 @@
+import { KRB5_ERROR_NAMES, KRB5_ERROR_TABLE_BASE } from './krb5-error-names.js';
+import type { OID } from './oid.js';
+import * as raw from './raw/index.js';
+
+/**
+ * A GSSAPI call failed. Keeps everything the library said: the major status split into its
+ * calling, routine and supplementary parts (RFC 2744 section 3.9.1), the mechanism's minor code,
+ * every message `gss_display_status` gives for both, a stable {@link GSSError.code} to match on
+ * and, for the failures people meet every day, a {@link GSSError.hint} with the fix.
+ *
+ * Tokens never appear in the message. An error token the mechanism produced (to be sent to the
+ * peer, RFC 2743 section 2.2.1) is on the non-enumerable {@link GSSError.token}.
+ *
+ * @example
+ * ```ts
+ * import { SecurityContext, Name, NameType, GSSError } from 'http-gssapi/gssapi';
+ * try {
+ *   await new SecurityContext({ usage: 'initiate', name: new Name('HTTP@web.example.org', NameType.hostbasedService) }).step();
+ * } catch (e) {
+ *   if (e instanceof GSSError && e.code === 'KRB5_FCC_NOFILE') console.error(e.hint); // run kinit ...
+ * }
+ * ```
+ */
+export class GSSError extends Error {
+  /**
+   * The most specific stable name for this failure: the krb5 error name when the minor code is
+   * one (`KRB5_KDC_UNREACH`, `KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN`, ...), else the routine error
+   * (`GSS_S_NO_CRED`, `GSS_S_BAD_NAME`, ...).
+   */
+  readonly code: string;
+  /** What to do about it, when the fix is known. */
+  readonly hint: string | undefined;
+  /** The GSSAPI routine that failed, e.g. `gss_init_sec_context`. */
+  readonly operation: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly calling: number;
+  readonly routine: number;
+  readonly supplementary: number;
+  /** `GSS_S_*` name of the routine error, or of the calling error when there is no routine error. */
+  readonly majorName: string;
+  /** The krb5 error name of the minor code, when it is one. */
+  readonly minorName: string | undefined;
+  /** The mechanism that reported the minor code, when known. */
+  readonly mech: OID | null;
+  /** Every message for the major code, in order (the display_status loop). */
+  readonly majorMessages: readonly string[];
+  /** Every message for the minor code, in order. */
+  readonly minorMessages: readonly string[];
+  /** The error token to send to the peer, if the mechanism made one. Non-enumerable. */
+  declare readonly token: Uint8Array | null;
+
+  constructor(
+    operation: string,
+    status: raw.Status,
+    options: { mech?: OID | null; token?: Uint8Array | null; context?: string; cause?: unknown } = {},
+  ) {
+    const parts = raw.splitMajor(status.major);
+    const mech = options.mech ?? null;
+    const majorMessages = messages(status.major, raw.StatusType.GSS_CODE, null);
+    const minorMessages = status.minor ? messages(status.minor, raw.StatusType.MECH_CODE, mech) : [];
+    const majorName =
+      raw.ROUTINE_ERROR_NAMES[parts.routine] ?? raw.CALLING_ERROR_NAMES[parts.calling] ?? 'GSS_S_FAILURE';
+    const minorName = krb5ErrorName(status.minor);
+    const code = minorName ?? majorName;
+    const detail =
+      [...majorMessages, ...minorMessages].filter(Boolean).join(': ') || `major 0x${hex(status.major)}`;
+    super(`${operation} failed${options.context ? ` (${options.context})` : ''}: ${detail} [${code}]`, {
+      cause: options.cause,
+    });
+    this.name = 'GSSError';
+    this.operation = operation;
+    this.major = status.major;
+    this.minor = status.minor;
+    this.calling = parts.calling;
+    this.routine = parts.routine;
+    this.supplementary = parts.supplementary;
+    this.majorName = majorName;
+    this.minorName = minorName;
+    this.mech = mech;
+    this.majorMessages = majorMessages;
+    this.minorMessages = minorMessages;
+    this.code = code;
+    this.hint = hintFor(code, majorName, minorMessages.join(' '));
+    Object.defineProperty(this, 'token', { value: options.token ?? null, enumerable: false });
+  }
+}
+
+function hex(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/** All messages for a status code: gss_display_status until the message context is 0. */
+function messages(code: number, type: 1 | 2, mech: OID | null): string[] {
+  const out: string[] = [];
+  let context = 0;
+  // The loop is bounded: a library that never returns 0 must not hang us (RFC 2744 section 5.11).
+  for (let i = 0; i < 16; i++) {
+    const r = raw.displayStatus(code, type, mech?.bytes ?? null, context);
+    if (raw.isError(r.major)) break;
+    if (r.text) out.push(r.text);
+    context = r.messageContext;
+    if (context === 0) break;
+  }
+  return out;
+}
+
+/** The krb5 com_err name of a minor code, if it falls in that table. */
+export function krb5ErrorName(minor: number): string | undefined {
+  const offset = (minor | 0) - KRB5_ERROR_TABLE_BASE;
+  return offset >= 0 && offset < 256 ? KRB5_ERROR_NAMES[offset] : undefined;
+}
+
+const NO_TICKET =
+  'no usable Kerberos ticket: run `kinit` (check with `klist`), point KRB5CCNAME at a ccache that has one, ' +
+  'or pass credentials (a keytab or a password)';
+
+/** Fixes for the failures users meet most, by code. */
+const HINTS: Readonly<Record<string, string>> = {
+  KRB5_FCC_NOFILE: NO_TICKET,
+  KRB5_CC_NOTFOUND: NO_TICKET,
+  KRB5_CC_NOSUPP: NO_TICKET,
+  GSS_S_NO_CRED: NO_TICKET,
+  KRB5KRB_AP_ERR_TKT_EXPIRED:
+    'the Kerberos ticket has expired: renew it with `kinit -R` or get a new one with `kinit` (or a keytab)',
+  GSS_S_CREDENTIALS_EXPIRED:
+    'the Kerberos ticket has expired: renew it with `kinit -R` or get a new one with `kinit` (or a keytab)',
+  KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
+    'the KDC does not know this service principal: check the target name (HTTP@<host> uses the host name ' +
+    'as requested: use the canonical DNS name, not an alias or an IP address) and that the SPN is registered ' +
+    '(AD: `setspn -Q HTTP/<host>`; MIT: `kadmin getprinc HTTP/<host>`)',
+  KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
+    'the KDC does not know the client principal: check the user name and realm',
+  KRB5KDC_ERR_PREAUTH_FAILED:
+    'the password or key was rejected by the KDC: check the password or the keytab kvno',
+  KRB5_KDC_UNREACH:
+    'no KDC answered for the realm: check [realms] and [domain_realm] in krb5.conf (KRB5_CONFIG), ' +
+    'DNS SRV records (_kerberos._udp/_tcp) and firewalls (port 88)',
+  KRB5_REALM_CANT_RESOLVE:
+    'the realm has no KDC address: add it to [realms] in krb5.conf or to DNS SRV records',
+  KRB5_REALM_UNKNOWN: 'unknown realm: add it to krb5.conf [realms] and map the host in [domain_realm]',
+  KRB5_CONFIG_NODEFREALM:
+    'krb5.conf sets no default_realm: set it in [libdefaults] or point KRB5_CONFIG at the right file',
+  KRB5KRB_AP_ERR_SKEW:
+    'clocks differ by more than the allowed skew (5 minutes by default): synchronize with NTP',
+  KRB5_KDCREP_SKEW:
+    'clocks differ by more than the allowed skew (5 minutes by default): synchronize with NTP',
+  KRB5KRB_AP_ERR_REPEAT:
+    'the server saw this token before (replay cache): a token must be used once; make a new context per request',
+  KRB5KRB_AP_ERR_MODIFIED:
+    "the service's key does not match the KDC's: re-export the keytab (kvno changed?) or check the SPN",
+  KRB5KRB_AP_ERR_BAD_INTEGRITY:
+    "the service's key does not match the KDC's: re-export the keytab (kvno changed?) or check the SPN",
+  KRB5_KT_NOTFOUND:
+    'the keytab has no key for this principal: check the principal name and `klist -k <keytab>`',
+  KRB5_KT_END: 'the keytab has no key for this principal: check the principal name and `klist -k <keytab>`',
+  GSS_S_BAD_BINDINGS:
+    'channel bindings differ between client and server: is TLS terminated by a proxy between them?',
+  GSS_S_DEFECTIVE_TOKEN: 'the peer sent a token that is not valid for this mechanism or this step',
+  GSS_S_BAD_MECH: 'the mechanism is not available in this GSSAPI library (for NTLM install gss-ntlmssp)',
+  GSS_S_BAD_NAME: 'the name could not be parsed for its name type',
+  GSS_S_BAD_NAMETYPE: 'the name type is not supported by the mechanism',
+};
+
+function hintFor(code: string, majorName: string, minorText: string): string | undefined {
+  const direct = HINTS[code];
+  if (direct) return direct;
+  // Some minor codes come from tables we do not name (the krb5 GSS mechanism's own): fall back
+  // to their message, then to the routine error.
+  if (/credential cache is empty|no credentials cache found|no kerberos credentials/i.test(minorText))
+    return NO_TICKET;
+  if (/ticket expired/i.test(minorText)) return HINTS['KRB5KRB_AP_ERR_TKT_EXPIRED'];
+  return HINTS[majorName];
+}

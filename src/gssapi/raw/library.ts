@@ -1,0 +1,188 @@
+import { createRequire } from 'node:module';
+import type * as Koffi from 'koffi';
+
+/**
+ * Which GSSAPI implementation a loaded library is. `custom` is a library named by
+ * `HTTP_GSSAPI_LIBRARY` that is neither recognisably MIT nor Heimdal.
+ */
+export type GssapiProvider = 'mit' | 'heimdal' | 'custom';
+
+/** Where a library came from and what it can do, for diagnostics (`http-gssapi doctor`). */
+export interface GssapiLibraryInfo {
+  /** The path or soname that loaded. */
+  readonly path: string;
+  readonly provider: GssapiProvider;
+  /** Every candidate tried, in order, with the loader's message for those that failed. */
+  readonly tried: readonly { readonly candidate: string; readonly error?: string }[];
+  /** Optional extensions present in this library, probed once at load. */
+  readonly capabilities: GssapiCapabilities;
+}
+
+/**
+ * Extensions beyond RFC 2744 that the high-level layer uses when present. Each is a symbol
+ * probed once when the library loads; a missing one turns the feature into a coded error
+ * instead of a crash.
+ */
+export interface GssapiCapabilities {
+  /** `gss_acquire_cred_from` (MIT 1.11+, Heimdal 7+): keytab/ccache paths per credential. */
+  readonly acquireCredFrom: boolean;
+  /** `gss_acquire_cred_with_password` (MIT, Heimdal): a password login without kinit. */
+  readonly acquireCredWithPassword: boolean;
+  /** `gss_store_cred_into` (MIT 1.11+): write delegated credentials to a ccache. */
+  readonly storeCredInto: boolean;
+  /** `gss_set_neg_mechs` (MIT, Heimdal): restrict the mechanisms SPNEGO offers. */
+  readonly setNegMechs: boolean;
+}
+
+/** Code of {@link GssapiLibraryError}. */
+export type GssapiLibraryErrorCode = 'ERR_GSSAPI_LIBRARY_NOT_FOUND' | 'ERR_GSSAPI_UNSUPPORTED';
+
+/**
+ * The system GSSAPI library could not be loaded, or lacks a function a feature needs.
+ * The message names every candidate tried and the package that provides one.
+ *
+ * @example
+ * ```ts
+ * import { loadGssapiLibrary, GssapiLibraryError } from 'http-gssapi/gssapi/raw';
+ * try { loadGssapiLibrary(); } catch (e) {
+ *   if (e instanceof GssapiLibraryError) console.error(e.code, e.hint);
+ * }
+ * ```
+ */
+export class GssapiLibraryError extends Error {
+  readonly code: GssapiLibraryErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: GssapiLibraryErrorCode, message: string, hint?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GssapiLibraryError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** The package that provides a GSSAPI library on each platform family we know. */
+export const INSTALL_HINT =
+  'install the system Kerberos GSSAPI library: Debian/Ubuntu `apt-get install libgssapi-krb5-2`, ' +
+  'RHEL/Fedora `dnf install krb5-libs`, Alpine `apk add krb5-libs`; ' +
+  'or set HTTP_GSSAPI_LIBRARY to the path of libgssapi_krb5.so.2 or Heimdal libgssapi.so.3';
+
+/** Libraries tried when `HTTP_GSSAPI_LIBRARY` is not set, by platform. */
+export function defaultCandidates(platform: NodeJS.Platform = process.platform): string[] {
+  switch (platform) {
+    case 'linux':
+      // MIT first: it is what Debian, RHEL and Alpine ship as the default GSSAPI; Heimdal's
+      // libgssapi.so.3 installs beside it (Debian libgssapi3-heimdal) and reads the same ccache.
+      return ['libgssapi_krb5.so.2', 'libgssapi.so.3'];
+    case 'freebsd':
+    case 'openbsd':
+    case 'netbsd':
+      return ['libgssapi_krb5.so.2', 'libgssapi_krb5.so', 'libgssapi.so.10', 'libgssapi.so.3'];
+    default:
+      // macOS (GSS.framework, whose structs are packed on x86_64) and Windows (SSPI) are planned
+      // providers with their own raw layers; they are not loaded through this table.
+      return [];
+  }
+}
+
+interface Loaded {
+  readonly koffi: typeof Koffi;
+  readonly lib: Koffi.LibraryHandle;
+  readonly info: GssapiLibraryInfo;
+}
+
+let loaded: Loaded | undefined;
+
+/**
+ * Koffi runs async calls on a stack of its own, 128 KiB by default. A call to
+ * gss_init_sec_context can go through getaddrinfo and NSS modules, which are stack-hungry,
+ * so give async calls 1 MiB. Koffi only accepts this before the first library load; if the
+ * application loaded a library through koffi already, its settings stand.
+ */
+const ASYNC_STACK_SIZE = 1024 * 1024;
+
+function configureKoffi(koffi: typeof Koffi): void {
+  try {
+    const current = koffi.config();
+    if ((current.async_stack_size ?? 0) < ASYNC_STACK_SIZE) {
+      koffi.config({ ...current, async_stack_size: ASYNC_STACK_SIZE });
+    }
+  } catch {
+    // Configuration is frozen after the first load anywhere in the process: keep its values.
+  }
+}
+
+function detectProvider(lib: Koffi.LibraryHandle, candidate: string): GssapiProvider {
+  // krb5_gss_register_acceptor_identity is MIT's name; Heimdal spells it gsskrb5_*.
+  if (hasSymbol(lib, 'krb5_gss_register_acceptor_identity')) return 'mit';
+  if (hasSymbol(lib, 'gsskrb5_register_acceptor_identity')) return 'heimdal';
+  return /heimdal|libgssapi\.so\.3/.test(candidate) ? 'heimdal' : 'custom';
+}
+
+function hasSymbol(lib: Koffi.LibraryHandle, name: string): boolean {
+  try {
+    lib.symbol(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads the system GSSAPI library once and returns it; later calls return the same one.
+ * Candidates: `HTTP_GSSAPI_LIBRARY` alone when set (a path or a soname), otherwise MIT
+ * `libgssapi_krb5.so.2` then Heimdal `libgssapi.so.3`.
+ *
+ * @throws {GssapiLibraryError} `ERR_GSSAPI_LIBRARY_NOT_FOUND` naming each candidate tried.
+ * @example
+ * ```ts
+ * import { loadGssapiLibrary } from 'http-gssapi/gssapi/raw';
+ * const { info } = loadGssapiLibrary();
+ * console.log(info.provider, info.path, info.capabilities);
+ * ```
+ */
+export function loadGssapiLibrary(): { readonly lib: Koffi.LibraryHandle; readonly info: GssapiLibraryInfo } {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const koffi = require('koffi') as typeof Koffi;
+  const override = process.env['HTTP_GSSAPI_LIBRARY']?.trim();
+  const candidates = override ? [override] : defaultCandidates();
+  const tried: { candidate: string; error?: string }[] = [];
+  configureKoffi(koffi);
+  for (const candidate of candidates) {
+    let lib: Koffi.LibraryHandle;
+    try {
+      lib = koffi.load(candidate);
+    } catch (error) {
+      tried.push({ candidate, error: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
+    if (!hasSymbol(lib, 'gss_init_sec_context')) {
+      tried.push({ candidate, error: 'loaded, but it does not export gss_init_sec_context' });
+      lib.unload();
+      continue;
+    }
+    tried.push({ candidate });
+    const capabilities: GssapiCapabilities = {
+      acquireCredFrom: hasSymbol(lib, 'gss_acquire_cred_from'),
+      acquireCredWithPassword: hasSymbol(lib, 'gss_acquire_cred_with_password'),
+      storeCredInto: hasSymbol(lib, 'gss_store_cred_into'),
+      setNegMechs: hasSymbol(lib, 'gss_set_neg_mechs'),
+    };
+    const info = { path: candidate, provider: detectProvider(lib, candidate), tried, capabilities };
+    loaded = { koffi, lib, info };
+    return loaded;
+  }
+  const list = tried.map((t) => `${t.candidate} (${t.error})`).join('; ');
+  throw new GssapiLibraryError(
+    'ERR_GSSAPI_LIBRARY_NOT_FOUND',
+    candidates.length === 0
+      ? `no GSSAPI provider for platform ${process.platform} yet; set HTTP_GSSAPI_LIBRARY to a GSSAPI library`
+      : `could not load a GSSAPI library; tried: ${list}`,
+    INSTALL_HINT,
+  );
+}
+
+/** Internal: the koffi module and library, loading on first use. */
+export function gssapiBinding(): Loaded {
+  return loaded ?? (loadGssapiLibrary() as Loaded);
+}

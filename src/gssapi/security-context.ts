@@ -1,0 +1,283 @@
+import type { ChannelBindings } from './channel-bindings.js';
+import { Credentials } from './credentials.js';
+import { GSSError } from './gss-error.js';
+import { OwnedHandle } from './handle.js';
+import { Name } from './name.js';
+import { OID } from './oid.js';
+import * as raw from './raw/index.js';
+
+/** Options for the side that starts the exchange (the HTTP client). */
+export interface InitiatorOptions {
+  readonly usage: 'initiate';
+  /** The target, e.g. `new Name('HTTP@web.example.org', NameType.hostbasedService)`. */
+  readonly name: Name;
+  /** Default: the default credentials (the ccache). */
+  readonly creds?: Credentials | null;
+  /** Default: null, the library's default mechanism (Kerberos for MIT). */
+  readonly mech?: OID | null;
+  /** `ContextFlag` bits; default `MUTUAL | SEQUENCE` (as python-gssapi). */
+  readonly flags?: number;
+  /** Seconds wanted; default: as long as the ticket allows. */
+  readonly lifetime?: number | null;
+  readonly channelBindings?: ChannelBindings | null;
+}
+
+/** Options for the side that receives the first token (the HTTP server). */
+export interface AcceptorOptions {
+  readonly usage: 'accept';
+  /** Default: the default acceptor credentials (KRB5_KTNAME / the system keytab). */
+  readonly creds?: Credentials | null;
+  readonly channelBindings?: ChannelBindings | null;
+}
+
+/** Code of {@link ContextStateError}. */
+export type ContextStateErrorCode = 'ERR_GSSAPI_CONTEXT_BUSY' | 'ERR_GSSAPI_CONTEXT_STATE';
+
+/**
+ * A SecurityContext was used out of order: `step()` while another step runs, after completion,
+ * after a failure, or after `dispose()`.
+ *
+ * @example
+ * ```ts
+ * import { ContextStateError } from 'http-gssapi/gssapi';
+ * try { await ctx.step(); } catch (e) { if (e instanceof ContextStateError) console.error(e.code); }
+ * ```
+ */
+export class ContextStateError extends Error {
+  readonly code: ContextStateErrorCode;
+  constructor(code: ContextStateErrorCode, message: string) {
+    super(message);
+    this.name = 'ContextStateError';
+    this.code = code;
+  }
+}
+
+type State = 'new' | 'continue' | 'complete' | 'failed' | 'disposed';
+
+const release = ((handle: bigint) => raw.deleteSecContext(handle as raw.ContextHandle)) as (
+  handle: bigint,
+) => raw.Status;
+
+/**
+ * One GSSAPI security context (RFC 2743 section 2.2), on either side. Call {@link step} with
+ * each token from the peer until {@link complete} is true. Each step runs on a worker thread.
+ * A failed step throws at once (it never defers the error to a later call), with the
+ * mechanism's error token, if any, on `GSSError.token`.
+ *
+ * @example
+ * ```ts
+ * import { SecurityContext, Name, NameType, OID, ContextFlag } from 'http-gssapi/gssapi';
+ * const ctx = new SecurityContext({
+ *   usage: 'initiate',
+ *   name: new Name('HTTP@web.example.org', NameType.hostbasedService),
+ *   mech: OID.SPNEGO,
+ *   flags: ContextFlag.MUTUAL | ContextFlag.SEQUENCE,
+ * });
+ * const token = await ctx.step();          // send as "Authorization: Negotiate <base64>"
+ * // ... later, with the server's WWW-Authenticate token:
+ * // await ctx.step(serverToken); ctx.complete === true
+ * ctx.dispose();
+ * ```
+ */
+export class SecurityContext implements Disposable {
+  readonly usage: 'initiate' | 'accept';
+  readonly #handle: OwnedHandle;
+  readonly #target: Name | null;
+  readonly #creds: Credentials | null;
+  readonly #mech: OID | null;
+  readonly #flags: number;
+  readonly #lifetimeWanted: number;
+  readonly #bindings: raw.ChannelBindingsInput | null;
+  #state: State = 'new';
+  #busy = false;
+  #actualFlags = 0;
+  #actualMech: OID | null = null;
+  #lifetime: number | null = null;
+  #delegated: Credentials | null = null;
+  #initiatorName: Name | null = null;
+  #targetName: Name | null = null;
+
+  constructor(options: InitiatorOptions | AcceptorOptions) {
+    if (options == null || (options.usage !== 'initiate' && options.usage !== 'accept')) {
+      throw new TypeError("usage must be 'initiate' or 'accept'");
+    }
+    this.usage = options.usage;
+    if (options.creds != null && !(options.creds instanceof Credentials)) {
+      throw new TypeError('creds must be a Credentials object');
+    }
+    this.#creds = options.creds ?? null;
+    this.#bindings = options.channelBindings?.toRaw() ?? null;
+    if (options.usage === 'initiate') {
+      if (!(options.name instanceof Name))
+        throw new TypeError('name must be a Name (the target) for an initiator');
+      if (options.mech != null && !(options.mech instanceof OID))
+        throw new TypeError('mech must be an OID or null');
+      const flags = options.flags ?? raw.ContextFlag.MUTUAL | raw.ContextFlag.SEQUENCE;
+      if (!Number.isInteger(flags) || flags < 0) throw new TypeError('flags must be a non-negative integer');
+      this.#target = options.name;
+      this.#mech = options.mech ?? null;
+      this.#flags = flags;
+      this.#lifetimeWanted = options.lifetime ?? 0;
+    } else {
+      this.#target = null;
+      this.#mech = null;
+      this.#flags = 0;
+      this.#lifetimeWanted = 0;
+    }
+    this.#handle = new OwnedHandle(this, 0n, release);
+  }
+
+  /** Whether the exchange is done (`GSS_S_COMPLETE` seen). */
+  get complete(): boolean {
+    return this.#state === 'complete';
+  }
+
+  /** `ContextFlag` bits the mechanism granted (after the last step). */
+  get actualFlags(): number {
+    return this.#actualFlags;
+  }
+
+  /** The mechanism actually used (e.g. Kerberos under SPNEGO), once known. */
+  get mech(): OID | null {
+    return this.#actualMech;
+  }
+
+  /** Seconds the context remains valid, as of the last step; null when unknown or unlimited. */
+  get lifetime(): number | null {
+    return this.#lifetime;
+  }
+
+  /** Whether mutual authentication was achieved: the peer proved its identity (RFC 2743 section 1.2.1.1). */
+  get mutualAuthenticated(): boolean {
+    return this.complete && (this.#actualFlags & raw.ContextFlag.MUTUAL) !== 0;
+  }
+
+  /** Acceptor only: the initiator's delegated credentials, when it delegated. Owned by the caller. */
+  get delegatedCreds(): Credentials | null {
+    return this.#delegated;
+  }
+
+  /** The initiator's name (on an acceptor: who authenticated), once complete. */
+  get initiatorName(): Name | null {
+    this.#inquireNames();
+    return this.#initiatorName;
+  }
+
+  /** The acceptor's name, once complete. */
+  get targetName(): Name | null {
+    this.#inquireNames();
+    return this.#targetName;
+  }
+
+  #inquireNames(): void {
+    if (this.#state !== 'complete' || this.#initiatorName || this.#targetName) return;
+    const r = raw.inquireContext(this.#handle.value as raw.ContextHandle);
+    if (raw.isError(r.major)) throw new GSSError('gss_inquire_context', r, { mech: this.#actualMech });
+    this.#initiatorName = r.sourceName ? Name.fromHandle(r.sourceName) : null;
+    this.#targetName = r.targetName ? Name.fromHandle(r.targetName) : null;
+  }
+
+  /**
+   * Processes the peer's token (none on an initiator's first step) and returns the token to send,
+   * or null when there is nothing to send.
+   * @throws {GSSError} when the mechanism fails; the context is then unusable.
+   * @throws {ContextStateError} when called concurrently, after completion, failure or dispose().
+   */
+  async step(token?: Uint8Array | null): Promise<Uint8Array | null> {
+    if (this.#busy)
+      throw new ContextStateError('ERR_GSSAPI_CONTEXT_BUSY', 'a step is already running on this context');
+    if (this.#state !== 'new' && this.#state !== 'continue') {
+      throw new ContextStateError('ERR_GSSAPI_CONTEXT_STATE', `cannot step a context that is ${this.#state}`);
+    }
+    if (token != null && !(token instanceof Uint8Array)) throw new TypeError('token must be a Uint8Array');
+    if (this.usage === 'accept' && token == null)
+      throw new TypeError('an acceptor needs the initiator token');
+    if (this.usage === 'initiate' && this.#state === 'continue' && token == null) {
+      throw new TypeError('the context needs the peer token to continue');
+    }
+    this.#busy = true;
+    try {
+      return this.usage === 'initiate' ? await this.#initStep(token ?? null) : await this.#acceptStep(token!);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #initStep(token: Uint8Array | null): Promise<Uint8Array | null> {
+    const r = await raw.initSecContext({
+      cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
+      context: this.#handle.value as raw.ContextHandle,
+      target: this.#target!.handle,
+      mech: this.#mech?.bytes ?? null,
+      flags: this.#flags,
+      lifetime: this.#lifetimeWanted,
+      bindings: this.#bindings,
+      input: token,
+    });
+    return this.#settle('gss_init_sec_context', r);
+  }
+
+  async #acceptStep(token: Uint8Array): Promise<Uint8Array | null> {
+    const r = await raw.acceptSecContext({
+      context: this.#handle.value as raw.ContextHandle,
+      cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
+      input: token,
+      bindings: this.#bindings,
+    });
+    if (r.sourceName) raw.releaseName(r.sourceName);
+    if (r.delegatedCred && !raw.isError(r.major)) {
+      this.#delegated?.dispose();
+      this.#delegated = await Credentials.fromHandle(r.delegatedCred, 'initiate');
+    } else if (r.delegatedCred) {
+      raw.releaseCred(r.delegatedCred);
+    }
+    return this.#settle('gss_accept_sec_context', r);
+  }
+
+  #settle(
+    operation: string,
+    r: raw.Status & {
+      context: raw.ContextHandle;
+      mech: Uint8Array | null;
+      output: Uint8Array | null;
+      flags: number;
+      lifetime: number;
+    },
+  ): Uint8Array | null {
+    if (this.#state === 'disposed') {
+      // dispose() ran while the worker thread was busy: release what the call produced.
+      if (r.context) raw.deleteSecContext(r.context);
+      throw new ContextStateError('ERR_GSSAPI_CONTEXT_STATE', 'the context was disposed during step()');
+    }
+    this.#handle.replace(this, r.context);
+    const mech = r.mech ? OID.fromDer(r.mech) : this.#actualMech;
+    if (raw.isError(r.major)) {
+      this.#state = 'failed';
+      this.#handle.dispose();
+      throw new GSSError(operation, r, { mech: mech ?? this.#mech, token: r.output });
+    }
+    this.#actualMech = mech;
+    this.#actualFlags = r.flags;
+    this.#lifetime = r.lifetime === raw.INDEFINITE ? null : r.lifetime;
+    this.#state = (r.major & raw.CONTINUE_NEEDED) !== 0 ? 'continue' : 'complete';
+    return r.output;
+  }
+
+  /** Releases the context (and names it inquired) now. Safe to call twice, even during a step. */
+  dispose(): void {
+    if (this.#busy) {
+      // The worker thread still uses the handle; #settle releases it when the call returns.
+      this.#state = 'disposed';
+      return;
+    }
+    this.#state = 'disposed';
+    this.#handle.dispose();
+    this.#initiatorName?.dispose();
+    this.#targetName?.dispose();
+    this.#initiatorName = this.#targetName = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

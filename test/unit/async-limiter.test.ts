@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AsyncLimiter } from '../../src/internal/async-limiter.js';
+
+test('runs at most `limit` tasks at once and the rest in FIFO order', async () => {
+  const limiter = new AsyncLimiter(2);
+  let running = 0;
+  let peak = 0;
+  const order: number[] = [];
+  const task = (i: number) => async () => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 5));
+    order.push(i);
+    running--;
+    return i;
+  };
+  const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => limiter.run(task(i))));
+  assert.deepEqual(results, [0, 1, 2, 3, 4, 5]);
+  assert.equal(peak, 2);
+  assert.deepEqual(order.slice(2), [2, 3, 4, 5]);
+  assert.equal(limiter.running, 0);
+});
+
+test('frees the slot when a task rejects', async () => {
+  const limiter = new AsyncLimiter(1);
+  await assert.rejects(
+    limiter.run(() => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
+  assert.equal(await limiter.run(async () => 7), 7);
+});
+
+test('raising the limit starts waiting tasks', async () => {
+  const limiter = new AsyncLimiter(1);
+  let release!: () => void;
+  const first = limiter.run(() => new Promise<void>((r) => (release = r)));
+  const second = limiter.run(async () => 'second');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(limiter.pending, 1);
+  limiter.limit = 2;
+  assert.equal(await second, 'second');
+  release();
+  await first;
+});
+
+test('rejects a bad limit', () => {
+  assert.throws(() => new AsyncLimiter(0), TypeError);
+  assert.throws(() => new AsyncLimiter(1.5), TypeError);
+});
