@@ -1,0 +1,241 @@
+/**
+ * The error hierarchy of http-gssapi.
+ *
+ * Every error the library throws on purpose is an {@link HttpGssapiError} with a stable
+ * {@link ErrorCode} to match on (`err.code === 'ERR_MUTUAL_AUTH'`), the underlying error as
+ * `cause`, and a `hint` when the fix is known. Messages never contain a token, password or key:
+ * where a header value has to be mentioned it goes through `redactToken` (see `./redact.ts`).
+ *
+ * @module
+ */
+
+/**
+ * Stable error codes, one per error class. Match on these rather than on `name` or on the
+ * message: codes are part of the public API and never change meaning, while messages may be
+ * reworded and class names can be mangled by a minifying bundler.
+ *
+ * | code                      | class                             | thrown when                               |
+ * | ------------------------- | --------------------------------- | ----------------------------------------- |
+ * | `ERR_CHALLENGE_PARSE`     | {@link ChallengeParseError}       | a WWW-/Proxy-Authenticate value is unusable |
+ * | `ERR_SPNEGO_EXCHANGE`     | {@link SPNEGOExchangeError}       | the Negotiate exchange fails              |
+ * | `ERR_MUTUAL_AUTH`         | {@link MutualAuthenticationError} | the server could not be authenticated     |
+ * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
+ *
+ * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
+ * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
+ * needs to change.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorCode } from 'http-gssapi';
+ * const retryable: ReadonlySet<ErrorCode> = new Set(['ERR_SPNEGO_EXCHANGE']);
+ * ```
+ */
+export type ErrorCode =
+  | 'ERR_CHALLENGE_PARSE'
+  | 'ERR_SPNEGO_EXCHANGE'
+  | 'ERR_MUTUAL_AUTH'
+  | 'ERR_BODY_NOT_REPLAYABLE';
+
+/**
+ * Options shared by every {@link HttpGssapiError}.
+ *
+ * @example
+ * ```ts
+ * const options: HttpGssapiErrorOptions = { cause: gssError, hint: 'Run kinit first.', response };
+ * ```
+ */
+export interface HttpGssapiErrorOptions {
+  /** The underlying error, kept as the standard `error.cause` (ES2022). */
+  cause?: unknown;
+  /** What the user can do about it, when that is known. */
+  hint?: string;
+  /**
+   * The request involved, in the HTTP client's own type (a fetch `Request`, axios config, ...).
+   * Stored as a non-enumerable property so that logging the error never dumps it.
+   */
+  request?: unknown;
+  /**
+   * The response involved, in the HTTP client's own type (a fetch `Response`, ...). Stored as a
+   * non-enumerable property so that logging the error never dumps headers or body.
+   */
+  response?: unknown;
+}
+
+/**
+ * Base class of every error http-gssapi throws on purpose.
+ *
+ * `name` is the subclass's name (set once here, not repeated per class); `code` is a stable
+ * {@link ErrorCode}. `request` and `response`, when given, are non-enumerable: `JSON.stringify`,
+ * `Object.keys`, spreading and `util.inspect` (without `showHidden`) skip them, so a logged
+ * error shows its code, message and fields but never an HTTP body or an `Authorization` header.
+ *
+ * @example
+ * ```ts
+ * import { HttpGssapiError } from 'http-gssapi';
+ * try {
+ *   await fetch(url);
+ * } catch (err) {
+ *   if (err instanceof HttpGssapiError) console.error(err.code, err.message, err.hint ?? '');
+ *   else throw err;
+ * }
+ * ```
+ */
+export class HttpGssapiError extends Error {
+  /** Stable, documented code to match on; see {@link ErrorCode}. */
+  readonly code: ErrorCode;
+  /** What the user can do about it, when that is known. */
+  declare readonly hint?: string;
+  /** The request involved (non-enumerable), in the HTTP client's own type. */
+  declare readonly request?: unknown;
+  /** The response involved (non-enumerable), in the HTTP client's own type. */
+  declare readonly response?: unknown;
+
+  /**
+   * @param code - the stable code of the concrete subclass.
+   * @param message - a human-readable message; it must not contain a token (see `redactToken`).
+   * @param options - `cause`, `hint`, `request`, `response`.
+   */
+  constructor(code: ErrorCode, message: string, options: HttpGssapiErrorOptions = {}) {
+    // Pass `cause` only when given: `{ cause: undefined }` would create an own `cause` property.
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    // `new.target` is the class actually constructed, so subclasses need no `name` boilerplate.
+    this.name = new.target.name;
+    this.code = code;
+    if (options.hint !== undefined) this.hint = options.hint;
+    if ('request' in options) defineHidden(this, 'request', options.request);
+    if ('response' in options) defineHidden(this, 'response', options.response);
+    // Start the stack at the `new` site, not inside this constructor chain.
+    Error.captureStackTrace?.(this, new.target);
+  }
+}
+
+/**
+ * Options of {@link ChallengeParseError}.
+ *
+ * @example
+ * ```ts
+ * const options: ChallengeParseErrorOptions = { position: 10, hint: 'Check the server.' };
+ * ```
+ */
+export interface ChallengeParseErrorOptions extends HttpGssapiErrorOptions {
+  /**
+   * Offset (in UTF-16 code units) in the header value where parsing failed. When several header
+   * lines were given, the offset is in their concatenation with `", "` (RFC 9110 section 5.3).
+   */
+  position: number;
+}
+
+/**
+ * A `WWW-Authenticate` or `Proxy-Authenticate` header value could not be used: it does not
+ * follow the challenge grammar of RFC 9110 section 11.6.1 / 11.3, it is longer than the parser
+ * accepts, or (from `findNegotiateChallenge`) the Negotiate token is not valid base64
+ * (RFC 4559 section 4). The message says what was expected and where, never the header content.
+ *
+ * @example
+ * ```ts
+ * import { ChallengeParseError, parseChallenges } from 'http-gssapi';
+ * try {
+ *   parseChallenges('Basic realm="unterminated');
+ * } catch (err) {
+ *   if (err instanceof ChallengeParseError) console.error(err.code, err.position); // 'ERR_CHALLENGE_PARSE' 12
+ * }
+ * ```
+ */
+export class ChallengeParseError extends HttpGssapiError {
+  declare readonly code: 'ERR_CHALLENGE_PARSE';
+  /** Offset in the header value where parsing failed; see {@link ChallengeParseErrorOptions.position}. */
+  readonly position: number;
+
+  /**
+   * @param message - what was expected; must not contain the header value or a token.
+   * @param options - `position` plus the common options.
+   */
+  constructor(message: string, options: ChallengeParseErrorOptions) {
+    super('ERR_CHALLENGE_PARSE', message, options);
+    this.position = options.position;
+  }
+}
+
+/**
+ * The Negotiate exchange failed: the security context could not produce a token, the server sent
+ * an unusable one, or the server kept answering 401 after the token was sent (RFC 4559
+ * section 5). Mirrors `SPNEGOExchangeError` of the Python original. The response, when there is
+ * one, is attached as the non-enumerable `response`.
+ *
+ * @example
+ * ```ts
+ * import { SPNEGOExchangeError } from 'http-gssapi';
+ * throw new SPNEGOExchangeError('init_sec_context failed', { cause: gssError, response });
+ * ```
+ */
+export class SPNEGOExchangeError extends HttpGssapiError {
+  declare readonly code: 'ERR_SPNEGO_EXCHANGE';
+
+  /**
+   * @param message - what failed; must not contain a token.
+   * @param options - `cause` (typically the GSSAPI error), `hint`, `request`, `response`.
+   */
+  constructor(message: string, options?: HttpGssapiErrorOptions) {
+    super('ERR_SPNEGO_EXCHANGE', message, options);
+  }
+}
+
+/**
+ * The server could not be authenticated: with mutual authentication REQUIRED, a non-error response
+ * carried no Negotiate token or one that does not complete the security context (RFC 4559
+ * section 5, RFC 2743 section 1.2.5). Mirrors `MutualAuthenticationError` of the Python original;
+ * the unauthenticated response is attached as the non-enumerable `response`, so it is available
+ * to a caller that asks for it and never printed by a logger.
+ *
+ * @example
+ * ```ts
+ * import { MutualAuthenticationError } from 'http-gssapi';
+ * try {
+ *   await fetch(url);
+ * } catch (err) {
+ *   if (err instanceof MutualAuthenticationError) console.error('server not authenticated:', err.message);
+ * }
+ * ```
+ */
+export class MutualAuthenticationError extends HttpGssapiError {
+  declare readonly code: 'ERR_MUTUAL_AUTH';
+
+  /**
+   * @param message - why the server could not be authenticated; must not contain a token.
+   * @param options - `cause`, `hint`, `request`, and the unauthenticated `response`.
+   */
+  constructor(message: string, options?: HttpGssapiErrorOptions) {
+    super('ERR_MUTUAL_AUTH', message, options);
+  }
+}
+
+/** Defines a read-only, non-enumerable own property, so that loggers and JSON skip it. */
+function defineHidden(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: false, configurable: true });
+}
+
+/**
+ * A request needs a Negotiate retry (RFC 4559 section 5: the server answers 401 with a challenge
+ * and the request is sent again with a token) but its body is a stream that has already been
+ * consumed and was too large to buffer, so it cannot be sent a second time.
+ *
+ * @example
+ * ```ts
+ * import { BodyNotReplayableError } from 'http-gssapi';
+ * throw new BodyNotReplayableError('the streamed request body cannot be sent again', {
+ *   hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed',
+ * });
+ * ```
+ */
+export class BodyNotReplayableError extends HttpGssapiError {
+  declare readonly code: 'ERR_BODY_NOT_REPLAYABLE';
+
+  /**
+   * @param message - which request and why its body cannot be replayed.
+   * @param options - `cause`, `hint`, `request`, `response`.
+   */
+  constructor(message: string, options?: HttpGssapiErrorOptions) {
+    super('ERR_BODY_NOT_REPLAYABLE', message, options);
+  }
+}

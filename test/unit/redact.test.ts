@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { redactToken } from '../../src/core/redact.js';
+
+describe('redactToken', () => {
+  const cases: Array<{ name: string; input: string | Uint8Array; expected: string }> = [
+    { name: 'a long token', input: 'YIIGhgYGKwYBBQUCoIIGejCCBnagMDAuBgkqhkiC9xIBAgI', expected: 'YIIGhg…' },
+    { name: 'exactly 7 characters', input: 'abcdefg', expected: 'abcdef…' },
+    { name: 'a short string, still marked', input: 'abc', expected: 'abc…' },
+    { name: 'the empty string', input: '', expected: '' },
+    {
+      name: 'bytes, base64-encoded first',
+      input: new Uint8Array([0x60, 0x82, 0x06, 0x86]),
+      expected: 'YIIGhg…',
+    },
+    {
+      name: 'a view on a larger buffer',
+      input: new Uint8Array([0, 0x60, 0x82, 0x06, 0x86]).subarray(1),
+      expected: 'YIIGhg…',
+    },
+    { name: 'surrogate pairs kept whole', input: 'abcde😀xyz', expected: 'abcde😀…' },
+    { name: 'code points counted, not code units', input: '😀😀😀😀😀😀😀', expected: '😀😀😀😀😀😀…' },
+  ];
+  for (const { name, input, expected } of cases) {
+    it(`redacts ${name}`, () => {
+      assert.equal(redactToken(input), expected);
+    });
+  }
+
+  it('keeps at most 6 code points, a prefix of the input, and marks every non-empty value', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (value) => {
+        const redacted = redactToken(value);
+        if (value === '') return assert.equal(redacted, '');
+        assert.ok(redacted.endsWith('…'));
+        const kept = redacted.slice(0, -1);
+        assert.ok(value.startsWith(kept));
+        assert.equal([...kept].length, Math.min(6, [...value].length));
+      }),
+    );
+  });
+});
