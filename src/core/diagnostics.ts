@@ -1,0 +1,77 @@
+import { channel } from 'node:diagnostics_channel';
+import { debuglog } from 'node:util';
+
+/**
+ * What the Negotiate flow reports as it runs. Every event goes to `util.debuglog` (enable with
+ * `NODE_DEBUG=http-gssapi`) and to a `diagnostics_channel` of the same name as the event type
+ * prefixed with `http-gssapi:` (e.g. `http-gssapi:token`), for tracing tools. Tokens are
+ * redacted to a few characters before they are put in an event.
+ *
+ * | channel                 | when                                                          |
+ * | ----------------------- | ------------------------------------------------------------- |
+ * | `http-gssapi:challenge` | a response carried (or lacked) a Negotiate challenge          |
+ * | `http-gssapi:token`     | a token was produced for a request (preemptive or after 401)  |
+ * | `http-gssapi:mutual`    | the server's final token was verified, skipped or failed      |
+ * | `http-gssapi:error`     | the exchange failed; the response is returned as is           |
+ * | `http-gssapi:redirect`  | the fetch wrapper followed a redirect                         |
+ *
+ * @example
+ * ```ts
+ * import diagnostics_channel from 'node:diagnostics_channel';
+ * diagnostics_channel.subscribe('http-gssapi:token', (event) => console.log(event));
+ * ```
+ */
+export type NegotiateEvent =
+  | {
+      type: 'challenge';
+      url: string;
+      status: number;
+      scheme: 'Negotiate' | null;
+      token: string | null;
+      leg: number;
+    }
+  | {
+      type: 'token';
+      url: string;
+      target: string;
+      mech: string;
+      leg: number;
+      preemptive: boolean;
+      token: string;
+    }
+  | {
+      type: 'mutual';
+      url: string;
+      result: 'verified' | 'not-required' | 'missing' | 'failed';
+      status: number;
+    }
+  | { type: 'error'; url: string; code: string; message: string; hint?: string | undefined }
+  | { type: 'redirect'; from: string; to: string; status: number; method: string };
+
+const log = debuglog('http-gssapi');
+const channels = new Map<string, ReturnType<typeof channel>>();
+
+function channelFor(type: string) {
+  let c = channels.get(type);
+  if (!c) {
+    c = channel(`http-gssapi:${type}`);
+    channels.set(type, c);
+  }
+  return c;
+}
+
+/** Names of the channels, for subscribers. */
+export const DIAGNOSTICS_CHANNELS = {
+  challenge: 'http-gssapi:challenge',
+  token: 'http-gssapi:token',
+  mutual: 'http-gssapi:mutual',
+  error: 'http-gssapi:error',
+  redirect: 'http-gssapi:redirect',
+} as const;
+
+/** Internal: publishes one event. Cheap when nobody listens. */
+export function emit(event: NegotiateEvent): void {
+  const c = channelFor(event.type);
+  if (c.hasSubscribers) c.publish(event);
+  if (log.enabled) log('%s %j', event.type, event);
+}

@@ -1,0 +1,87 @@
+import type { Credentials } from '../gssapi/credentials.js';
+import { Name } from '../gssapi/name.js';
+import { NameType } from '../gssapi/name-type.js';
+import type { OID } from '../gssapi/oid.js';
+import { ContextFlag } from '../gssapi/raw/constants.js';
+import { SecurityContext } from '../gssapi/security-context.js';
+
+/**
+ * The part of a security context the Negotiate flow uses. A real {@link SecurityContext}
+ * satisfies it; unit tests pass a scripted fake through {@link ContextFactory}.
+ */
+export interface NegotiateContext {
+  step(token?: Uint8Array | null): Promise<Uint8Array | null>;
+  readonly complete: boolean;
+  readonly mech?: OID | null;
+  /** `ContextFlag` bits granted; when a multi-leg exchange completes on our side, MUTUAL tells whether the server proved itself. */
+  readonly actualFlags?: number;
+  dispose(): void;
+}
+
+/** What a context is made for. */
+export interface ContextRequest {
+  /** The target as resolved from `targetName` (a Name, or a `service@host` string). */
+  readonly target: Name | string;
+  readonly flags: number;
+  readonly mech: OID | null;
+  readonly creds: Credentials | null;
+}
+
+/** Makes a fresh context per request (and per redirect hop): tokens are never reused. */
+export type ContextFactory = (request: ContextRequest) => NegotiateContext;
+
+/** The default factory: a GSSAPI initiator context. The target Name is released with it. */
+export const gssapiContextFactory: ContextFactory = (request) => {
+  const owned = typeof request.target === 'string';
+  const name = owned
+    ? new Name(request.target as string, NameType.hostbasedService)
+    : (request.target as Name);
+  const ctx = new SecurityContext({
+    usage: 'initiate',
+    name,
+    creds: request.creds,
+    mech: request.mech,
+    flags: request.flags,
+  });
+  if (!owned) return ctx;
+  return {
+    step: (token) => ctx.step(token),
+    get complete() {
+      return ctx.complete;
+    },
+    get mech() {
+      return ctx.mech;
+    },
+    get actualFlags() {
+      return ctx.actualFlags;
+    },
+    dispose() {
+      ctx.dispose();
+      name.dispose();
+    },
+  };
+};
+
+/**
+ * Request flags (RFC 2744 section 5.19): sequence detection always (out-of-sequence tokens are
+ * refused, as the Python original asks), mutual unless disabled, delegation when asked.
+ */
+export function requestFlags(mutual: boolean, delegate: boolean | 'policy'): number {
+  let flags = ContextFlag.SEQUENCE;
+  if (mutual) flags |= ContextFlag.MUTUAL;
+  if (delegate === true) flags |= ContextFlag.DELEG;
+  if (delegate === 'policy') flags |= ContextFlag.DELEG_POLICY;
+  return flags;
+}
+
+/**
+ * The service name for a request (RFC 4559 section 4 leaves it to GSSAPI; every implementation
+ * uses `HTTP@<host>`): `'HTTP'` gives `HTTP@<hostname of the URL>`, a string with `@` is used
+ * as is, a Name unchanged. IPv6 literals lose their brackets.
+ */
+export function resolveTarget(targetName: string | Name, url: URL): string | Name {
+  if (targetName instanceof Name) return targetName;
+  if (targetName.includes('@')) return targetName;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return `${targetName}@${host}`;
+}

@@ -1,0 +1,292 @@
+import { describeOid } from '../gssapi/oid.js';
+import { ContextFlag } from '../gssapi/raw/constants.js';
+import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
+import { emit } from './diagnostics.js';
+import { type HttpGssapiError, MutualAuthenticationError, SPNEGOExchangeError } from './errors.js';
+import type { HTTPSPNEGOAuth } from './http-spnego-auth.js';
+import {
+  type ContextFactory,
+  type NegotiateContext,
+  requestFlags,
+  resolveTarget,
+} from './negotiate-context.js';
+import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
+import { redactToken } from './redact.js';
+
+/** What the flow needs of a response: its status and its challenge header lines. */
+export interface FlowResponse {
+  readonly status: number;
+  /** `WWW-Authenticate` (or `Proxy-Authenticate` for a proxy flow) values, or null when absent. */
+  readonly challenges: string | readonly string[] | null;
+}
+
+/** What an adapter does next. */
+export type FlowDecision =
+  /** Resend the request (same body) with this `Authorization` / `Proxy-Authorization` value. */
+  | { readonly action: 'retry'; readonly authorization: string }
+  /**
+   * Hand the response to the caller. `sanitize`: strip its body and headers (mutual
+   * authentication REQUIRED on an unauthenticated error response). `error`: why it is not
+   * authenticated, to report with `auth.reportError`.
+   */
+  | { readonly action: 'return'; readonly sanitize: boolean; readonly error?: HttpGssapiError };
+
+/** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
+const MAX_CHALLENGES = 2;
+
+const RETURN = { action: 'return', sanitize: false } as const;
+
+/**
+ * The RFC 4559 exchange for one request to one origin, independent of any HTTP client.
+ * Call {@link NegotiateFlow.start} before the first attempt, then {@link NegotiateFlow.onResponse}
+ * with each response until it says `return`. One fresh GSSAPI context per flow: a token is never
+ * sent twice, and a flow never makes a token for another host.
+ *
+ * @example
+ * ```ts
+ * const flow = auth.flow(url);
+ * let authorization = await flow.start();
+ * for (;;) {
+ *   const res = await send(authorization);
+ *   const next = await flow.onResponse({ status: res.status, challenges: res.headers.get('www-authenticate') });
+ *   if (next.action === 'return') return res;
+ *   authorization = next.authorization;
+ * }
+ * ```
+ */
+export class NegotiateFlow {
+  readonly url: URL;
+  readonly kind: 'server' | 'proxy';
+  readonly #auth: HTTPSPNEGOAuth;
+  readonly #factory: ContextFactory;
+  #context: NegotiateContext | null = null;
+  /** Whether the last attempt carried a token of ours. */
+  #sent = false;
+  #challenges = 0;
+  #tokens = 0;
+
+  constructor(auth: HTTPSPNEGOAuth, url: URL, kind: 'server' | 'proxy', factory: ContextFactory) {
+    this.#auth = auth;
+    this.url = url;
+    this.kind = kind;
+    this.#factory = factory;
+  }
+
+  /** How many tokens this flow has produced. */
+  get tokensSent(): number {
+    return this.#tokens;
+  }
+
+  /** Whether the last attempt carried a token. */
+  get authenticated(): boolean {
+    return this.#sent;
+  }
+
+  /**
+   * The header value for the first attempt: a token when `opportunisticAuth` is on or the origin
+   * is known to want Negotiate (learned preemption), else null. A failure here is not fatal: the
+   * request goes without a token and the server's 401 is handled as usual.
+   */
+  async start(): Promise<string | null> {
+    if (!this.#auth.preemptive(this.url)) return null;
+    try {
+      return await this.#firstToken(true);
+    } catch {
+      this.#reset();
+      return null;
+    }
+  }
+
+  /**
+   * Like {@link NegotiateFlow.start}, but always makes a token and throws when it cannot:
+   * for a request whose body cannot be sent twice.
+   * @throws {SPNEGOExchangeError} with the GSSError as cause.
+   */
+  async startRequired(): Promise<string> {
+    try {
+      return await this.#firstToken(true);
+    } catch (error) {
+      this.#reset();
+      throw this.#exchangeError('could not make a Negotiate token', error);
+    }
+  }
+
+  /** Decides what to do with a response. Throws {@link MutualAuthenticationError} only. */
+  async onResponse(response: FlowResponse): Promise<FlowDecision> {
+    const challengeStatus = this.kind === 'proxy' ? 407 : 401;
+    if (response.status === challengeStatus) return this.#onChallenge(response);
+    const decision = await this.#verifyServer(response);
+    return decision;
+  }
+
+  async #onChallenge(response: FlowResponse): Promise<FlowDecision> {
+    let challenge: ReturnType<typeof findNegotiateChallenge>;
+    try {
+      challenge = findNegotiateChallenge(response.challenges);
+    } catch (error) {
+      this.#reset();
+      return {
+        ...RETURN,
+        error: this.#exchangeError('the server sent a malformed Negotiate challenge', error),
+      };
+    }
+    emit({
+      type: 'challenge',
+      url: this.url.href,
+      status: response.status,
+      scheme: challenge ? 'Negotiate' : null,
+      token: challenge?.token ? redactToken(challenge.token) : null,
+      leg: this.#challenges + 1,
+    });
+    if (!challenge) {
+      // Not ours to answer (Basic, Bearer, ...): returned untouched.
+      this.#reset();
+      return RETURN;
+    }
+    this.#auth.learn(this.url.origin);
+    if (this.#challenges >= MAX_CHALLENGES) {
+      this.#reset();
+      return {
+        ...RETURN,
+        error: new SPNEGOExchangeError(
+          `the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`,
+          {
+            hint: 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
+          },
+        ),
+      };
+    }
+    this.#challenges++;
+    try {
+      // A token in a 401 that answers our token continues the same context (a multi-leg
+      // mechanism such as NTLM, RFC 4559 section 5); anything else starts a fresh one.
+      if (this.#sent && challenge.token && this.#context && !this.#context.complete) {
+        const out = await this.#context.step(challenge.token);
+        return this.#retryWith(out, false);
+      }
+      return { action: 'retry', authorization: await this.#firstToken(false) };
+    } catch (error) {
+      this.#reset();
+      return { ...RETURN, error: this.#exchangeError('could not answer the Negotiate challenge', error) };
+    }
+  }
+
+  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+    const mutual = this.#auth.options.mutualAuthentication;
+    if (!this.#sent || mutual === DISABLED) {
+      this.#reset();
+      return RETURN;
+    }
+    const ctx = this.#context!;
+    const emitResult = (result: 'verified' | 'not-required' | 'missing' | 'failed') =>
+      emit({ type: 'mutual', url: this.url.href, result, status: response.status });
+    try {
+      let token: Uint8Array | null;
+      try {
+        token = findNegotiateChallenge(response.challenges)?.token ?? null;
+      } catch (error) {
+        throw new MutualAuthenticationError('the server sent a malformed Negotiate token', {
+          cause: error,
+          hint: 'a proxy may be rewriting headers; do not trust this response',
+        });
+      }
+      if (!token && ctx.complete && ((ctx.actualFlags ?? 0) & ContextFlag.MUTUAL) !== 0) {
+        // The exchange finished in an earlier leg with mutual authentication granted.
+        emitResult('verified');
+        return RETURN;
+      }
+      if (token) {
+        // RFC 4559 section 5: the final token of a successful exchange comes with the response;
+        // it must complete our context, or the server is not who it claims to be.
+        try {
+          if (ctx.complete) throw new Error('the context was already complete');
+          await ctx.step(token);
+        } catch (error) {
+          emitResult('failed');
+          throw new MutualAuthenticationError('the server token failed verification', {
+            cause: error,
+            hint: 'the response did not come from the service the ticket was for; do not trust it',
+          });
+        }
+        if (!ctx.complete) {
+          emitResult('failed');
+          throw new MutualAuthenticationError('the server token did not complete the exchange');
+        }
+        emitResult('verified');
+        return RETURN;
+      }
+      const isError = response.status >= 400;
+      if (isError || mutual === OPTIONAL) {
+        emitResult(mutual === OPTIONAL ? 'not-required' : 'missing');
+        return {
+          action: 'return',
+          sanitize: mutual === REQUIRED && this.#auth.options.sanitizeMutualErrorResponse,
+        };
+      }
+      emitResult('missing');
+      throw new MutualAuthenticationError(
+        `the server answered ${response.status} without a Negotiate token, so it could not be authenticated`,
+        {
+          hint: 'the server may not send the final token: use mutualAuthentication OPTIONAL or DISABLED if you trust the channel (TLS)',
+        },
+      );
+    } finally {
+      this.#reset();
+    }
+  }
+
+  /** Makes a fresh context and its first token. */
+  async #firstToken(preemptive: boolean): Promise<string> {
+    this.#reset();
+    const options = this.#auth.options;
+    const creds = await this.#auth.credentials();
+    this.#context = this.#factory({
+      target: resolveTarget(options.targetName, this.url),
+      flags: requestFlags(options.mutualAuthentication !== DISABLED, options.delegate),
+      mech: options.mech,
+      creds,
+    });
+    const out = await this.#context.step(null);
+    const decision = this.#retryWith(out, preemptive);
+    return decision.authorization;
+  }
+
+  #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {
+    if (!out || out.length === 0) throw new Error('the security context produced no token to send');
+    this.#sent = true;
+    this.#tokens++;
+    const options = this.#auth.options;
+    emit({
+      type: 'token',
+      url: this.url.href,
+      target: String(resolveTarget(options.targetName, this.url)),
+      mech: describeOid(this.#context?.mech ?? options.mech),
+      leg: this.#tokens,
+      preemptive,
+      token: redactToken(out),
+    });
+    return { action: 'retry', authorization: formatNegotiateHeader(out) };
+  }
+
+  #exchangeError(message: string, error: unknown): HttpGssapiError {
+    const cause = error as { hint?: unknown; code?: unknown; message?: unknown };
+    const hint = typeof cause?.hint === 'string' ? cause.hint : undefined;
+    const code = typeof cause?.code === 'string' ? ` [${cause.code}]` : '';
+    const detail = typeof cause?.message === 'string' ? `: ${cause.message}` : '';
+    return new SPNEGOExchangeError(`${message} for ${this.url.origin}${detail}${code}`, {
+      cause: error,
+      ...(hint ? { hint } : {}),
+    });
+  }
+
+  #reset(): void {
+    this.#context?.dispose();
+    this.#context = null;
+    this.#sent = false;
+  }
+
+  /** Releases the context, if the adapter stops early (abort, network error). */
+  dispose(): void {
+    this.#reset();
+  }
+}

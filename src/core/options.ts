@@ -1,0 +1,143 @@
+import { Credentials } from '../gssapi/credentials.js';
+import { Name } from '../gssapi/name.js';
+import { OID } from '../gssapi/oid.js';
+import type { HttpGssapiError } from './errors.js';
+
+/** Mutual authentication: the server must prove its identity with its final token. */
+export const REQUIRED = 'required';
+/** Mutual authentication is verified when the server sends a token, skipped otherwise. */
+export const OPTIONAL = 'optional';
+/** Mutual authentication is not requested and never verified. */
+export const DISABLED = 'disabled';
+
+/** One of {@link REQUIRED}, {@link OPTIONAL}, {@link DISABLED}. */
+export type MutualAuthentication = typeof REQUIRED | typeof OPTIONAL | typeof DISABLED;
+
+/** SPNEGO (RFC 4178): what `Negotiate` means in RFC 4559, and the default mechanism. */
+export const SPNEGO: OID = OID.SPNEGO;
+/** Raw Kerberos V5 (RFC 4121), for servers that accept it without SPNEGO wrapping. */
+export const KRB5: OID = OID.KRB5;
+
+/**
+ * A credential description acquired once, on first use. Each field is optional; combine them:
+ * - `{}` or `{ principal }`: the default ccache (what `kinit` filled), optionally a given principal in it;
+ * - `{ ccache }`: a specific credential cache (`FILE:/path`, `KCM:`, `MEMORY:name`);
+ * - `{ keytab, principal? }`: log in from a client keytab, with no kinit (tickets are kept in a
+ *   private memory ccache unless `ccache` is given);
+ * - `{ principal, password }`: log in with a password, with no kinit (memory ccache).
+ */
+export interface CredentialsDescription {
+  readonly principal?: string;
+  readonly ccache?: string;
+  readonly keytab?: string;
+  readonly password?: string;
+}
+
+/** Options of {@link HTTPSPNEGOAuth}; names and meanings follow the Python original (camelCased). */
+export interface HTTPSPNEGOAuthOptions {
+  /** Default {@link REQUIRED}. */
+  readonly mutualAuthentication?: MutualAuthentication;
+  /** `'HTTP'` (default) becomes `HTTP@<request host>`; `'svc@host'` is used as is; a Name is used unchanged. */
+  readonly targetName?: string | Name;
+  /** `true` delegates credentials; `'policy'` only to services the KDC marks ok-as-delegate. Default false. */
+  readonly delegate?: boolean | 'policy';
+  /** Send a token on the first request, before any 401. Default false. */
+  readonly opportunisticAuth?: boolean;
+  /** Credentials for every context, or a description acquired once. Default: the default ccache. */
+  readonly creds?: Credentials | CredentialsDescription | null;
+  /** Mechanism; default {@link SPNEGO}; `null` lets GSSAPI choose. */
+  readonly mech?: OID | null;
+  /** Strip body and headers from an error response that could not be authenticated. Default true. */
+  readonly sanitizeMutualErrorResponse?: boolean;
+  /**
+   * Once an origin answered with a Negotiate challenge, send a token up front on later requests
+   * to it, saving a round trip each. Default true. (Not in the Python original.)
+   */
+  readonly learnedPreemption?: boolean;
+  /**
+   * Largest request body (bytes) buffered so it can be resent after a 401. A larger streamed
+   * body is sent once with a token up front. Default 1 MiB.
+   */
+  readonly maxReplayBodySize?: number;
+  /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
+  readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
+}
+
+/** Options after validation, with defaults applied. */
+export interface ResolvedOptions {
+  readonly mutualAuthentication: MutualAuthentication;
+  readonly targetName: string | Name;
+  readonly delegate: false | true | 'policy';
+  readonly opportunisticAuth: boolean;
+  readonly creds: Credentials | CredentialsDescription | null;
+  readonly mech: OID | null;
+  readonly sanitizeMutualErrorResponse: boolean;
+  readonly learnedPreemption: boolean;
+  readonly maxReplayBodySize: number;
+  readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
+}
+
+function bool(options: HTTPSPNEGOAuthOptions, key: keyof HTTPSPNEGOAuthOptions, fallback: boolean): boolean {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${key} must be a boolean, got ${typeof value}`);
+  return value;
+}
+
+/** Validates options at construction, naming the option in each TypeError. */
+export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const mutual = (options.mutualAuthentication ?? REQUIRED) as string;
+  if (mutual !== REQUIRED && mutual !== OPTIONAL && mutual !== DISABLED) {
+    throw new TypeError(`mutualAuthentication must be REQUIRED, OPTIONAL or DISABLED, got ${String(mutual)}`);
+  }
+  const targetName = options.targetName ?? 'HTTP';
+  if (
+    !(targetName instanceof Name) &&
+    (typeof targetName !== 'string' || targetName === '' || /\s/.test(targetName))
+  ) {
+    throw new TypeError("targetName must be a service ('HTTP'), a 'service@host' string or a gssapi Name");
+  }
+  const delegate = options.delegate ?? false;
+  if (delegate !== true && delegate !== false && delegate !== 'policy') {
+    throw new TypeError(`delegate must be true, false or 'policy', got ${String(delegate)}`);
+  }
+  const creds = options.creds ?? null;
+  if (creds !== null && !(creds instanceof Credentials)) {
+    if (typeof creds !== 'object') throw new TypeError('creds must be a Credentials object or a description');
+    for (const key of Object.keys(creds)) {
+      if (!['principal', 'ccache', 'keytab', 'password'].includes(key)) {
+        throw new TypeError(`creds.${key} is not a known field (principal, ccache, keytab, password)`);
+      }
+      if (typeof (creds as Record<string, unknown>)[key] !== 'string')
+        throw new TypeError(`creds.${key} must be a string`);
+    }
+    if (creds.password !== undefined && creds.principal === undefined) {
+      throw new TypeError('creds.principal is required with creds.password');
+    }
+    if (creds.password !== undefined && creds.keytab !== undefined) {
+      throw new TypeError('creds.password and creds.keytab are exclusive');
+    }
+  }
+  const mech = options.mech === undefined ? SPNEGO : options.mech;
+  if (mech !== null && !(mech instanceof OID)) throw new TypeError('mech must be an OID or null');
+  const maxReplayBodySize = options.maxReplayBodySize ?? 1024 * 1024;
+  if (!Number.isInteger(maxReplayBodySize) || maxReplayBodySize < 0) {
+    throw new TypeError('maxReplayBodySize must be a non-negative integer');
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new TypeError('onError must be a function');
+  }
+  return {
+    mutualAuthentication: mutual as MutualAuthentication,
+    targetName,
+    delegate,
+    opportunisticAuth: bool(options, 'opportunisticAuth', false),
+    creds,
+    mech,
+    sanitizeMutualErrorResponse: bool(options, 'sanitizeMutualErrorResponse', true),
+    learnedPreemption: bool(options, 'learnedPreemption', true),
+    maxReplayBodySize,
+    onError: options.onError,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `http-gssapi`: HTTP Negotiate authentication (SPNEGO over GSSAPI, RFC 4559) for Node.js HTTP
+ * clients. This entry point has the client-independent flow ({@link HTTPSPNEGOAuth}) and the
+ * fetch wrapper ({@link createFetch}); other clients have their own subpaths.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, HTTPSPNEGOAuth, OPTIONAL } from 'http-gssapi';
+ * const fetch = createFetch(new HTTPSPNEGOAuth({ mutualAuthentication: OPTIONAL }));
+ * const res = await fetch('https://intranet.example.org/api');
+ * ```
+ * @module
+ */
+export { createFetch } from './adapters/fetch.js';
+export {
+  type Challenge,
+  type ChallengeParseMode,
+  findNegotiateChallenge,
+  formatNegotiateHeader,
+  MAX_CHALLENGE_HEADER_LENGTH,
+  type NegotiateChallenge,
+  type ParseChallengesOptions,
+  parseChallenges,
+} from './core/challenge.js';
+export { DIAGNOSTICS_CHANNELS, type NegotiateEvent } from './core/diagnostics.js';
+export {
+  BodyNotReplayableError,
+  ChallengeParseError,
+  type ErrorCode,
+  HttpGssapiError,
+  type HttpGssapiErrorOptions,
+  MutualAuthenticationError,
+  SPNEGOExchangeError,
+} from './core/errors.js';
+export { HTTPSPNEGOAuth, negotiateErrorOf } from './core/http-spnego-auth.js';
+export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
+export { type FlowDecision, type FlowResponse, NegotiateFlow } from './core/negotiate-flow.js';
+export {
+  type CredentialsDescription,
+  DISABLED,
+  type HTTPSPNEGOAuthOptions,
+  KRB5,
+  type MutualAuthentication,
+  OPTIONAL,
+  REQUIRED,
+  SPNEGO,
+} from './core/options.js';
+export { redactToken } from './core/redact.js';
+export { Credentials } from './gssapi/credentials.js';
+export { GSSError } from './gssapi/gss-error.js';
+export { Name } from './gssapi/name.js';
+export { NameType } from './gssapi/name-type.js';
+export { OID } from './gssapi/oid.js';
