@@ -35,7 +35,7 @@ export interface CredentialsDescription {
 
 /** Options of {@link HTTPSPNEGOAuth}; names and meanings follow the Python original (camelCased). */
 export interface HTTPSPNEGOAuthOptions {
-  /** Default {@link REQUIRED}. */
+  /** Default {@link DISABLED}, as in the Python original (see docs/compatibility.md for when to pick another). */
   readonly mutualAuthentication?: MutualAuthentication;
   /** `'HTTP'` (default) becomes `HTTP@<request host>`; `'svc@host'` is used as is; a Name is used unchanged. */
   readonly targetName?: string | Name;
@@ -87,7 +87,7 @@ function bool(options: HTTPSPNEGOAuthOptions, key: keyof HTTPSPNEGOAuthOptions, 
 /** Validates options at construction, naming the option in each TypeError. */
 export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const mutual = (options.mutualAuthentication ?? REQUIRED) as string;
+  const mutual = (options.mutualAuthentication ?? DISABLED) as string;
   if (mutual !== REQUIRED && mutual !== OPTIONAL && mutual !== DISABLED) {
     throw new TypeError(`mutualAuthentication must be REQUIRED, OPTIONAL or DISABLED, got ${String(mutual)}`);
   }

@@ -7,7 +7,7 @@ import {
   SPNEGOExchangeError,
 } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth, negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
-import { DISABLED, type HTTPSPNEGOAuthOptions, KRB5, OPTIONAL } from '../../src/core/options.js';
+import { DISABLED, type HTTPSPNEGOAuthOptions, KRB5, OPTIONAL, REQUIRED } from '../../src/core/options.js';
 import { ContextFlag } from '../../src/gssapi/raw/constants.js';
 import { b64, type FakeScript, fakeContextFactory, scriptedFetch } from '../helpers/fake-context.js';
 
@@ -27,7 +27,10 @@ const ok = (token: string | null = 'server-ok', status = 200, headers: Record<st
 
 function setup(options: HTTPSPNEGOAuthOptions = {}, script: FakeScript = {}) {
   const factory = fakeContextFactory(script);
-  const auth = new HTTPSPNEGOAuth({ learnedPreemption: false, ...options }, { contextFactory: factory });
+  const auth = new HTTPSPNEGOAuth(
+    { learnedPreemption: false, mutualAuthentication: REQUIRED, ...options },
+    { contextFactory: factory },
+  );
   return { factory, auth };
 }
 
@@ -122,7 +125,7 @@ describe('opportunistic and learned preemption', () => {
 
   test('after a Negotiate challenge, later requests to the origin carry a token up front', async () => {
     const factory = fakeContextFactory();
-    const auth = new HTTPSPNEGOAuth({}, { contextFactory: factory });
+    const auth = new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED }, { contextFactory: factory });
     const base = scriptedFetch([() => challenge(), () => ok(), () => ok(), () => challenge(), () => ok()]);
     const fetch = createFetch(auth, base);
     await fetch('http://h.test/one');
@@ -231,6 +234,17 @@ describe('context options', () => {
   test('mech passes through; null lets GSSAPI choose', async () => {
     assert.ok((await target({ mech: KRB5 }, 'http://a.test/')).mech?.equals(KRB5));
     assert.equal((await target({ mech: null }, 'http://a.test/')).mech, null);
+  });
+
+  test('defaults follow the Python original', () => {
+    const { options } = new HTTPSPNEGOAuth();
+    assert.equal(options.mutualAuthentication, DISABLED);
+    assert.equal(options.targetName, 'HTTP');
+    assert.equal(options.delegate, false);
+    assert.equal(options.opportunisticAuth, false);
+    assert.ok(options.mech?.equals(KRB5) === false);
+    assert.equal(String(options.mech), '1.3.6.1.5.5.2');
+    assert.equal(options.sanitizeMutualErrorResponse, true);
   });
 
   test('bad options are TypeErrors naming the option', () => {

@@ -399,9 +399,7 @@ export function acquireCredWithPassword(
 }
 
 /** `gss_inquire_cred` (async: it may read a ccache or keytab from disk). */
-export async function inquireCred(
-  cred: CredHandle,
-): Promise<
+export async function inquireCred(cred: CredHandle): Promise<
   Status & {
     readonly name: NameHandle;
     readonly lifetime: number;
