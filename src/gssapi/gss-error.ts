@@ -58,7 +58,10 @@ export class GSSError extends Error {
     const parts = raw.splitMajor(status.major);
     const mech = options.mech ?? null;
     const majorMessages = messages(status.major, raw.StatusType.GSS_CODE, null);
-    const minorMessages = status.minor ? messages(status.minor, raw.StatusType.MECH_CODE, mech) : [];
+    // MIT prints "Success" for a minor code that carries nothing; it only adds noise.
+    const minorMessages = status.minor
+      ? messages(status.minor, raw.StatusType.MECH_CODE, mech).filter((m) => m !== 'Success')
+      : [];
     const majorName =
       raw.ROUTINE_ERROR_NAMES[parts.routine] ?? raw.CALLING_ERROR_NAMES[parts.calling] ?? 'GSS_S_FAILURE';
     const minorName = krb5ErrorName(status.minor);
@@ -81,7 +84,7 @@ export class GSSError extends Error {
     this.majorMessages = majorMessages;
     this.minorMessages = minorMessages;
     this.code = code;
-    this.hint = hintFor(code, majorName, minorMessages.join(' '));
+    this.hint = hintFor(operation, code, majorName, minorMessages.join(' '));
     Object.defineProperty(this, 'token', { value: options.token ?? null, enumerable: false });
   }
 }
@@ -162,7 +165,16 @@ const HINTS: Readonly<Record<string, string>> = {
   GSS_S_BAD_NAMETYPE: 'the name type is not supported by the mechanism',
 };
 
-function hintFor(code: string, majorName: string, minorText: string): string | undefined {
+const BAD_PASSWORD = 'the KDC rejected the password (or the principal has no password key): check both';
+
+function hintFor(operation: string, code: string, majorName: string, minorText: string): string | undefined {
+  // With a password, "integrity check failed" means the password derived the wrong key.
+  if (
+    operation === 'gss_acquire_cred_with_password' &&
+    (code === 'KRB5KRB_AP_ERR_BAD_INTEGRITY' || code === 'KRB5KDC_ERR_PREAUTH_FAILED')
+  ) {
+    return BAD_PASSWORD;
+  }
   const direct = HINTS[code];
   if (direct) return direct;
   // Some minor codes come from tables we do not name (the krb5 GSS mechanism's own): fall back

@@ -214,7 +214,7 @@ export class SecurityContext implements Disposable {
       bindings: this.#bindings,
       input: token,
     });
-    return this.#settle('gss_init_sec_context', r);
+    return this.#settle('gss_init_sec_context', r, () => `target ${String(this.#target)}`);
   }
 
   async #acceptStep(token: Uint8Array): Promise<Uint8Array | null> {
@@ -243,6 +243,7 @@ export class SecurityContext implements Disposable {
       flags: number;
       lifetime: number;
     },
+    context?: () => string,
   ): Uint8Array | null {
     if (this.#state === 'disposed') {
       // dispose() ran while the worker thread was busy: release what the call produced.
@@ -254,7 +255,11 @@ export class SecurityContext implements Disposable {
     if (raw.isError(r.major)) {
       this.#state = 'failed';
       this.#handle.dispose();
-      throw new GSSError(operation, r, { mech: mech ?? this.#mech, token: r.output });
+      throw new GSSError(operation, r, {
+        mech: mech ?? this.#mech,
+        token: r.output,
+        ...(context ? { context: context() } : {}),
+      });
     }
     this.#actualMech = mech;
     this.#actualFlags = r.flags;
