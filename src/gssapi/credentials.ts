@@ -30,7 +30,10 @@ export interface AcquireCredentialsOptions {
   readonly name?: Name | string | null;
   /** Default `'initiate'`. */
   readonly usage?: CredentialUsage;
-  /** Mechanisms wanted; default: every mechanism the library has. */
+  /**
+   * Mechanisms wanted. Default: Kerberos and SPNEGO for initiators (see the note on
+   * {@link Credentials.acquire}), the library's default set for acceptors.
+   */
   readonly mechs?: readonly OID[] | null;
   /** Seconds wanted; default: as long as possible. */
   readonly lifetime?: number | null;
@@ -80,8 +83,26 @@ function checkLifetime(lifetime: unknown): number {
   return lifetime;
 }
 
-function checkMechs(mechs: unknown): readonly Uint8Array[] | null {
-  if (mechs == null) return null;
+let initiatorDefault: readonly Uint8Array[] | null | undefined;
+
+/**
+ * The mechanisms an initiator credential gets when none are asked for: SPNEGO then Kerberos,
+ * when the library has both. MIT's default set (`GSS_C_NO_OID_SET`) gives a password or keytab
+ * credential a Kerberos element only; SPNEGO then finds no element of its own and silently falls
+ * back to the default ccache, authenticating as whoever is in it. SPNEGO first: when both fail,
+ * MIT reports the last mechanism's error, and Kerberos's is the one that says why.
+ */
+function defaultInitiatorMechs(): readonly Uint8Array[] | null {
+  if (initiatorDefault !== undefined) return initiatorDefault;
+  const r = raw.indicateMechs();
+  const have = (oid: OID) => r.mechs.some((m) => OID.fromDer(m).equals(oid));
+  initiatorDefault =
+    !raw.isError(r.major) && have(OID.KRB5) && have(OID.SPNEGO) ? [OID.SPNEGO.bytes, OID.KRB5.bytes] : null;
+  return initiatorDefault;
+}
+
+function checkMechs(mechs: unknown, usage: number): readonly Uint8Array[] | null {
+  if (mechs == null) return usage === raw.CredUsage.ACCEPT ? null : defaultInitiatorMechs();
   if (!Array.isArray(mechs) || !mechs.every((m) => m instanceof OID))
     throw new TypeError('mechs must be an array of OID');
   return mechs.map((m: OID) => m.bytes);
@@ -127,12 +148,15 @@ export class Credentials implements Disposable {
 
   /**
    * Acquires credentials (`gss_acquire_cred`, or `gss_acquire_cred_from` when `store` is given).
+   * Initiator credentials get Kerberos and SPNEGO elements unless `mechs` says otherwise: with
+   * MIT's default set, SPNEGO would ignore a keytab or password credential and use the default
+   * ccache instead (measured with MIT 1.20), so the server would see another user.
    * @throws {GSSError} e.g. `KRB5_FCC_NOFILE` (no ccache), `KRB5_KT_NOTFOUND` (keytab lacks the principal).
    */
   static async acquire(options: AcquireCredentialsOptions = {}): Promise<Credentials> {
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
-    const mechs = checkMechs(options.mechs);
+    const mechs = checkMechs(options.mechs, usage);
     const store = options.store == null ? null : checkStore(options.store);
     const { name, owned } = resolveName(options.name);
     try {
@@ -151,7 +175,9 @@ export class Credentials implements Disposable {
 
   /**
    * Logs in with a password (`gss_acquire_cred_with_password`): tickets go to a memory ccache,
-   * nothing is written to disk and no kinit is needed.
+   * nothing is written to disk and no kinit is needed. With the default `mechs` (SPNEGO and
+   * Kerberos) MIT logs in once per mechanism, so a wrong password counts twice against a lockout
+   * policy; pass `mechs: [OID.SPNEGO]` to log in once when only SPNEGO (HTTP) will use it.
    * @throws {GSSError} e.g. `KRB5KDC_ERR_PREAUTH_FAILED` (wrong password).
    */
   static async withPassword(options: PasswordCredentialsOptions): Promise<Credentials> {
@@ -162,7 +188,7 @@ export class Credentials implements Disposable {
     }
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
-    const mechs = checkMechs(options.mechs);
+    const mechs = checkMechs(options.mechs, usage);
     const { name, owned } = resolveName(options.name);
     const bytes = typeof password === 'string' ? new TextEncoder().encode(password) : password;
     try {

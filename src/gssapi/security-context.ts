@@ -31,11 +31,15 @@ export interface AcceptorOptions {
 }
 
 /** Code of {@link ContextStateError}. */
-export type ContextStateErrorCode = 'ERR_GSSAPI_CONTEXT_BUSY' | 'ERR_GSSAPI_CONTEXT_STATE';
+export type ContextStateErrorCode =
+  | 'ERR_GSSAPI_CONTEXT_BUSY'
+  | 'ERR_GSSAPI_CONTEXT_STATE'
+  | 'ERR_GSSAPI_CRED_MECH';
 
 /**
  * A SecurityContext was used out of order: `step()` while another step runs, after completion,
- * after a failure, or after `dispose()`.
+ * after a failure, or after `dispose()`; or it was given credentials that lack the requested
+ * mechanism (`ERR_GSSAPI_CRED_MECH`).
  *
  * @example
  * ```ts
@@ -114,6 +118,20 @@ export class SecurityContext implements Disposable {
         throw new TypeError('mech must be an OID or null');
       const flags = options.flags ?? raw.ContextFlag.MUTUAL | raw.ContextFlag.SEQUENCE;
       if (!Number.isInteger(flags) || flags < 0) throw new TypeError('flags must be a non-negative integer');
+      const creds = this.#creds;
+      if (
+        creds &&
+        options.mech &&
+        creds.mechs.length > 0 &&
+        !creds.mechs.some((m) => m.equals(options.mech))
+      ) {
+        // MIT would not fail here: it would take the default ccache's credentials instead,
+        // and the server would authenticate someone else.
+        throw new ContextStateError(
+          'ERR_GSSAPI_CRED_MECH',
+          `the credentials have no element for mechanism ${String(options.mech)} (they have ${creds.mechs.join(', ')}); acquire them with that mechanism in mechs`,
+        );
+      }
       this.#target = options.name;
       this.#mech = options.mech ?? null;
       this.#flags = flags;
