@@ -1,0 +1,36 @@
+/**
+ * `http-gssapi/testing`: a throwaway MIT Kerberos realm ({@link TestRealm}) and a slow-network
+ * TCP proxy ({@link DelayProxy}) for integration tests of code that uses Kerberos, yours or ours.
+ * Needs the MIT KDC programs (Debian/Ubuntu: `apt-get install krb5-kdc krb5-admin-server krb5-user`).
+ *
+ * @example
+ * ```ts
+ * import { TestRealm } from 'http-gssapi/testing';
+ * const realm = await TestRealm.start();
+ * const restore = realm.applyEnv();
+ * // ... the user has a forwardable TGT; HTTP/localhost's keytab is realm.service.keytab
+ * restore();
+ * await realm.stop();
+ * ```
+ * @module
+ */
+export { DelayProxy, type DelayProxyOptions } from './delay-proxy.js';
+export type { Krb5ToolPaths } from './krb5-tools.js';
+export {
+  NegotiateTestServer,
+  type NegotiateTestServerOptions,
+  type RecordedRequest,
+  type TestServerBehavior,
+} from './negotiate-server.js';
+export {
+  type AddPrincipalOptions,
+  type KinitOptions,
+  type KinitSecret,
+  type PrincipalKey,
+  TestRealm,
+  type TestRealmEnv,
+  type TestRealmService,
+  type TestRealmUser,
+} from './test-realm.js';
+export type { TestRealmOptions } from './test-realm-options.js';
+export { TestingError, type TestingErrorCode, type TestingErrorOptions } from './testing-error.js';
