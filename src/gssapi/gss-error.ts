@@ -64,7 +64,9 @@ export class GSSError extends Error {
       : [];
     const majorName =
       raw.ROUTINE_ERROR_NAMES[parts.routine] ?? raw.CALLING_ERROR_NAMES[parts.calling] ?? 'GSS_S_FAILURE';
-    const minorName = krb5ErrorName(status.minor);
+    // Through SPNEGO, MIT hands back a mechglue-mapped minor code (small numbers such as 100001)
+    // whose message is still the Kerberos one: name it from the message then.
+    const minorName = krb5ErrorName(status.minor) ?? nameFromMessages(minorMessages);
     const code = minorName ?? majorName;
     const detail =
       [...majorMessages, ...minorMessages].filter(Boolean).join(': ') || `major 0x${hex(status.major)}`;
@@ -112,6 +114,29 @@ function messages(code: number, type: 1 | 2, mech: OID | null): string[] {
 export function krb5ErrorName(minor: number): string | undefined {
   const offset = (minor | 0) - KRB5_ERROR_TABLE_BASE;
   return offset >= 0 && offset < 256 ? KRB5_ERROR_NAMES[offset] : undefined;
+}
+
+/** MIT and Heimdal messages of the krb5 errors users meet most, for mapped minor codes. */
+const MESSAGE_NAMES: readonly (readonly [RegExp, string])[] = [
+  [/^Server .*not found in Kerberos database/i, 'KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN'],
+  [/^Client .*not found in Kerberos database/i, 'KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN'],
+  [/^Cannot contact any KDC/i, 'KRB5_KDC_UNREACH'],
+  [/^Clock skew too great/i, 'KRB5KRB_AP_ERR_SKEW'],
+  [/^Ticket expired/i, 'KRB5KRB_AP_ERR_TKT_EXPIRED'],
+  [/^No credentials cache found/i, 'KRB5_FCC_NOFILE'],
+  [/^Matching credential not found/i, 'KRB5_CC_NOTFOUND'],
+  [/^Request is a replay/i, 'KRB5KRB_AP_ERR_REPEAT'],
+  [/^Decrypt integrity check failed/i, 'KRB5KRB_AP_ERR_BAD_INTEGRITY'],
+  [/^Preauthentication failed/i, 'KRB5KDC_ERR_PREAUTH_FAILED'],
+  [/^Cannot find KDC for requested realm/i, 'KRB5_REALM_UNKNOWN'],
+  [/^Key table entry not found/i, 'KRB5_KT_NOTFOUND'],
+];
+
+function nameFromMessages(messages: readonly string[]): string | undefined {
+  for (const message of messages) {
+    for (const [pattern, name] of MESSAGE_NAMES) if (pattern.test(message)) return name;
+  }
+  return undefined;
 }
 
 const NO_TICKET =

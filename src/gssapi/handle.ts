@@ -8,8 +8,16 @@ import type * as raw from './raw/index.js';
 type Release = (handle: bigint) => raw.Status;
 
 const registry = new FinalizationRegistry<{ handle: bigint; release: Release }>(({ handle, release }) => {
+  live--;
   release(handle);
 });
+
+let live = 0;
+
+/** How many GSSAPI handles this process holds now (names, credentials, contexts). For leak tests and diagnostics. */
+export function liveHandleCount(): number {
+  return live;
+}
 
 export class OwnedHandle {
   #handle: bigint;
@@ -19,7 +27,10 @@ export class OwnedHandle {
   constructor(owner: object, handle: bigint, release: Release) {
     this.#handle = handle;
     this.#release = release;
-    if (handle !== 0n) registry.register(owner, { handle, release }, this.#token);
+    if (handle !== 0n) {
+      live++;
+      registry.register(owner, { handle, release }, this.#token);
+    }
   }
 
   get value(): bigint {
@@ -35,7 +46,10 @@ export class OwnedHandle {
     if (handle === this.#handle) return;
     this.dispose();
     this.#handle = handle;
-    if (handle !== 0n) registry.register(owner, { handle, release: this.#release }, this.#token);
+    if (handle !== 0n) {
+      live++;
+      registry.register(owner, { handle, release: this.#release }, this.#token);
+    }
   }
 
   dispose(): void {
@@ -43,6 +57,7 @@ export class OwnedHandle {
     registry.unregister(this.#token);
     const handle = this.#handle;
     this.#handle = 0n;
+    live--;
     this.#release(handle);
   }
 }

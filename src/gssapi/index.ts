@@ -22,6 +22,7 @@ export {
   type PasswordCredentialsOptions,
 } from './credentials.js';
 export { GSSError, krb5ErrorName } from './gss-error.js';
+export { liveHandleCount } from './handle.js';
 export { Name } from './name.js';
 export { NameType } from './name-type.js';
 export { describeOid, OID } from './oid.js';

@@ -68,4 +68,4 @@ export {
   INSTALL_HINT,
   loadGssapiLibrary,
 } from './library.js';
-export type { ChannelBindingsInput } from './memory.js';
+export { type ChannelBindingsInput, outstandingAllocations } from './memory.js';

@@ -112,9 +112,10 @@ function configureKoffi(koffi: typeof Koffi): void {
 }
 
 function detectProvider(lib: Koffi.LibraryHandle, candidate: string): GssapiProvider {
-  // krb5_gss_register_acceptor_identity is MIT's name; Heimdal spells it gsskrb5_*.
-  if (hasSymbol(lib, 'krb5_gss_register_acceptor_identity')) return 'mit';
+  // Heimdal exports gsskrb5_register_acceptor_identity (and MIT's spelling as an alias);
+  // MIT has only krb5_gss_register_acceptor_identity.
   if (hasSymbol(lib, 'gsskrb5_register_acceptor_identity')) return 'heimdal';
+  if (hasSymbol(lib, 'krb5_gss_register_acceptor_identity')) return 'mit';
   return /heimdal|libgssapi\.so\.3/.test(candidate) ? 'heimdal' : 'custom';
 }
 

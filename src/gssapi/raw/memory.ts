@@ -98,6 +98,13 @@ export interface ChannelBindingsInput {
   readonly applicationData?: Uint8Array;
 }
 
+let outstanding = 0;
+
+/** Native allocations made for calls and not yet freed (OIDs, which live forever, excluded). */
+export function outstandingAllocations(): number {
+  return outstanding;
+}
+
 /**
  * Allocations for one call, all released by {@link Arena.free} once the call has returned
  * (for an async call: once its worker thread is done with them).
@@ -113,6 +120,7 @@ export class Arena {
   #alloc(type: Parameters<typeof Koffi.sizeof>[0], count: number): bigint {
     const ptr = this.#koffi.alloc(type, count) as bigint;
     this.#owned.push({ ptr, size: this.#koffi.sizeof(type) * count });
+    outstanding++;
     return ptr;
   }
 
@@ -216,6 +224,7 @@ export class Arena {
     for (const { ptr, size } of this.#owned.splice(0)) {
       new Uint8Array(this.#koffi.view(ptr, size)).fill(0);
       this.#koffi.free(ptr);
+      outstanding--;
     }
   }
 }

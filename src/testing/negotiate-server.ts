@@ -1,0 +1,266 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Credentials } from '../gssapi/credentials.js';
+import { Name } from '../gssapi/name.js';
+import { NameType } from '../gssapi/name-type.js';
+import { OID } from '../gssapi/oid.js';
+import { SecurityContext } from '../gssapi/security-context.js';
+
+/**
+ * How the server behaves on a path, chosen by the path's first segment (`/<behavior>/...`).
+ * Every behavior but `public` and `open-redirect` requires Negotiate first.
+ */
+export type TestServerBehavior =
+  /** Authenticate, answer 200 with the final token (mutual authentication). The default. */
+  | 'ok'
+  /** Authenticate, answer 200 without the final token. */
+  | 'omit-final-token'
+  /** Authenticate, answer 200 with a corrupted final token. */
+  | 'corrupt-final-token'
+  /** Authenticate, answer 500 with a body and headers, without a token. */
+  | 'error-500'
+  /** Answer 401 Negotiate forever, even to a valid token. */
+  | 'always-401'
+  /** Refuse the first valid token with a fresh 401 Negotiate, accept the next (a second leg). */
+  | 'second-leg'
+  /** Answer 401 with a Negotiate challenge whose token is not base64. */
+  | 'malformed-challenge'
+  /** Answer 401 with only a Basic challenge. */
+  | 'basic-only'
+  /** No authentication. */
+  | 'public'
+  /** Authenticate, then redirect to `?to=` with status `?status=` (default 302). */
+  | 'redirect'
+  /** Redirect to `?to=` with `?status=` without authentication. */
+  | 'open-redirect'
+  /** Authenticate; with delegated credentials, use them to get a token for `?target=` (default HTTP@<host>). */
+  | 'delegate';
+
+/** One request as the server saw it. Tokens are not kept, only whether one came. */
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly host: string;
+  /** Whether an `Authorization: Negotiate` header came with the request. */
+  readonly negotiate: boolean;
+  /** Any other Authorization scheme sent (e.g. 'Basic'), or null. */
+  readonly otherAuthorization: string | null;
+  /** The TCP connection, numbered in order of arrival: equal numbers mean a reused connection. */
+  readonly connection: number;
+  readonly bodyLength: number;
+  readonly bodySha256: string;
+  readonly status: number;
+  /** The authenticated client principal, when authentication succeeded. */
+  readonly user: string | null;
+}
+
+/** Options of {@link NegotiateTestServer.start}. */
+export interface NegotiateTestServerOptions {
+  /** The service keytab; default KRB5_KTNAME from the environment. */
+  readonly keytab?: string;
+  /** Host name in the URL (and so in the SPN a client uses); default 'localhost'. */
+  readonly hostname?: string;
+  /** Address to listen on; default 127.0.0.1. */
+  readonly listen?: string;
+}
+
+/**
+ * An HTTP server that authenticates with HTTP Negotiate through this library's acceptor, and
+ * misbehaves on purpose on chosen paths (see {@link TestServerBehavior}), for integration tests
+ * of Negotiate clients. Pair it with {@link TestRealm}.
+ *
+ * @example
+ * ```ts
+ * import { TestRealm, NegotiateTestServer } from 'http-gssapi/testing';
+ * const realm = await TestRealm.start();
+ * const restore = realm.applyEnv();
+ * const server = await NegotiateTestServer.start({ keytab: realm.service.keytab });
+ * const res = await createFetch()(`${server.url}ok/hello`);   // 200, body names realm.user.principal
+ * console.log(server.requests.length);                        // 2: the 401 and the authenticated retry
+ * await server.stop(); await realm.stop(); restore();
+ * ```
+ */
+export class NegotiateTestServer {
+  readonly url: string;
+  readonly port: number;
+  /** Every request so far, in order. */
+  readonly requests: RecordedRequest[] = [];
+  readonly #server: Server;
+  readonly #creds: Credentials;
+  readonly #sockets: Set<Socket>;
+  readonly #secondLegSeen = new Set<string>();
+
+  private constructor(server: Server, creds: Credentials, hostname: string, sockets: Set<Socket>) {
+    this.#server = server;
+    this.#sockets = sockets;
+    this.#creds = creds;
+    this.port = (server.address() as AddressInfo).port;
+    this.url = `http://${hostname}:${this.port}/`;
+  }
+
+  static async start(options: NegotiateTestServerOptions = {}): Promise<NegotiateTestServer> {
+    const keytab = options.keytab ?? process.env['KRB5_KTNAME'];
+    if (!keytab) throw new TypeError('keytab is required (or set KRB5_KTNAME)');
+    const creds = await Credentials.acquire({ usage: 'accept', store: { keytab } });
+    let instance: NegotiateTestServer | undefined;
+    let connections = 0;
+    const ids = new WeakMap<Socket, number>();
+    const server = createServer((req, res) => {
+      instance!.#handle(req, res, ids.get(req.socket) ?? 0).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`test server error: ${(error as Error).message}`);
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      ids.set(socket, ++connections);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, options.listen ?? '127.0.0.1', () => resolve());
+    });
+    instance = new NegotiateTestServer(server, creds, options.hostname ?? 'localhost', sockets);
+    return instance;
+  }
+
+  /** Requests to paths starting with `prefix`. */
+  requestsTo(prefix: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.startsWith(prefix));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, connection: number): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const behavior = (url.pathname.split('/')[1] || 'ok') as TestServerBehavior;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const authorization = req.headers.authorization ?? '';
+    const negotiate = /^negotiate\s+\S/i.test(authorization);
+    let user: string | null = null;
+    const finish = (status: number, headers: Record<string, string>, payload: string) => {
+      this.requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname + url.search,
+        host: req.headers.host ?? '',
+        negotiate,
+        otherAuthorization: authorization && !negotiate ? authorization.split(' ')[0]! : null,
+        connection,
+        bodyLength: body.length,
+        bodySha256: createHash('sha256').update(body).digest('hex'),
+        status,
+        user,
+      });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(payload);
+    };
+    const challenge = () =>
+      finish(401, { 'www-authenticate': 'Negotiate' }, '{"error":"authentication required"}');
+
+    if (behavior === 'public') return finish(200, {}, JSON.stringify({ path: url.pathname, user: null }));
+    if (behavior === 'open-redirect') return redirect(url, finish);
+    if (behavior === 'malformed-challenge') return finish(401, { 'www-authenticate': 'Negotiate YII' }, '{}');
+    if (behavior === 'basic-only') return finish(401, { 'www-authenticate': 'Basic realm="test"' }, '{}');
+    if (!negotiate) return challenge();
+
+    const ctx = new SecurityContext({ usage: 'accept', creds: this.#creds });
+    try {
+      let output: Uint8Array | null;
+      try {
+        output = await ctx.step(Buffer.from(authorization.replace(/^negotiate\s+/i, ''), 'base64'));
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'unknown';
+        return finish(
+          401,
+          { 'www-authenticate': 'Negotiate', 'x-gss-error': code },
+          JSON.stringify({ error: code }),
+        );
+      }
+      if (!ctx.complete) {
+        // A multi-leg mechanism: this server keeps no per-connection state, so it cannot continue.
+        return finish(401, { 'www-authenticate': 'Negotiate' }, '{"error":"multi-leg not supported"}');
+      }
+      user = String(ctx.initiatorName);
+      if (behavior === 'always-401') return challenge();
+      if (behavior === 'second-leg') {
+        const key = `${connection}:${url.pathname}`;
+        if (!this.#secondLegSeen.has(key)) {
+          this.#secondLegSeen.add(key);
+          user = null;
+          return challenge();
+        }
+      }
+      const final: Record<string, string> = {};
+      if (output && behavior !== 'omit-final-token' && behavior !== 'error-500') {
+        const token = Buffer.from(output);
+        if (behavior === 'corrupt-final-token') token[token.length - 1]! ^= 0xff;
+        final['www-authenticate'] = `Negotiate ${token.toString('base64')}`;
+      }
+      if (behavior === 'error-500') {
+        return finish(
+          500,
+          { 'x-internal-detail': 'stack trace here', server: 'negotiate-test-server' },
+          'internal secret',
+        );
+      }
+      if (behavior === 'redirect') return redirect(url, (s, h, p) => finish(s, { ...h, ...final }, p));
+      const result: Record<string, unknown> = {
+        user,
+        path: url.pathname,
+        method: req.method,
+        bodyLength: body.length,
+        bodySha256: createHash('sha256').update(body).digest('hex'),
+        mech: String(ctx.mech),
+        delegated: ctx.delegatedCreds !== null,
+      };
+      if (behavior === 'delegate' && ctx.delegatedCreds) {
+        result['delegatedUse'] = await useDelegated(
+          ctx.delegatedCreds,
+          url.searchParams.get('target') ?? `HTTP@${url.hostname}`,
+        );
+      }
+      return finish(200, final, JSON.stringify(result));
+    } finally {
+      ctx.delegatedCreds?.dispose();
+      ctx.dispose();
+    }
+  }
+
+  /** Closes the server and every open connection. */
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#creds.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+function redirect(
+  url: URL,
+  finish: (status: number, headers: Record<string, string>, payload: string) => void,
+): void {
+  const to = url.searchParams.get('to') ?? '/public/';
+  const status = Number(url.searchParams.get('status') ?? 302);
+  finish(status, { location: to }, '{}');
+}
+
+/** Proves delegation: the delegated ticket gets a service token for another target. */
+async function useDelegated(creds: Credentials, target: string): Promise<string> {
+  const name = new Name(target, NameType.hostbasedService);
+  const ctx = new SecurityContext({ usage: 'initiate', name, creds, mech: OID.KRB5 });
+  try {
+    const token = await ctx.step();
+    return token && token.length > 0 ? 'token-obtained' : 'no-token';
+  } catch (error) {
+    return `failed: ${(error as { code?: string }).code ?? 'unknown'}`;
+  } finally {
+    ctx.dispose();
+    name.dispose();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * A GSSAPI initiator in its own process, so a test can load another library (Heimdal through
+ * HTTP_GSSAPI_LIBRARY) than the MIT acceptor in the test process. Line protocol on stdio:
+ * it prints `info <json>`, then `token <base64>`; reads `reply <base64>`; prints `done <json>`.
+ * Commands come as argv: <target> <mech: spnego|krb5> [password <principal> <password> | keytab <principal> <path>].
+ */
+import { createInterface } from 'node:readline';
+import { Credentials, GSSError, Name, NameType, OID, SecurityContext } from '../../src/gssapi/index.js';
+import { loadGssapiLibrary } from '../../src/gssapi/raw/index.js';
+
+const [target, mechName, credKind, principal, secret] = process.argv.slice(2);
+const out = (kind: string, value: unknown) =>
+  process.stdout.write(`${kind} ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+
+const { info } = loadGssapiLibrary();
+out('info', { provider: info.provider, path: info.path, capabilities: info.capabilities });
+let creds: Credentials | null = null;
+try {
+  if (credKind === 'password')
+    creds = await Credentials.withPassword({ name: principal!, password: secret! });
+  if (credKind === 'keytab') {
+    creds = await Credentials.acquire({
+      name: principal!,
+      store: { client_keytab: secret!, ccache: 'MEMORY:child' },
+    });
+  }
+  const ctx = new SecurityContext({
+    usage: 'initiate',
+    name: new Name(target!, NameType.hostbasedService),
+    mech: mechName === 'krb5' ? OID.KRB5 : OID.SPNEGO,
+    creds,
+  });
+  const token = await ctx.step();
+  out('token', Buffer.from(token!).toString('base64'));
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (!line.startsWith('reply ')) continue;
+    await ctx.step(Buffer.from(line.slice(6), 'base64'));
+    out('done', { complete: ctx.complete, mutual: ctx.mutualAuthenticated, mech: String(ctx.mech) });
+    break;
+  }
+  ctx.dispose();
+} catch (error) {
+  out(
+    'error',
+    error instanceof GSSError
+      ? { code: error.code, hint: error.hint, message: error.message }
+      : { message: String(error) },
+  );
+} finally {
+  creds?.dispose();
+}
+// Heimdal 7.8 crashes in Node's normal teardown once a call has run on a worker thread (a
+// thread-specific destructor after the library is gone); an explicit exit skips that teardown.
+process.exit(0);

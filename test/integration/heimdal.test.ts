@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Credentials, SecurityContext } from '../../src/gssapi/index.js';
+import { TestRealm } from '../../src/testing/index.js';
+
+// The client side against Heimdal's libgssapi.so.3 (Debian libgssapi3-heimdal installs beside
+// MIT and reads MIT's krb5.conf and FILE ccache). Each initiator runs in a child process with
+// HTTP_GSSAPI_LIBRARY=libgssapi.so.3; the acceptor here is MIT, so tokens cross implementations.
+
+const HEIMDAL = [
+  '/usr/lib/x86_64-linux-gnu/libgssapi.so.3',
+  '/usr/lib/aarch64-linux-gnu/libgssapi.so.3',
+].find((p) => existsSync(p));
+const child = fileURLToPath(new URL('../helpers/gss-initiator-child.js', import.meta.url));
+
+let realm: TestRealm;
+let restore: () => void;
+let acceptorCreds: Credentials;
+
+before(async () => {
+  if (!HEIMDAL) return;
+  realm = await TestRealm.start();
+  restore = realm.applyEnv();
+  acceptorCreds = await Credentials.acquire({ usage: 'accept', store: { keytab: realm.service.keytab } });
+});
+
+after(async () => {
+  acceptorCreds?.dispose();
+  restore?.();
+  await realm?.stop();
+});
+
+interface ChildResult {
+  info: { provider: string; capabilities: Record<string, boolean> };
+  done?: { complete: boolean; mutual: boolean; mech: string };
+  error?: { code: string; hint?: string; message: string };
+}
+
+/** Runs the Heimdal initiator, accepting its token here with MIT. */
+async function heimdalExchange(args: string[]): Promise<ChildResult & { acceptedAs?: string }> {
+  const proc = spawn(process.execPath, [child, ...args], {
+    env: { ...process.env, HTTP_GSSAPI_LIBRARY: HEIMDAL! },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const result: Partial<ChildResult> & { acceptedAs?: string } = {};
+  const acceptor = new SecurityContext({ usage: 'accept', creds: acceptorCreds });
+  try {
+    for await (const line of createInterface({ input: proc.stdout })) {
+      const [kind, ...rest] = line.split(' ');
+      const value = rest.join(' ');
+      if (kind === 'info') result.info = JSON.parse(value);
+      if (kind === 'error') result.error = JSON.parse(value);
+      if (kind === 'done') result.done = JSON.parse(value);
+      if (kind === 'token') {
+        const reply = await acceptor.step(Buffer.from(value, 'base64'));
+        result.acceptedAs = String(acceptor.initiatorName);
+        proc.stdin.write(`reply ${Buffer.from(reply ?? new Uint8Array()).toString('base64')}\n`);
+      }
+    }
+  } finally {
+    proc.stdin.end();
+    acceptor.dispose();
+  }
+  return result as ChildResult & { acceptedAs?: string };
+}
+
+describe('Heimdal libgssapi.so.3 as the client library', {
+  skip: HEIMDAL ? false : 'libgssapi3-heimdal not installed',
+}, () => {
+  for (const mech of ['spnego', 'krb5']) {
+    test(`${mech}: a Heimdal token is accepted by MIT, and MIT's reply completes Heimdal's context`, async () => {
+      const r = await heimdalExchange([`HTTP@${realm.hostname}`, mech]);
+      assert.equal(r.info.provider, 'heimdal');
+      assert.equal(r.error, undefined, r.error?.message);
+      assert.equal(r.acceptedAs, realm.user.principal);
+      assert.deepEqual([r.done?.complete, r.done?.mutual], [true, true]);
+    });
+  }
+
+  test('password credentials without kinit (Heimdal gives them a Kerberos element only)', async () => {
+    const r = await heimdalExchange([
+      `HTTP@${realm.hostname}`,
+      'krb5',
+      'password',
+      realm.user.principal,
+      realm.user.password,
+    ]);
+    if (!r.info.capabilities['acquireCredWithPassword']) return;
+    assert.equal(r.error, undefined, r.error?.message);
+    assert.equal(r.acceptedAs, realm.user.principal);
+  });
+
+  test('with SPNEGO, password credentials lacking a SPNEGO element are refused, not replaced by the ccache', async () => {
+    const r = await heimdalExchange([
+      `HTTP@${realm.hostname}`,
+      'spnego',
+      'password',
+      realm.user.principal,
+      realm.user.password,
+    ]);
+    assert.equal(r.acceptedAs, undefined);
+    assert.match(r.error?.message ?? '', /no element for mechanism/);
+  });
+
+  test('an unknown service principal gives the same code as with MIT', async () => {
+    const r = await heimdalExchange(['HTTP@unknown.invalid', 'krb5']);
+    assert.equal(r.error?.code, 'KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN', r.error?.message);
+  });
+});
