@@ -25,19 +25,30 @@ say('3. One authenticated request, mutual authentication REQUIRED. Trace:');
 for (const type of ['challenge', 'token', 'mutual', 'error'] as const) {
   subscribe(`http-gssapi:${type}`, (message) => {
     const e = message as NegotiateEvent;
-    if (e.type === 'challenge') say(dim(`   .. server challenge: ${e.scheme ?? 'none'}${e.token ? ` with token ${e.token}` : ' (no token: start)'}`));
-    if (e.type === 'token') say(dim(`   .. token for ${e.target} via ${e.mech}${e.preemptive ? ' (preemptive)' : ''}: ${e.token}`));
+    if (e.type === 'challenge')
+      say(
+        dim(
+          `   .. server challenge: ${e.scheme ?? 'none'}${e.token ? ` with token ${e.token}` : ' (no token: start)'}`,
+        ),
+      );
+    if (e.type === 'token')
+      say(dim(`   .. token for ${e.target} via ${e.mech}${e.preemptive ? ' (preemptive)' : ''}: ${e.token}`));
     if (e.type === 'mutual') say(dim(`   .. mutual authentication: ${e.result}`));
-    if (e.type === 'error') say(dim(`   .. error ${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`));
+    if (e.type === 'error')
+      say(dim(`   .. error ${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`));
   });
 }
 const tracingFetch: typeof fetch = async (input, init) => {
   const headers = new Headers(init?.headers);
   const authorization = headers.get('authorization');
-  say(`   -> ${init?.method ?? 'GET'} ${String(input)}${authorization ? `  Authorization: Negotiate ${redactToken(authorization.slice(10))}` : ''}`);
+  say(
+    `   -> ${init?.method ?? 'GET'} ${String(input)}${authorization ? `  Authorization: Negotiate ${redactToken(authorization.slice(10))}` : ''}`,
+  );
   const res = await fetch(input, init);
   const challenge = res.headers.get('www-authenticate');
-  say(`   <- ${res.status} ${res.statusText}${challenge ? `  WWW-Authenticate: ${challenge.length > 20 ? `Negotiate ${redactToken(challenge.slice(10))}` : challenge}` : ''}`);
+  say(
+    `   <- ${res.status} ${res.statusText}${challenge ? `  WWW-Authenticate: ${challenge.length > 20 ? `Negotiate ${redactToken(challenge.slice(10))}` : challenge}` : ''}`,
+  );
   return res;
 };
 
