@@ -163,6 +163,8 @@ export function createFetch(
     for (let redirects = 0; ; redirects++) {
       signal?.throwIfAborted();
       const response = await sendHop(hop);
+      // As fetch does after following redirects (Fetch 4.4, "response's URL list").
+      if (redirects > 0) Object.defineProperty(response, 'redirected', { value: true });
       if (!REDIRECT_STATUSES.has(response.status) || redirectMode === 'manual') return response;
       const location = response.headers.get('location');
       if (location === null) return response;

@@ -347,6 +347,7 @@ describe('redirects', () => {
       base.calls.map((c) => c.url),
       ['http://h.test/a', 'http://h.test/a', 'http://h.test/b', 'http://h.test/b'],
     );
+    assert.equal(res.redirected, true);
     assert.equal(factory.created.length, 2);
     assert.equal(
       base.calls.every((c) => c.init.redirect === 'manual'),
