@@ -480,6 +480,33 @@ interface StepResult extends Status {
   readonly lifetime: number;
 }
 
+/** The output slots both context calls share, and the record made from them. */
+function stepOutputs(arena: Arena, context: ContextHandle) {
+  const minor = [0];
+  const ctx = [context as bigint];
+  const mech = [0n];
+  const flags = [0];
+  const rec = [0];
+  const out = arena.outBuffer();
+  return {
+    minor,
+    ctx,
+    mech,
+    flags,
+    rec,
+    out,
+    result: (major: number): StepResult => ({
+      major,
+      minor: minor[0]!,
+      context: (ctx[0] ?? 0n) as ContextHandle,
+      mech: readOid(mech[0] ?? 0n),
+      output: arena.takeBuffer(out, releaseBuffer),
+      flags: flags[0]!,
+      lifetime: rec[0]!,
+    }),
+  };
+}
+
 /** `gss_init_sec_context`. */
 export function initSecContext(input: {
   readonly cred: CredHandle;
@@ -492,36 +519,23 @@ export function initSecContext(input: {
   readonly input: Uint8Array | null;
 }): Promise<StepResult> {
   return withArena(async (arena) => {
-    const minor = [0];
-    const ctx = [input.context as bigint];
-    const mech = [0n];
-    const flags = [0];
-    const rec = [0];
-    const out = arena.outBuffer();
+    const o = stepOutputs(arena, input.context);
     const major = await callAsync(functions().init_sec_context, [
-      minor,
+      o.minor,
       input.cred,
-      ctx,
+      o.ctx,
       input.target,
       input.mech ? nativeOid(input.mech) : 0n,
       input.flags >>> 0,
       input.lifetime >>> 0,
       arena.bindings(input.bindings),
       arena.buffer(input.input),
-      mech,
-      out,
-      flags,
-      rec,
+      o.mech,
+      o.out,
+      o.flags,
+      o.rec,
     ]);
-    return {
-      major,
-      minor: minor[0]!,
-      context: (ctx[0] ?? 0n) as ContextHandle,
-      mech: readOid(mech[0] ?? 0n),
-      output: arena.takeBuffer(out, releaseBuffer),
-      flags: flags[0]!,
-      lifetime: rec[0]!,
-    };
+    return o.result(major);
   });
 }
 
@@ -533,35 +547,24 @@ export function acceptSecContext(input: {
   readonly bindings: ChannelBindingsInput | null;
 }): Promise<StepResult & { readonly sourceName: NameHandle; readonly delegatedCred: CredHandle }> {
   return withArena(async (arena) => {
-    const minor = [0];
-    const ctx = [input.context as bigint];
+    const o = stepOutputs(arena, input.context);
     const src = [0n];
-    const mech = [0n];
-    const flags = [0];
-    const rec = [0];
     const deleg = [0n];
-    const out = arena.outBuffer();
     const major = await callAsync(functions().accept_sec_context, [
-      minor,
-      ctx,
+      o.minor,
+      o.ctx,
       input.cred,
       arena.buffer(input.input),
       arena.bindings(input.bindings),
       src,
-      mech,
-      out,
-      flags,
-      rec,
+      o.mech,
+      o.out,
+      o.flags,
+      o.rec,
       deleg,
     ]);
     return {
-      major,
-      minor: minor[0]!,
-      context: (ctx[0] ?? 0n) as ContextHandle,
-      mech: readOid(mech[0] ?? 0n),
-      output: arena.takeBuffer(out, releaseBuffer),
-      flags: flags[0]!,
-      lifetime: rec[0]!,
+      ...o.result(major),
       sourceName: (src[0] ?? 0n) as NameHandle,
       delegatedCred: (deleg[0] ?? 0n) as CredHandle,
     };
