@@ -64,6 +64,8 @@ export class NegotiateFlow {
   #sent = false;
   #challenges = 0;
   #tokens = 0;
+  /** Why the preemptive token could not be made; the 401 that follows is answered with it. */
+  #preemptError: unknown = undefined;
 
   constructor(auth: HTTPSPNEGOAuth, url: URL, kind: 'server' | 'proxy', factory: ContextFactory) {
     this.#auth = auth;
@@ -91,7 +93,10 @@ export class NegotiateFlow {
     if (!this.#auth.preemptive(this.url)) return null;
     try {
       return await this.#firstToken(true);
-    } catch {
+    } catch (error) {
+      // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
+      // the failure (and, with a KDC down, its timeout).
+      this.#preemptError = error;
       this.#reset();
       return null;
     }
@@ -157,6 +162,12 @@ export class NegotiateFlow {
       };
     }
     this.#challenges++;
+    if (this.#preemptError !== undefined) {
+      const error = this.#preemptError;
+      this.#preemptError = undefined;
+      this.#reset();
+      return { ...RETURN, error: this.#exchangeError('could not answer the Negotiate challenge', error) };
+    }
     try {
       // A token in a 401 that answers our token continues the same context (a multi-leg
       // mechanism such as NTLM, RFC 4559 section 5); anything else starts a fresh one.

@@ -101,6 +101,18 @@ describe('failures come back as the 401', () => {
     assert.deepEqual(errors, [error]);
   });
 
+  test('a preemptive token that failed is not tried again on the 401 (one failure, one KDC timeout)', async () => {
+    const gss = Object.assign(new Error('KDC down'), { code: 'KRB5_KDC_UNREACH' });
+    const { auth, factory } = setup({ opportunisticAuth: true }, { failFirst: gss });
+    const base = scriptedFetch([() => challenge()]);
+    const res = await createFetch(auth, base)('http://h.test/');
+    assert.equal(res.status, 401);
+    assert.equal(base.calls.length, 1);
+    assert.equal(base.calls[0]!.authorization, null);
+    assert.equal(factory.created.length, 1);
+    assert.equal(negotiateErrorOf(res)?.cause, gss);
+  });
+
   test('a malformed Negotiate challenge returns the 401 with a parse error as cause', async () => {
     const { auth } = setup();
     const base = scriptedFetch([
