@@ -1,0 +1,92 @@
+/**
+ * Command-line options of `npm run bench` (build/bench/run.js).
+ *
+ * @module
+ */
+
+/** Sections of the benchmark, in the order they run. */
+export const SECTIONS = ['token', 'throughput', 'stall', 'memory'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  /** A short smoke run: few iterations, one round, small memory run. */
+  readonly quick: boolean;
+  /** Sections to run; default all. */
+  readonly sections: readonly Section[];
+  /** Client names to run (see clients/index.ts); default all. */
+  readonly clients: readonly string[] | null;
+  /** Repetitions of the alternated rounds (token cost, throughput); the median is reported. */
+  readonly rounds: number;
+  /** Tokens per round in the token-cost section. */
+  readonly tokenIterations: number;
+  /** Untimed requests per client per run first (JIT, connections, the ticket in the ccache). */
+  readonly warmupRequests: number;
+  /** Requests per client per round, sequential. */
+  readonly sequentialRequests: number;
+  /** Requests per client per round, 16 in flight. */
+  readonly concurrentRequests: number;
+  /** Requests in flight in the concurrent runs. */
+  readonly inFlight: number;
+  /** The memory run's two checkpoints (authenticated requests). */
+  readonly memoryCheckpoints: readonly [number, number];
+  /** Bound on each memory run, in seconds: the run stops there and reports the count reached. */
+  readonly memoryBudgetSeconds: number;
+  /** Stall measurements per adapter (each in a fresh process with a fresh ccache). */
+  readonly stallRepeats: number;
+  /** Where the JSON and markdown go. */
+  readonly outDir: string;
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--sections=token,throughput,stall,memory]
+       [--clients=name,...] [--rounds=N] [--memory-budget=SECONDS] [--out=DIR]`;
+
+/** Parses argv (without node and the script); throws a TypeError naming a bad flag. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new TypeError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+    flags.set(match[1]!, match[2] ?? 'true');
+  }
+  const known = new Set(['quick', 'sections', 'clients', 'rounds', 'memory-budget', 'out']);
+  for (const key of flags.keys()) if (!known.has(key)) throw new TypeError(`unknown flag --${key}\n${USAGE}`);
+  const quick = flags.get('quick') === 'true';
+  const list = (key: string) =>
+    flags
+      .get(key)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? null;
+  const sections = (list('sections') ?? [...SECTIONS]) as Section[];
+  for (const s of sections) {
+    if (!SECTIONS.includes(s))
+      throw new TypeError(`--sections: unknown section ${s} (${SECTIONS.join(', ')})`);
+  }
+  const int = (key: string, fallback: number) => {
+    const value = flags.get(key);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new TypeError(`--${key} must be a positive integer, got ${value}`);
+    return n;
+  };
+  return {
+    quick,
+    sections,
+    clients: list('clients'),
+    rounds: int('rounds', quick ? 1 : 3),
+    tokenIterations: quick ? 300 : 2000,
+    warmupRequests: quick ? 20 : 50,
+    sequentialRequests: quick ? 100 : 500,
+    concurrentRequests: quick ? 200 : 1000,
+    inFlight: 16,
+    memoryCheckpoints: quick ? [200, 2000] : [1000, 100_000],
+    memoryBudgetSeconds: int('memory-budget', quick ? 15 : 45),
+    stallRepeats: quick ? 1 : 3,
+    outDir: flags.get('out') ?? 'bench/results',
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The results as markdown: the table that goes to the terminal, to bench/results and (copied by
+ * hand from one full run) into docs/benchmarks.md.
+ *
+ * @module
+ */
+import type { MemorySection } from '../sections/memory.js';
+import type { StallSection } from '../sections/stall.js';
+import type { ThroughputSection } from '../sections/throughput.js';
+import type { TokenSection } from '../sections/token.js';
+import type { MachineInfo } from './machine.js';
+
+export interface TargetResult {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly machine: MachineInfo;
+  readonly loadAtEnd: number;
+  readonly servers: string[];
+  readonly missing: { readonly client: string; readonly reason: string }[];
+  readonly token?: TokenSection | { error: string };
+  readonly throughput: (ThroughputSection | { server: string; error: string })[];
+  readonly stall?: StallSection | { error: string };
+  readonly memory?: MemorySection | { error: string };
+  readonly targets: TargetResult[];
+}
+
+const f = (value: number | undefined, digits = 0) =>
+  value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+const us = (ns: number | undefined) => f(ns === undefined ? undefined : ns / 1000, 1);
+const mb = (bytes: number | undefined) => f(bytes === undefined ? undefined : bytes / 1e6, 1);
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const TOKEN_LABELS: Record<string, string> = {
+  c: 'C: gss_init_sec_context (bench/c/gss-token.c)',
+  step: 'SecurityContext.step()',
+  'raw-async': 'raw layer: initSecContext() (async, limiter, arena)',
+  'koffi-async': 'bare koffi async call',
+  'koffi-sync': 'bare koffi sync call (blocks the loop; reference only)',
+};
+
+export function toMarkdown(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(
+    `## Run of ${r.startedAt}${r.quick ? ' (--quick: smoke run, not for comparison)' : ''}`,
+    '',
+    `Command: \`${r.command}\`, ${f(r.durationSeconds)} s.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GiB; ${m.os}, Linux ${m.kernel}; Node ${m.node}; ` +
+      `MIT krb5 ${m.mitKrb5}; ${m.curl.split(' ').slice(0, 2).join(' ')}; ${m.python}, ${m.requestsKerberos}; ` +
+      `koffi ${m.packages['koffi']}, undici ${m.packages['undici']}, axios ${m.packages['axios']}, got ${m.packages['got']}. ` +
+      `Load average ${f(m.loadAtStart, 2)} at start, ${f(r.loadAtEnd, 2)} at end (the machine is shared).`,
+    `Servers: ${r.servers.join('; ')}.`,
+  );
+  if (r.missing.length) {
+    out.push('', 'Not measured: ' + r.missing.map((x) => `${x.client} (${x.reason})`).join('; ') + '.');
+  }
+
+  out.push('', '### Targets', '');
+  out.push(
+    table(
+      ['target', 'measured (same run)', 'met'],
+      r.targets.map((t) => [
+        t.target,
+        t.measured,
+        t.met === null ? 'not measured' : t.met ? 'yes' : '**no**',
+      ]),
+    ),
+  );
+
+  if (r.token && !('error' in r.token)) {
+    const t = r.token;
+    out.push(
+      '',
+      `### 1. Token cost: first SPNEGO token, cached service ticket, fresh context each (${t.target}, flags ${t.flags})`,
+      '',
+      `${t.iterationsPerRound} tokens per round, ${t.rounds.length} rounds alternating C and Node; medians over rounds. ${t.compiler}.`,
+      '',
+    );
+    out.push(
+      table(
+        ['path', 'mean µs/token', 'p50 µs', 'p99 µs', 'ratio to C (mean)'],
+        Object.keys(t.meanNs).map((k) => [
+          TOKEN_LABELS[k] ?? k,
+          us(t.meanNs[k]),
+          us(t.p50Ns[k]),
+          us(t.p99Ns[k]),
+          f(t.ratioToC[k], 2),
+        ]),
+      ),
+    );
+  } else if (r.token) {
+    out.push('', `### 1. Token cost`, '', `Failed: ${r.token.error}`);
+  }
+
+  for (const s of r.throughput) {
+    if ('error' in s) {
+      out.push('', `### 2-3. Throughput against ${s.server}`, '', `Failed: ${s.error}`);
+      continue;
+    }
+    out.push(
+      '',
+      `### 2-3. Throughput, latency and round trips (server: ${s.server})`,
+      '',
+      `Per round and client: ${s.warmup} warm-up GETs, ${s.sequentialRequests} sequential, ${s.concurrentRequests} with ${s.inFlight} in flight; ` +
+        `each request a new path, the body read; ${s.clients[0]?.rounds.length ?? 0} rounds, order rotated; medians over rounds. ` +
+        'Round trips and tokens are counted by the server, per client request.',
+      '',
+    );
+    out.push(
+      table(
+        [
+          'client',
+          'seq req/s',
+          'seq p50 ms',
+          'seq p99 ms',
+          `${s.inFlight} in flight req/s`,
+          'p50 ms',
+          'p99 ms',
+          'round trips / req',
+          'tokens / req',
+          'failures',
+        ],
+        s.clients.map((c) =>
+          c.error && c.rounds.length === 0
+            ? [c.label, `failed: ${c.error}`, '', '', '', '', '', '', '', '']
+            : [
+                c.label,
+                f(c.sequential.reqPerSec),
+                f(c.sequential.p50Ms, 2),
+                f(c.sequential.p99Ms, 2),
+                f(c.concurrent.reqPerSec),
+                f(c.concurrent.p50Ms, 2),
+                f(c.concurrent.p99Ms, 2),
+                `${f(c.sequential.roundTrips, 2)} / ${f(c.concurrent.roundTrips, 2)}`,
+                f(c.sequential.tokensPerRequest, 2),
+                String(c.sequential.failures + c.concurrent.failures),
+              ],
+        ),
+      ),
+    );
+    out.push('', 'Ratios of req/s (median of per-round ratios):', '');
+    out.push(
+      table(
+        ['a / b', 'sequential', `${s.inFlight} in flight`],
+        Object.entries(s.ratios).map(([k, v]) => [k, f(v.sequential, 2), f(v.concurrent, 2)]),
+      ),
+    );
+  }
+
+  if (r.stall && !('error' in r.stall)) {
+    const s = r.stall;
+    out.push(
+      '',
+      `### 4. Event-loop stall while a service ticket is fetched (KDC delayed ${s.kdcDelayMs} ms each way)`,
+      '',
+      `Longest gap between ticks of a 1 ms timer (minus 1 ms) during one authenticated request whose ticket is not cached; ` +
+        `fresh process and ccache per run. Loading libgssapi_krb5 and binding it (once per process, outside the window): ${f(s.libraryLoadMs, 1)} ms median.`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'adapter',
+          'runs',
+          'request ms (median)',
+          'longest stall ms (median)',
+          'longest stall ms (worst)',
+          'loop delay p99 ms',
+        ],
+        s.clients.map((c) =>
+          c.error && c.runs.length === 0
+            ? [c.label, '0', `failed: ${c.error}`, '', '', '']
+            : [
+                c.label,
+                String(c.runs.length),
+                f(c.medianElapsedMs),
+                f(c.medianStallMs, 2),
+                f(c.worstStallMs, 2),
+                f(Math.max(...c.runs.map((x) => x.histogramP99Ms)), 2),
+              ],
+        ),
+      ),
+    );
+  } else if (r.stall) {
+    out.push('', '### 4. Event-loop stall', '', `Failed: ${r.stall.error}`);
+  }
+
+  if (r.memory && !('error' in r.memory)) {
+    const s = r.memory;
+    out.push(
+      '',
+      `### 5. Memory: RSS after authenticated requests (${s.inFlight} in flight, after forced GC, bound ${s.budgetSeconds} s per adapter)`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'adapter',
+          'requests at checkpoints',
+          'RSS MB',
+          'heap used MB',
+          'RSS growth MB',
+          'live GSS handles',
+          'elapsed s',
+        ],
+        s.clients.map((c) => {
+          if (!c.result) return [c.label, `failed: ${c.error}`, '', '', '', '', ''];
+          const cps = c.result.checkpoints;
+          return [
+            c.label,
+            cps.map((x) => x.requests.toLocaleString('en-US')).join(' → ') +
+              (c.result.completed ? '' : ' (time bound)'),
+            cps.map((x) => mb(x.rssBytes)).join(' → '),
+            cps.map((x) => mb(x.heapUsedBytes)).join(' → '),
+            f(c.growthMB, 1),
+            cps.map((x) => String(x.liveHandles)).join(' → '),
+            f((cps[cps.length - 1]?.elapsedMs ?? Number.NaN) / 1000, 0),
+          ];
+        }),
+      ),
+    );
+  } else if (r.memory) {
+    out.push('', '### 5. Memory', '', `Failed: ${r.memory.error}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""requests + requests-kerberos as a benchmark client (Debian python3-requests-kerberos).
+
+Runs the same shape as the Node clients: warm-up, N sequential GETs on one keep-alive Session,
+then M GETs with K in flight (one Session per thread: requests Sessions are not thread-safe).
+Each GET reads the whole body. Each request has its own path, so the server counts round trips
+per request. Prints one JSON object like the Node worker's ThroughputResult.
+
+requests-kerberos makes a fresh GSSAPI context for every request (it keeps none across
+requests), sends the first request bare unless force_preemptive, and is run with
+mutual_authentication=DISABLED to match http-gssapi's default (its own default, REQUIRED,
+would add a verification step per request).
+"""
+import argparse
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from requests_kerberos import DISABLED, HTTPKerberosAuth
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--base", required=True, help="URL prefix of the authenticated resource")
+    p.add_argument("--prefix", required=True)
+    p.add_argument("--warmup", type=int, default=50)
+    p.add_argument("--sequential", type=int, default=1000)
+    p.add_argument("--concurrent", type=int, default=1000)
+    p.add_argument("--in-flight", type=int, default=16)
+    p.add_argument("--preemptive", action="store_true")
+    args = p.parse_args()
+
+    def auth() -> HTTPKerberosAuth:
+        return HTTPKerberosAuth(mutual_authentication=DISABLED, force_preemptive=args.preemptive)
+
+    def url(run: str, i: int) -> str:
+        return f"{args.base}{args.prefix}-{run}/{i}"
+
+    def session() -> requests.Session:
+        s = requests.Session()
+        s.auth = auth()
+        return s
+
+    def get(s: requests.Session, u: str) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        r = s.get(u)
+        r.content  # read the whole body
+        return (time.perf_counter() - t0) * 1000, r.status_code
+
+    def summarize(results: list[tuple[float, int]], elapsed: float) -> dict:
+        failures = [s for _, s in results if s != 200]
+        out = {
+            "count": len(results),
+            "elapsedMs": elapsed * 1000,
+            "latenciesMs": [round(l, 3) for l, _ in results],
+            "failures": len(failures),
+        }
+        if failures:
+            out["firstFailure"] = f"status {failures[0]}"
+        return out
+
+    main_session = session()
+    for i in range(args.warmup):
+        get(main_session, url("warm", i))
+
+    t0 = time.perf_counter()
+    seq = [get(main_session, url("seq", i)) for i in range(args.sequential)]
+    seq_elapsed = time.perf_counter() - t0
+
+    local = threading.local()
+    ready = threading.Barrier(args.in_flight)
+
+    def warm(i: int) -> None:
+        # Each thread gets its Session and connection before the clock starts (the barrier
+        # makes every thread take exactly one of these).
+        local.session = session()
+        get(local.session, url("conc-warm", i))
+        ready.wait()
+
+    def task(i: int) -> tuple[float, int]:
+        return get(local.session, url("conc", i))
+
+    with ThreadPoolExecutor(max_workers=args.in_flight) as pool:
+        list(pool.map(warm, range(args.in_flight)))
+        t0 = time.perf_counter()
+        conc = list(pool.map(task, range(args.concurrent)))
+        conc_elapsed = time.perf_counter() - t0
+
+    json.dump({"sequential": summarize(seq, seq_elapsed), "concurrent": summarize(conc, conc_elapsed)}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+/**
+ * One Node client in a process of its own: throughput and latency, the event-loop stall while a
+ * ticket is fetched, or memory over many requests. A fresh process per measurement keeps one
+ * client's JIT state, heap and connections from touching another's.
+ *
+ * @module
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as tick } from 'node:timers/promises';
+import { liveHandleCount, Name, NameType } from '../../src/gssapi/index.js';
+import { loadGssapiLibrary, outstandingAllocations } from '../../src/gssapi/raw/index.js';
+import { nodeClient } from '../clients/index.js';
+import type { Requester } from '../clients/types.js';
+import { serveWorker } from '../lib/processes.js';
+
+export interface ThroughputInput {
+  readonly mode: 'throughput';
+  readonly client: string;
+  /** URL prefix of the server's authenticated resource, e.g. `http://localhost:1234/ok/`. */
+  readonly authBase: string;
+  /** URL prefix of the same resource without authentication. */
+  readonly publicBase: string;
+  readonly prefix: string;
+  readonly warmup: number;
+  readonly sequential: number;
+  readonly concurrent: number;
+  readonly inFlight: number;
+}
+
+/** One timed run: how many requests, how long, each one's latency. */
+export interface RunResult {
+  readonly count: number;
+  readonly elapsedMs: number;
+  readonly latenciesMs: number[];
+  /** Requests that failed or did not answer 200. */
+  readonly failures: number;
+  readonly firstFailure?: string;
+}
+
+export interface ThroughputResult {
+  readonly sequential: RunResult;
+  readonly concurrent: RunResult;
+}
+
+export interface StallInput {
+  readonly mode: 'stall';
+  readonly client: string;
+  readonly authBase: string;
+  readonly publicBase: string;
+  readonly prefix: string;
+}
+
+export interface StallResult {
+  /** The authenticated request, ticket fetch included. */
+  readonly elapsedMs: number;
+  /** Longest gap between ticks of a 1 ms interval timer, minus the 1 ms it should be. */
+  readonly longestStallMs: number;
+  /** monitorEventLoopDelay's maximum and 99th percentile over the same window. */
+  readonly histogramMaxMs: number;
+  readonly histogramP99Ms: number;
+  readonly status: number;
+  /** The synchronous cost of loading libgssapi_krb5 and binding its functions (before the window). */
+  readonly libraryLoadMs: number;
+}
+
+export interface MemoryInput {
+  readonly mode: 'memory';
+  readonly client: string;
+  readonly authBase: string;
+  readonly publicBase: string;
+  readonly prefix: string;
+  readonly checkpoints: readonly number[];
+  readonly budgetMs: number;
+  readonly inFlight: number;
+}
+
+export interface MemoryCheckpoint {
+  readonly requests: number;
+  readonly elapsedMs: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly externalBytes: number;
+  readonly liveHandles: number;
+  readonly outstandingAllocations: number;
+}
+
+export interface MemoryResult {
+  readonly checkpoints: MemoryCheckpoint[];
+  /** Whether the last checkpoint was reached within the budget. */
+  readonly completed: boolean;
+  readonly failures: number;
+  readonly firstFailure?: string;
+}
+
+type Input = ThroughputInput | StallInput | MemoryInput;
+
+/** Where a client's requests go: the authenticated resource, or for the ceiling the public one. */
+const baseFor = (input: { client: string; authBase: string; publicBase: string }) =>
+  nodeClient(input.client).authenticated ? input.authBase : input.publicBase;
+
+/** Runs `count` GETs with `inFlight` at a time (1 = sequential), stopping early at `deadline`. */
+async function run(
+  client: Requester,
+  url: (i: number) => string,
+  count: number,
+  inFlight: number,
+  deadline = Number.POSITIVE_INFINITY,
+  offset = 0,
+): Promise<RunResult> {
+  const latencies = new Array<number>(count);
+  let next = 0;
+  let done = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < count && performance.now() < deadline) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        const status = await client.get(url(offset + i));
+        if (status !== 200) {
+          failures++;
+          firstFailure ??= `status ${status}`;
+        }
+      } catch (error) {
+        failures++;
+        firstFailure ??= String((error as Error).message ?? error);
+      }
+      latencies[i] = performance.now() - t0;
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const elapsedMs = performance.now() - started;
+  latencies.length = done;
+  return {
+    count: done,
+    elapsedMs,
+    latenciesMs: latencies.map((l) => Math.round(l * 1000) / 1000),
+    failures,
+    ...(firstFailure ? { firstFailure } : {}),
+  };
+}
+
+async function throughput(input: ThroughputInput): Promise<ThroughputResult> {
+  const client = await nodeClient(input.client).create();
+  const base = baseFor(input);
+  const at = (suffix: string) => (i: number) => `${base}${input.prefix}-${suffix}/${i}`;
+  try {
+    await run(client, at('warm'), input.warmup, 1);
+    const sequential = await run(client, at('seq'), input.sequential, 1);
+    const concurrent = await run(client, at('conc'), input.concurrent, input.inFlight);
+    return { sequential, concurrent };
+  } finally {
+    await client.close();
+  }
+}
+
+async function stall(input: StallInput): Promise<StallResult> {
+  const client = await nodeClient(input.client).create();
+  try {
+    // Outside the window: the HTTP client's own start (modules, first connection) and the
+    // library load, which happen once per process whatever the KDC does.
+    await client.get(`${input.publicBase}${input.prefix}-warm/0`);
+    const loadStart = performance.now();
+    loadGssapiLibrary();
+    new Name('HTTP@localhost', NameType.hostbasedService).dispose();
+    const libraryLoadMs = performance.now() - loadStart;
+    await tick();
+
+    let longest = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 1);
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const started = performance.now();
+    const status = await client.get(`${input.authBase}${input.prefix}/1`);
+    const elapsedMs = performance.now() - started;
+    histogram.disable();
+    clearInterval(timer);
+    longest = Math.max(longest, performance.now() - last);
+    return {
+      elapsedMs,
+      longestStallMs: Math.max(0, longest - 1),
+      histogramMaxMs: histogram.max / 1e6,
+      histogramP99Ms: histogram.percentile(99) / 1e6,
+      status,
+      libraryLoadMs,
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+async function settle(): Promise<void> {
+  // Two collections with turns of the loop between them: FinalizationRegistry callbacks (which
+  // release native handles) run after the first.
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await tick();
+  }
+}
+
+async function memory(input: MemoryInput): Promise<MemoryResult> {
+  if (!globalThis.gc) throw new Error('run with --expose-gc');
+  const client = await nodeClient(input.client).create();
+  const base = baseFor(input);
+  const url = (i: number) => `${base}${input.prefix}/${i}`;
+  const deadline = performance.now() + input.budgetMs;
+  const started = performance.now();
+  const checkpoints: MemoryCheckpoint[] = [];
+  let requests = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  try {
+    for (const target of input.checkpoints) {
+      const result = await run(client, url, target - requests, input.inFlight, deadline, requests);
+      requests += result.count;
+      failures += result.failures;
+      firstFailure ??= result.firstFailure;
+      await settle();
+      const usage = process.memoryUsage();
+      checkpoints.push({
+        requests,
+        elapsedMs: performance.now() - started,
+        rssBytes: usage.rss,
+        heapUsedBytes: usage.heapUsed,
+        externalBytes: usage.external,
+        liveHandles: liveHandleCount(),
+        outstandingAllocations: outstandingAllocations(),
+      });
+      if (requests < target) break;
+    }
+    return {
+      checkpoints,
+      completed: requests >= input.checkpoints[input.checkpoints.length - 1]!,
+      failures,
+      ...(firstFailure ? { firstFailure } : {}),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+serveWorker<Input, unknown>(async (input) => {
+  switch (input.mode) {
+    case 'throughput':
+      return throughput(input);
+    case 'stall':
+      return stall(input);
+    case 'memory':
+      return memory(input);
+  }
+});
