@@ -1,0 +1,848 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, type Dispatcher, interceptors, request, fetch as undiciFetch } from 'undici';
+import {
+  LegacyHandlerError,
+  type NegotiateDispatchContext,
+  type NegotiateDispatchInfo,
+  negotiate,
+} from '../../src/adapters/undici.js';
+import {
+  BodyNotReplayableError,
+  MutualAuthenticationError,
+  SPNEGOExchangeError,
+} from '../../src/core/errors.js';
+import { HTTPSPNEGOAuth, negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
+import { DISABLED, type HTTPSPNEGOAuthOptions, OPTIONAL, REQUIRED } from '../../src/core/options.js';
+import { ContextFlag } from '../../src/gssapi/raw/constants.js';
+import { b64, type FakeScript, fakeContextFactory } from '../helpers/fake-context.js';
+
+// The undici interceptor against a local HTTP server that scripts 401/200 answers, with a
+// scripted fake security context. The same behaviors run with real tickets in test/integration.
+
+interface Seen {
+  readonly method: string;
+  readonly path: string;
+  readonly authorization: string | null;
+  readonly body: string;
+  readonly socket: number;
+}
+interface Reply {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+type Script = (seen: Seen, index: number, req: IncomingMessage, res: ServerResponse) => Reply | undefined;
+
+/** A server whose answers come from `script`, recording each request and its connection. */
+class ScriptedServer {
+  readonly seen: Seen[] = [];
+  script: Script = () => ({ status: 200 });
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  origin = '';
+
+  constructor() {
+    let connections = 0;
+    const ids = new WeakMap<Socket, number>();
+    this.#server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const seen: Seen = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        authorization: req.headers.authorization ?? null,
+        body: Buffer.concat(chunks).toString(),
+        socket: ids.get(req.socket) ?? 0,
+      };
+      this.seen.push(seen);
+      const reply = this.script(seen, this.seen.length - 1, req, res);
+      if (!reply) return; // the script answers itself
+      res.writeHead(reply.status, reply.headers ?? {});
+      res.end(reply.body ?? '');
+    });
+    this.#server.keepAliveTimeout = 10_000;
+    this.#server.on('connection', (socket: Socket) => {
+      ids.set(socket, ++connections);
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  async start(): Promise<void> {
+    this.#server.listen(0, '127.0.0.1');
+    await once(this.#server, 'listening');
+    this.origin = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  reset(script: Script): void {
+    this.seen.length = 0;
+    this.script = script;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#server.close();
+    await once(this.#server, 'close');
+  }
+}
+
+const challenge = (token?: string): Reply => ({
+  status: 401,
+  headers: { 'www-authenticate': token ? `Negotiate ${b64(token)}` : 'Negotiate' },
+  body: 'denied',
+});
+const ok = (
+  token: string | null = 'server-ok',
+  status = 200,
+  headers: Record<string, string> = {},
+): Reply => ({
+  status,
+  headers: { ...(token ? { 'www-authenticate': `Negotiate ${b64(token)}` } : {}), ...headers },
+  body: 'payload',
+});
+/** Answers in turn; the last answer repeats. */
+const replies =
+  (...list: Reply[]): Script =>
+  (_seen, i) =>
+    list[Math.min(i, list.length - 1)];
+
+/** undici 7 translates old-style handlers in compose(); undici 8 does not. */
+const undiciMajor = Number(
+  (createRequire(import.meta.url)('undici/package.json') as { version: string }).version.split('.')[0],
+);
+
+const server = new ScriptedServer();
+const agents: Dispatcher[] = [];
+before(() => server.start());
+after(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  await server.stop();
+});
+
+function setup(options: HTTPSPNEGOAuthOptions = {}, script: FakeScript = {}) {
+  const factory = fakeContextFactory(script);
+  const auth = new HTTPSPNEGOAuth(
+    { learnedPreemption: false, mutualAuthentication: REQUIRED, ...options },
+    { contextFactory: factory },
+  );
+  const dispatcher = new Agent().compose(negotiate(auth));
+  agents.push(dispatcher);
+  return { factory, auth, dispatcher };
+}
+
+const url = (path = '/') => `${server.origin}${path}`;
+const infoOf = (res: { context: object }) => (res.context as NegotiateDispatchContext).negotiate;
+const TOKEN_1 = `Negotiate ${b64('tok-1')}`;
+
+describe('challenge and response', () => {
+  test('the first request goes bare; the Negotiate 401 is swallowed and answered with a fresh context', async () => {
+    const { factory, dispatcher } = setup();
+    server.reset(replies(challenge(), ok()));
+    const res = await request(url('/a'), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    assert.equal(await res.body.text(), 'payload');
+    assert.deepEqual(
+      server.seen.map((s) => s.authorization),
+      [null, TOKEN_1],
+    );
+    assert.equal(server.seen[0]!.socket, server.seen[1]!.socket, 'the 401 was drained, keep-alive reused');
+    assert.equal(factory.created[0]!.target, 'HTTP@127.0.0.1');
+    assert.equal(factory.disposed, 1);
+    assert.equal(infoOf(res).tokensSent, 1);
+    assert.equal(infoOf(res).error, undefined);
+  });
+
+  test('a 401 without a Negotiate challenge comes back untouched', async () => {
+    const { factory, dispatcher } = setup();
+    server.reset(replies({ status: 401, headers: { 'www-authenticate': 'Basic realm="x"' }, body: 'no' }));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.headers['www-authenticate'], 'Basic realm="x"');
+    assert.equal(await res.body.text(), 'no');
+    assert.equal(server.seen.length, 1);
+    assert.equal(factory.created.length, 0);
+    assert.equal(negotiateErrorOf(infoOf(res)), undefined);
+  });
+
+  test('at most two 401s are handled per request', async () => {
+    const { dispatcher } = setup();
+    server.reset(replies(challenge()));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 401);
+    assert.equal(await res.body.text(), 'denied', 'the last 401 comes back whole');
+    assert.equal(server.seen.length, 3);
+    assert.ok(negotiateErrorOf(infoOf(res)) instanceof SPNEGOExchangeError);
+  });
+
+  test('a token in a 401 answering our token continues the same context (multi-leg)', async () => {
+    const { factory, dispatcher } = setup(
+      { mutualAuthentication: OPTIONAL },
+      { continue: (s) => (s === 'leg-2' ? 'tok-2' : null) },
+    );
+    server.reset(replies(challenge(), challenge('leg-2'), ok(null)));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    assert.equal(server.seen[2]!.authorization, `Negotiate ${b64('tok-2')}`);
+    assert.equal(factory.created.length, 1);
+    assert.deepEqual(factory.steps, [null, 'leg-2']);
+    assert.equal(infoOf(res).tokensSent, 2);
+  });
+
+  test('a caller Authorization header is left alone', async () => {
+    const { factory, dispatcher } = setup();
+    server.reset(replies(challenge()));
+    const res = await request(url(), { dispatcher, headers: { Authorization: 'Basic abc' } });
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(
+      server.seen.map((s) => s.authorization),
+      ['Basic abc'],
+    );
+    assert.equal(factory.created.length, 0);
+  });
+
+  test('request headers in every undici form are kept next to the token', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    const forms = [
+      { 'x-a': '1', 'x-b': ['2', '3'] },
+      ['x-a', '1', 'x-b', '2', 'x-b', '3'],
+      [
+        ['x-a', '1'],
+        ['x-b', ['2', '3']],
+      ],
+      new Map<string, string | string[]>([
+        ['x-a', '1'],
+        ['x-b', ['2', '3']],
+      ]),
+    ];
+    for (const headers of forms) {
+      const received: (string | string[] | undefined)[][] = [];
+      server.reset((seen, i, req) => {
+        received.push([req.headers['x-a'], req.headers['x-b'], seen.authorization ?? undefined]);
+        return i === 0 ? challenge() : ok(null);
+      });
+      await (await request(url(), { dispatcher, headers: headers as never })).body.text();
+      assert.deepEqual(received[1], ['1', '2, 3', TOKEN_1], JSON.stringify(headers));
+    }
+  });
+});
+
+describe('failures come back as the 401', () => {
+  test('a GSS error returns the 401 at once, with the reason reachable', async () => {
+    const gss = Object.assign(new Error('no ccache'), { code: 'KRB5_FCC_NOFILE', hint: 'run kinit' });
+    const errors: unknown[] = [];
+    const { dispatcher } = setup({ onError: (e) => errors.push(e) }, { failFirst: gss });
+    server.reset(replies(challenge()));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 401);
+    assert.equal(await res.body.text(), 'denied');
+    assert.equal(server.seen.length, 1, 'no wasted round trip');
+    const info = infoOf(res);
+    const error = negotiateErrorOf(info);
+    assert.ok(error instanceof SPNEGOExchangeError);
+    assert.equal(info.error, error);
+    assert.equal(error.cause, gss);
+    assert.equal(error.hint, 'run kinit');
+    assert.deepEqual(errors, [error]);
+  });
+
+  test('a malformed Negotiate challenge returns the 401 with a parse error as cause', async () => {
+    const { dispatcher } = setup();
+    server.reset(replies({ status: 401, headers: { 'www-authenticate': 'Negotiate abc' } }));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 401);
+    assert.equal((infoOf(res).error?.cause as { code?: string } | undefined)?.code, 'ERR_CHALLENGE_PARSE');
+  });
+});
+
+describe('preemption', () => {
+  test('opportunisticAuth puts a token on the first request', async () => {
+    const { dispatcher } = setup({ opportunisticAuth: true });
+    server.reset(replies(ok()));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(
+      server.seen.map((s) => s.authorization),
+      [TOKEN_1],
+    );
+  });
+
+  test('after a Negotiate challenge, later requests to the origin carry a token up front', async () => {
+    const factory = fakeContextFactory();
+    const auth = new HTTPSPNEGOAuth({ mutualAuthentication: DISABLED }, { contextFactory: factory });
+    const dispatcher = new Agent().compose(negotiate(auth));
+    agents.push(dispatcher);
+    server.reset((seen) => (seen.authorization ? ok(null) : challenge()));
+    await (await request(url('/one'), { dispatcher })).body.text();
+    await (await request(url('/two'), { dispatcher })).body.text();
+    assert.deepEqual(
+      server.seen.map((s) => [s.path, s.authorization !== null]),
+      [
+        ['/one', false],
+        ['/one', true],
+        ['/two', true],
+      ],
+    );
+  });
+});
+
+describe('mutual authentication', () => {
+  test('REQUIRED: a 200 without a server token fails the request with MutualAuthenticationError', async () => {
+    const { dispatcher } = setup();
+    server.reset(replies(challenge(), ok(null)));
+    await assert.rejects(request(url(), { dispatcher }), (e: unknown) => {
+      assert.ok(e instanceof MutualAuthenticationError);
+      assert.equal(e.code, 'ERR_MUTUAL_AUTH');
+      assert.equal((e.response as { statusCode: number }).statusCode, 200);
+      assert.ok(!Object.keys(e).includes('response'));
+      return true;
+    });
+  });
+
+  test('REQUIRED: a server token that fails verification fails the request', async () => {
+    const { dispatcher } = setup();
+    server.reset(replies(challenge(), ok('forged')));
+    await assert.rejects(request(url(), { dispatcher }), MutualAuthenticationError);
+  });
+
+  test('REQUIRED: a verified server token passes', async () => {
+    const { dispatcher } = setup();
+    server.reset(replies(challenge(), ok('server-ok')));
+    const res = await request(url(), { dispatcher });
+    assert.equal(await res.body.text(), 'payload');
+  });
+
+  test('REQUIRED: an error response without a token is stripped to Date and Server', async () => {
+    const { dispatcher } = setup();
+    const headers = { date: 'Sat, 28 Nov 2026 10:00:00 GMT', server: 'test', 'x-secret': 'internal' };
+    server.reset(replies(challenge(), ok(null, 500, headers)));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 500);
+    assert.equal(await res.body.text(), '');
+    assert.deepEqual(res.headers, { date: headers.date, server: 'test', 'content-length': '0' });
+    server.reset(replies(challenge(), ok(null, 500, headers)));
+    const raw = await request(url(), { dispatcher, responseHeaders: 'raw' });
+    await raw.body.text();
+    assert.ok(!JSON.stringify(raw.headers).includes('internal'));
+  });
+
+  test('sanitizeMutualErrorResponse: false returns the error response whole', async () => {
+    const { dispatcher } = setup({ sanitizeMutualErrorResponse: false });
+    server.reset(replies(challenge(), ok(null, 500, { 'x-secret': 'internal' })));
+    const res = await request(url(), { dispatcher });
+    assert.equal(await res.body.text(), 'payload');
+    assert.equal(res.headers['x-secret'], 'internal');
+  });
+
+  test('OPTIONAL: no token is accepted, a bad token still fails', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: OPTIONAL });
+    server.reset(replies(challenge(), ok(null)));
+    assert.equal((await request(url(), { dispatcher })).statusCode, 200);
+    server.reset(replies(challenge(), ok('forged')));
+    await assert.rejects(request(url(), { dispatcher }), MutualAuthenticationError);
+  });
+
+  test('DISABLED: never verifies and does not ask for mutual authentication', async () => {
+    const { dispatcher, factory } = setup({ mutualAuthentication: DISABLED }, { completeAfterFirst: true });
+    server.reset(replies(challenge(), ok('forged')));
+    const res = await request(url(), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    assert.equal(factory.created[0]!.flags & ContextFlag.MUTUAL, 0);
+  });
+});
+
+describe('bodies', () => {
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+  test('a Buffer body is sent again, whole, with the token', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    server.reset(replies(challenge(), ok()));
+    await (await request(url(), { dispatcher, method: 'POST', body: Buffer.from('hello') })).body.text();
+    assert.deepEqual(
+      server.seen.map((s) => [s.body, s.authorization !== null]),
+      [
+        ['hello', false],
+        ['hello', true],
+      ],
+    );
+  });
+
+  test('a stream under the cap is buffered and replayed', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    server.reset(replies(challenge(), ok()));
+    const body = Readable.from(['ab', 'cd', 'ef']);
+    await (await request(url(), { dispatcher, method: 'PUT', body })).body.text();
+    assert.deepEqual(
+      server.seen.map((s) => s.body),
+      ['abcdef', 'abcdef'],
+    );
+  });
+
+  test('an async generator under the cap is buffered and replayed', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    server.reset(replies(challenge(), ok()));
+    async function* body() {
+      yield Buffer.from('x');
+      yield new Uint8Array([0x79]);
+    }
+    await (await request(url(), { dispatcher, method: 'PUT', body: body() as never })).body.text();
+    assert.deepEqual(
+      server.seen.map((s) => s.body),
+      ['xy', 'xy'],
+    );
+  });
+
+  test('a stream over the cap is sent once, whole, with a token up front', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED, maxReplayBodySize: 10_000 });
+    server.reset(replies(ok()));
+    const parts = Array.from({ length: 50 }, (_, i) => String(i % 10).repeat(1000));
+    const res = await request(url(), { dispatcher, method: 'PUT', body: Readable.from(parts) });
+    assert.equal(res.statusCode, 200);
+    await res.body.text();
+    assert.equal(server.seen.length, 1);
+    assert.equal(server.seen[0]!.authorization, TOKEN_1);
+    assert.equal(sha(server.seen[0]!.body), sha(parts.join('')));
+  });
+
+  test('a stream over the cap that meets a second leg returns the 401 with BodyNotReplayableError', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED, maxReplayBodySize: 1 });
+    server.reset(replies(challenge()));
+    const res = await request(url(), { dispatcher, method: 'PUT', body: Readable.from(['abc', 'def']) });
+    assert.equal(res.statusCode, 401);
+    assert.equal(server.seen.length, 1);
+    assert.ok(infoOf(res).error instanceof BodyNotReplayableError);
+  });
+
+  test('a stream over the cap with no token to send fails before sending, with a coded error', async () => {
+    const { dispatcher } = setup(
+      { maxReplayBodySize: 1 },
+      { failFirst: Object.assign(new Error('no ccache'), { code: 'KRB5_FCC_NOFILE' }) },
+    );
+    server.reset(replies(ok()));
+    const body = Readable.from(['abc', 'def']);
+    await assert.rejects(
+      request(url(), { dispatcher, method: 'PUT', body }),
+      (e: unknown) => e instanceof BodyNotReplayableError && e.code === 'ERR_BODY_NOT_REPLAYABLE',
+    );
+    assert.equal(server.seen.length, 0);
+    await sleep(10);
+    assert.ok(body.destroyed, 'the unsent stream is released');
+  });
+});
+
+describe('the caller controller across attempts', () => {
+  test('an old-style handler fails at once with LegacyHandlerError, never hangs', async () => {
+    const { auth } = setup();
+    const agent = new Agent();
+    agents.push(agent);
+    const dispatch = negotiate(auth)(agent.dispatch.bind(agent));
+    const legacy = {
+      onConnect() {},
+      onHeaders: () => true,
+      onData: () => true,
+      onComplete() {},
+      onError() {},
+    };
+    assert.throws(
+      () => dispatch({ origin: server.origin, path: '/', method: 'GET' }, legacy as never),
+      (e: unknown) => e instanceof LegacyHandlerError && e.code === 'ERR_UNDICI_LEGACY_HANDLER',
+    );
+    // Node's bundled fetch hands a dispatcher old-style handlers; undici 8's compose() would pass
+    // them on untranslated. Simulate that dispatcher: fetch must reject, within a bound.
+    const undici8Like = { dispatch } as unknown as Dispatcher;
+    const started = Date.now();
+    await assert.rejects(
+      globalThis.fetch(url(), { dispatcher: undici8Like } as unknown as RequestInit),
+      (e: unknown) => (e as Error).cause instanceof LegacyHandlerError,
+    );
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  test('an abort during the second attempt reaches the caller and the attempt', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    let secondClosed = false;
+    server.reset((_seen, i, req, res) => {
+      if (i === 0) return challenge();
+      req.socket.once('close', () => {
+        secondClosed = true;
+      });
+      res.writeHead(200);
+      res.write('partial'); // and never ends
+      return undefined;
+    });
+    const controller = new AbortController();
+    const res = await request(url(), { dispatcher, signal: controller.signal });
+    assert.equal(res.statusCode, 200);
+    const reading = res.body.text();
+    await sleep(20);
+    controller.abort(new Error('caller gave up'));
+    await assert.rejects(reading, /caller gave up|aborted/);
+    for (let waited = 0; !secondClosed && waited < 2000; waited += 10) await sleep(10);
+    assert.ok(secondClosed, 'the second attempt was aborted on the wire');
+  });
+
+  test('an abort while the second leg waits for its headers ends the request', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    server.reset((_seen, i) => (i === 0 ? challenge() : undefined)); // the second attempt hangs
+    const controller = new AbortController();
+    const pending = request(url(), { dispatcher, signal: controller.signal });
+    while (server.seen.length < 2) await sleep(5);
+    controller.abort(new Error('stop'));
+    await assert.rejects(pending, /stop/);
+  });
+
+  test('an abort while the next token is being made ends the request at once', async () => {
+    let unblock!: () => void;
+    const blocked = new Promise<void>((resolve) => {
+      unblock = resolve;
+    });
+    const factory = fakeContextFactory();
+    const slowFactory = ((req: Parameters<typeof factory>[0]) => {
+      const ctx = factory(req);
+      return Object.assign(Object.create(ctx), {
+        async step(token?: Uint8Array | null) {
+          await blocked;
+          return ctx.step(token);
+        },
+      });
+    }) as typeof factory;
+    const auth = new HTTPSPNEGOAuth({ learnedPreemption: false }, { contextFactory: slowFactory });
+    const dispatcher = new Agent().compose(negotiate(auth));
+    agents.push(dispatcher);
+    server.reset(replies(challenge(), ok()));
+    const controller = new AbortController();
+    const pending = request(url(), { dispatcher, signal: controller.signal });
+    while (server.seen.length < 1) await sleep(5);
+    await sleep(20);
+    controller.abort(new Error('no patience'));
+    await assert.rejects(pending, /no patience/);
+    unblock();
+    await sleep(20);
+    assert.equal(server.seen.length, 1, 'the late token was never sent');
+  });
+
+  test('pause and resume: a large body streams through with backpressure', async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    const size = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let finished = false;
+    server.reset((_seen, i, _req, res) => {
+      if (i === 0) return challenge();
+      res.writeHead(200, { 'content-length': String(size) });
+      let written = 0;
+      const pump = () => {
+        while (written < size) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end(() => {
+          finished = true;
+        });
+      };
+      pump();
+      return undefined;
+    });
+    const res = await request(url(), { dispatcher, highWaterMark: 16 * 1024 });
+    await sleep(300); // the caller reads nothing: undici must stop reading the socket
+    assert.equal(finished, false, 'the server is held back while the caller does not read');
+    let received = 0;
+    for await (const part of res.body) received += (part as Buffer).length;
+    assert.equal(received, size);
+    assert.equal(server.seen.length, 2);
+  });
+});
+
+describe('fetch through the dispatcher option', () => {
+  test("undici's fetch: the one-shot body is buffered and replayed", async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    server.reset(replies(challenge(), ok()));
+    const res = await undiciFetch(url(), { dispatcher, method: 'POST', body: 'form=1' });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'payload');
+    assert.deepEqual(
+      server.seen.map((s) => [s.body, s.authorization !== null]),
+      [
+        ['form=1', false],
+        ['form=1', true],
+      ],
+    );
+  });
+
+  test("undici's fetch: a stream over the cap gets a token up front", async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED, maxReplayBodySize: 100 });
+    server.reset(replies(ok()));
+    const body = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode('z'.repeat(50)));
+        c.close();
+      },
+    });
+    const res = await undiciFetch(url(), { dispatcher, method: 'PUT', body, duplex: 'half' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      server.seen.map((s) => [s.body.length, s.authorization]),
+      [[500, TOKEN_1]],
+    );
+  });
+
+  test("Node's bundled fetch: works with an undici 7 dispatcher, needs Dispatcher1Wrapper with undici 8", async () => {
+    const { dispatcher } = setup({ mutualAuthentication: DISABLED });
+    server.reset(replies(challenge(), ok()));
+    const init = (d: Dispatcher) => ({ dispatcher: d, method: 'POST', body: 'b' }) as unknown as RequestInit;
+    if (undiciMajor >= 8) {
+      // Node's fetch (undici 6 in Node 22, 7 in Node 24) hands the dispatcher old-style handlers.
+      await assert.rejects(
+        globalThis.fetch(url(), init(dispatcher)),
+        (e: unknown) => (e as Error).cause instanceof LegacyHandlerError,
+      );
+      assert.equal(server.seen.length, 0);
+      const { Dispatcher1Wrapper } = (await import('undici')) as unknown as {
+        Dispatcher1Wrapper: new (d: Dispatcher) => Dispatcher;
+      };
+      const res = await globalThis.fetch(url(), init(new Dispatcher1Wrapper(dispatcher)));
+      assert.equal(res.status, 200);
+      await res.text();
+    } else {
+      const res = await globalThis.fetch(url(), init(dispatcher));
+      assert.equal(res.status, 200);
+      await res.text();
+    }
+    assert.deepEqual(
+      server.seen.map((s) => s.body),
+      ['b', 'b'],
+    );
+  });
+
+  test('mutual authentication failure rejects fetch', async () => {
+    const { dispatcher } = setup();
+    server.reset(replies(challenge(), ok(null)));
+    await assert.rejects(undiciFetch(url(), { dispatcher }), (e: unknown) => {
+      const cause = (e as Error).cause ?? e;
+      return cause instanceof MutualAuthenticationError;
+    });
+  });
+});
+
+describe('redirects compose separately', () => {
+  const redirect = (to: string, status = 302): Reply => ({ status, headers: { location: to } });
+
+  test('negotiate() before redirect(): each hop is its own dispatch with a fresh flow', async () => {
+    const factory = fakeContextFactory();
+    const auth = new HTTPSPNEGOAuth(
+      { learnedPreemption: false, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    const dispatcher = new Agent().compose(negotiate(auth), interceptors.redirect({ maxRedirections: 3 }));
+    agents.push(dispatcher);
+    server.reset(replies(challenge(), redirect('/b'), challenge(), ok()));
+    const res = await request(url('/a'), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(
+      server.seen.map((s) => [s.path, s.authorization !== null]),
+      [
+        ['/a', false],
+        ['/a', true],
+        ['/b', false],
+        ['/b', true],
+      ],
+    );
+    assert.equal(factory.created.length, 2, 'a fresh context per hop: no token is resent');
+    assert.equal(infoOf(res).tokensSent, 1);
+  });
+
+  test('opportunistic tokens are made per hop, never carried to the next one', async () => {
+    const factory = fakeContextFactory();
+    const auth = new HTTPSPNEGOAuth(
+      { opportunisticAuth: true, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    const dispatcher = new Agent().compose(negotiate(auth), interceptors.redirect({ maxRedirections: 3 }));
+    agents.push(dispatcher);
+    const other = server.origin.replace('127.0.0.1', 'localhost');
+    server.reset(replies(redirect(`${other}/x`), ok()));
+    await (await request(url('/a'), { dispatcher })).body.text();
+    assert.deepEqual(
+      factory.created.map((c) => c.target),
+      ['HTTP@127.0.0.1', 'HTTP@localhost'],
+    );
+  });
+});
+
+describe('connection-bound handshakes', () => {
+  /**
+   * A server that keeps the handshake per connection, like NTLM or GssapiConnectionBound: leg 1
+   * ('tok-1') gets a challenge bound to its socket; leg 2 ('tok-2') passes only on that socket.
+   */
+  function boundScript(log: { socket: number; leg: string }[]): Script {
+    const pending = new Map<number, string>();
+    let n = 0;
+    return (seen) => {
+      const token = seen.authorization
+        ? Buffer.from(seen.authorization.slice(10), 'base64').toString()
+        : null;
+      log.push({ socket: seen.socket, leg: token ?? 'bare' });
+      if (token === 'tok-1') {
+        const nonce = `nonce-${++n}`;
+        pending.set(seen.socket, nonce);
+        return challenge(nonce);
+      }
+      if (token === 'tok-2' && pending.has(seen.socket)) {
+        pending.delete(seen.socket);
+        return ok(null);
+      }
+      return challenge();
+    };
+  }
+  const twoLegs: FakeScript = { continue: (s) => (s.startsWith('nonce-') ? 'tok-2' : null) };
+
+  test('concurrent two-leg handshakes stay on one connection each and never interleave', async () => {
+    const factory = fakeContextFactory(twoLegs);
+    const auth = new HTTPSPNEGOAuth(
+      { learnedPreemption: false, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    const origins: string[] = [];
+    const { Client } = await import('undici');
+    const interceptor = negotiate(auth, {
+      connectionBound: {
+        clientFactory: (origin) => {
+          origins.push(origin);
+          return new Client(origin, { pipelining: 1, allowH2: false });
+        },
+      },
+    });
+    const dispatcher = new Agent({ connections: 8 }).compose(interceptor);
+    agents.push(dispatcher);
+    const log: { socket: number; leg: string }[] = [];
+    server.reset(boundScript(log));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        // `reset` closes pooled connections after each request; the dedicated one must survive.
+        const res = await request(url(`/r${i}`), { dispatcher, reset: i % 2 === 0 });
+        await res.body.text();
+        return [res.statusCode, infoOf(res)] as const;
+      }),
+    );
+    assert.deepEqual(
+      results.map(([status]) => status),
+      [200, 200, 200, 200, 200, 200],
+    );
+    assert.ok(results.every(([, info]) => info.connectionBound && info.tokensSent === 2));
+    assert.deepEqual(origins, [server.origin], 'one dedicated Client for the origin');
+    const legs = log.filter((l) => l.leg !== 'bare');
+    assert.equal(new Set(legs.map((l) => l.socket)).size, 1, 'every leg on the one dedicated connection');
+    for (let i = 0; i < legs.length; i += 2) {
+      assert.deepEqual([legs[i]!.leg, legs[i + 1]!.leg], ['tok-1', 'tok-2'], 'handshakes never interleave');
+    }
+    await interceptor.close();
+  });
+
+  test('the same server without connectionBound fails when a leg lands on another connection', async () => {
+    const factory = fakeContextFactory(twoLegs);
+    const auth = new HTTPSPNEGOAuth(
+      { learnedPreemption: false, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    const dispatcher = new Agent({ connections: 8 }).compose(negotiate(auth));
+    agents.push(dispatcher);
+    const log: { socket: number; leg: string }[] = [];
+    server.reset(boundScript(log));
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const res = await request(url(`/r${i}`), { dispatcher, reset: i % 2 === 0 });
+        await res.body.text();
+        return res.statusCode;
+      }),
+    );
+    assert.ok(statuses.includes(401), `statuses ${statuses.join(',')}`);
+  });
+
+  test('abort while waiting for the origin lock leaves the lock to the others', async () => {
+    const factory = fakeContextFactory(twoLegs);
+    const auth = new HTTPSPNEGOAuth(
+      { opportunisticAuth: true, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    const interceptor = negotiate(auth, { connectionBound: true });
+    const dispatcher = new Agent().compose(interceptor);
+    agents.push(dispatcher);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log: { socket: number; leg: string }[] = [];
+    const bound = boundScript(log);
+    server.reset((seen, i, req, res) => {
+      if (i === 1) {
+        // Hold the first handshake's second leg so the next request waits for the lock.
+        void gate.then(() => {
+          const reply = bound(seen, i, req, res)!;
+          res.writeHead(reply.status, reply.headers ?? {});
+          res.end(reply.body ?? '');
+        });
+        return undefined;
+      }
+      return bound(seen, i, req, res);
+    });
+    const first = request(url('/first'), { dispatcher });
+    while (server.seen.length < 2) await sleep(5);
+    const controller = new AbortController();
+    const waiting = request(url('/waiting'), { dispatcher, signal: controller.signal });
+    await sleep(20);
+    controller.abort(new Error('gave up waiting'));
+    await assert.rejects(waiting, /gave up waiting/);
+    release();
+    assert.equal((await first).statusCode, 200);
+    const third = await request(url('/third'), { dispatcher });
+    assert.equal(third.statusCode, 200);
+    assert.ok(!server.seen.some((s) => s.path === '/waiting'), 'the aborted request never went out');
+    await interceptor.close();
+  });
+
+  test('bad options are TypeErrors naming the option', () => {
+    assert.throws(
+      () => negotiate(new HTTPSPNEGOAuth(), { connectionBound: 'yes' as never }),
+      /connectionBound/,
+    );
+    assert.throws(
+      () => negotiate(new HTTPSPNEGOAuth(), { connectionBound: { clientFactory: 1 as never } }),
+      /connectionBound\.clientFactory/,
+    );
+    assert.throws(() => negotiate({} as never), /auth/);
+    assert.throws(() => negotiate(new HTTPSPNEGOAuth(), { origin: 'ftp://x' }), /origin/);
+  });
+});
+
+// Type-level: the info type is what the context carries.
+const _typecheck: (i: NegotiateDispatchInfo) => string = (i) => i.url;
+void _typecheck;
+
+describe('dispatchers without an origin in the options', () => {
+  test('a Pool needs the origin option under undici 7; with it, the exchange runs', async () => {
+    const { Pool } = await import('undici');
+    server.reset(replies(challenge(), ok(null)));
+    const auth = new HTTPSPNEGOAuth(
+      { learnedPreemption: false, mutualAuthentication: DISABLED },
+      { contextFactory: fakeContextFactory() },
+    );
+    if (undiciMajor < 8) {
+      // undici 8's compose() fills in the dispatcher's origin; undici 7 leaves it out.
+      const bare = new Pool(server.origin).compose(negotiate(auth));
+      agents.push(bare);
+      await assert.rejects(bare.request({ path: '/', method: 'GET' }), /origin/);
+    }
+    const pool = new Pool(server.origin).compose(negotiate(auth, { origin: server.origin }));
+    agents.push(pool);
+    const res = await pool.request({ path: '/', method: 'GET' });
+    assert.equal(res.statusCode, 200);
+    assert.equal((res.context as NegotiateDispatchContext).negotiate.url, `${server.origin}/`);
+    await res.body.text();
+  });
+});
