@@ -1,0 +1,542 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { Agent, type Dispatcher, interceptors, request, fetch as undiciFetch } from 'undici';
+import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici.js';
+import { SecurityContext } from '../../src/gssapi/security-context.js';
+import {
+  BodyNotReplayableError,
+  Credentials,
+  DISABLED,
+  HTTPSPNEGOAuth,
+  type HTTPSPNEGOAuthOptions,
+  MutualAuthenticationError,
+  Name,
+  NameType,
+  negotiateErrorOf,
+  OID,
+  OPTIONAL,
+  REQUIRED,
+  SPNEGOExchangeError,
+} from '../../src/index.js';
+import { NegotiateTestServer, TestRealm } from '../../src/testing/index.js';
+import { ApacheServer } from '../helpers/apache.js';
+
+// The undici interceptor end to end: a real MIT KDC and tickets, the project's acceptor-based
+// server, a per-connection acceptor speaking NTLM inside SPNEGO (gss-ntlmssp), and Apache with
+// mod_auth_gssapi's GssapiConnectionBound.
+
+let realm: TestRealm;
+let restoreEnv: () => void;
+let server: NegotiateTestServer;
+const closers: { close(): Promise<unknown> }[] = [];
+
+before(async () => {
+  realm = await TestRealm.start();
+  restoreEnv = realm.applyEnv();
+  server = await NegotiateTestServer.start({ keytab: realm.service.keytab, hostname: realm.hostname });
+});
+
+after(async () => {
+  await Promise.all(closers.map((c) => c.close().catch(() => {})));
+  await server?.stop();
+  restoreEnv?.();
+  await realm?.stop();
+});
+
+function dispatcherWith(options: HTTPSPNEGOAuthOptions = {}, connectionBound = false): Dispatcher {
+  const interceptor = negotiate(new HTTPSPNEGOAuth({ learnedPreemption: false, ...options }), {
+    connectionBound,
+  });
+  const dispatcher = new Agent().compose(interceptor);
+  closers.push(dispatcher, interceptor);
+  return dispatcher;
+}
+
+const url = (path: string) => new URL(path, server.url).href;
+let unique = 0;
+/** A fresh path per test, so server.requestsTo() sees only this test's requests. */
+const path = (behavior: string) => `/${behavior}/u${++unique}`;
+const infoOf = (res: { context: object }) => (res.context as NegotiateDispatchContext).negotiate;
+const json = async (res: Dispatcher.ResponseData) => (await res.body.json()) as Record<string, unknown>;
+
+describe('undici.request', () => {
+  test('the 401 is swallowed and answered; the user is authenticated on the same connection', async () => {
+    const p = path('ok');
+    const res = await request(url(p), { dispatcher: dispatcherWith() });
+    assert.equal(res.statusCode, 200);
+    assert.equal((await json(res)).user, realm.user.principal);
+    const seen = server.requestsTo(p);
+    assert.deepEqual(
+      seen.map((r) => [r.negotiate, r.status]),
+      [
+        [false, 401],
+        [true, 200],
+      ],
+    );
+    assert.equal(seen[0]!.connection, seen[1]!.connection, 'the 401 was drained, the connection reused');
+  });
+
+  test('a 401 with only a Basic challenge comes back untouched', async () => {
+    const res = await request(url(path('basic-only')), { dispatcher: dispatcherWith() });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.headers['www-authenticate'], 'Basic realm="test"');
+    await res.body.text();
+    assert.equal(infoOf(res).error, undefined);
+  });
+
+  test('at most two 401s, then the 401 with the reason', async () => {
+    const p = path('always-401');
+    const res = await request(url(p), { dispatcher: dispatcherWith() });
+    assert.equal(res.statusCode, 401);
+    await res.body.text();
+    assert.equal(server.requestsTo(p).length, 3);
+    assert.ok(negotiateErrorOf(infoOf(res)) instanceof SPNEGOExchangeError);
+  });
+
+  test('a server that asks for a second leg gets a second, fresh token', async () => {
+    const p = path('second-leg');
+    const res = await request(url(p), { dispatcher: dispatcherWith() });
+    assert.equal(res.statusCode, 200);
+    await res.body.text();
+    assert.deepEqual(
+      server.requestsTo(p).map((r) => r.status),
+      [401, 401, 200],
+    );
+  });
+
+  test('no ticket: the 401 at once, with the GSS code and hint', async () => {
+    const p = path('ok');
+    const dispatcher = dispatcherWith({ creds: { ccache: `FILE:${realm.dir}/empty-ccache` } });
+    const res = await request(url(p), { dispatcher });
+    assert.equal(res.statusCode, 401);
+    await res.body.text();
+    assert.equal(server.requestsTo(p).length, 1);
+    const error = infoOf(res).error;
+    assert.ok(error instanceof SPNEGOExchangeError);
+    assert.match((error.cause as { code: string }).code, /KRB5_FCC_NOFILE|KRB5_CC_NOTFOUND|GSS_S_NO_CRED/);
+    assert.match(error.hint ?? '', /kinit/);
+  });
+
+  test('mutual authentication: REQUIRED verifies the final token; a missing or corrupt one fails', async () => {
+    const required = dispatcherWith({ mutualAuthentication: REQUIRED });
+    const res = await request(url(path('ok')), { dispatcher: required });
+    assert.equal(res.statusCode, 200);
+    await res.body.text();
+    await assert.rejects(
+      request(url(path('omit-final-token')), { dispatcher: required }),
+      MutualAuthenticationError,
+    );
+    await assert.rejects(
+      request(url(path('corrupt-final-token')), {
+        dispatcher: dispatcherWith({ mutualAuthentication: OPTIONAL }),
+      }),
+      (e: unknown) =>
+        e instanceof MutualAuthenticationError && typeof (e.cause as { code?: string }).code === 'string',
+    );
+    const disabled = await request(url(path('corrupt-final-token')), {
+      dispatcher: dispatcherWith({ mutualAuthentication: DISABLED }),
+    });
+    assert.equal(disabled.statusCode, 200);
+    await disabled.body.text();
+  });
+
+  test('REQUIRED: an unauthenticated error response is stripped', async () => {
+    const res = await request(url(path('error-500')), {
+      dispatcher: dispatcherWith({ mutualAuthentication: REQUIRED }),
+    });
+    assert.equal(res.statusCode, 500);
+    assert.equal(await res.body.text(), '');
+    assert.equal(res.headers['x-internal-detail'], undefined);
+    assert.equal(res.headers['server'], 'negotiate-test-server');
+  });
+
+  test('bodies: a Buffer and a stream under the cap are replayed whole', async () => {
+    const dispatcher = dispatcherWith();
+    const p1 = path('ok');
+    const body = Buffer.from(JSON.stringify({ hello: 'world'.repeat(1000) }));
+    const r1 = await json(await request(url(p1), { dispatcher, method: 'POST', body }));
+    assert.equal(r1.bodyLength, body.length);
+    assert.deepEqual(
+      server.requestsTo(p1).map((r) => r.bodyLength),
+      [body.length, body.length],
+    );
+    const p2 = path('ok');
+    const chunks = Array.from({ length: 25 }, () => Buffer.alloc(4000, 7));
+    const r2 = await json(await request(url(p2), { dispatcher, method: 'PUT', body: Readable.from(chunks) }));
+    assert.equal(r2.bodyLength, 100_000);
+    assert.deepEqual(
+      server.requestsTo(p2).map((r) => r.bodyLength),
+      [100_000, 100_000],
+    );
+  });
+
+  test('bodies: a stream over the cap goes once, whole, with a token up front', async () => {
+    const p = path('ok');
+    const chunks = Array.from({ length: 50 }, () => Buffer.alloc(4000, 7));
+    const res = await request(url(p), {
+      dispatcher: dispatcherWith({ maxReplayBodySize: 10_000 }),
+      method: 'PUT',
+      body: Readable.from(chunks),
+    });
+    assert.equal(res.statusCode, 200);
+    await res.body.text();
+    assert.deepEqual(
+      server.requestsTo(p).map((r) => [r.negotiate, r.bodyLength]),
+      [[true, 200_000]],
+    );
+  });
+
+  test('bodies: a stream over the cap without a ticket fails before anything is sent', async () => {
+    const p = path('ok');
+    const dispatcher = dispatcherWith({
+      maxReplayBodySize: 10,
+      creds: { ccache: `FILE:${realm.dir}/empty-ccache` },
+    });
+    await assert.rejects(
+      request(url(p), { dispatcher, method: 'PUT', body: Readable.from([Buffer.alloc(1000)]) }),
+      BodyNotReplayableError,
+    );
+    assert.equal(server.requestsTo(p).length, 0);
+  });
+
+  test('redirects (negotiate before redirect): a fresh token per hop, none for another host', async () => {
+    const interceptor = negotiate(new HTTPSPNEGOAuth({ learnedPreemption: false }));
+    const dispatcher = new Agent().compose(interceptor, interceptors.redirect({ maxRedirections: 5 }));
+    closers.push(dispatcher);
+    const target = path('ok');
+    const res = await request(url(`${path('redirect')}?to=${target}`), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    assert.equal((await json(res)).path, target);
+    assert.deepEqual(
+      server.requestsTo(target).map((r) => [r.negotiate, r.status]),
+      [
+        [false, 401],
+        [true, 200],
+      ],
+    );
+    const elsewhere = `http://127.0.0.1:${server.port}${path('ok')}`;
+    const opportunistic = new Agent().compose(
+      negotiate(new HTTPSPNEGOAuth({ opportunisticAuth: true, learnedPreemption: false })),
+      interceptors.redirect({ maxRedirections: 5 }),
+    );
+    closers.push(opportunistic);
+    const cross = await request(url(`${path('redirect')}?to=${encodeURIComponent(elsewhere)}`), {
+      dispatcher: opportunistic,
+    });
+    // HTTP@127.0.0.1 has no principal: that hop gets no token at all, and its 401 comes back.
+    assert.equal(cross.statusCode, 401);
+    await cross.body.text();
+    const hops = server.requests.filter((r) => r.host.startsWith('127.0.0.1'));
+    assert.ok(hops.length >= 1 && hops.every((r) => !r.negotiate), 'no token reached 127.0.0.1');
+  });
+});
+
+describe('fetch with the dispatcher option', () => {
+  test("undici's fetch: GET and a replayed POST body", async () => {
+    const dispatcher = dispatcherWith({ mutualAuthentication: REQUIRED });
+    const res = await undiciFetch(url(path('ok')), { dispatcher });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { user: string }).user, realm.user.principal);
+    const p = path('ok');
+    const posted = await undiciFetch(url(p), { dispatcher, method: 'POST', body: 'x'.repeat(5000) });
+    assert.equal(((await posted.json()) as { bodyLength: number }).bodyLength, 5000);
+    assert.deepEqual(
+      server.requestsTo(p).map((r) => r.bodyLength),
+      [5000, 5000],
+    );
+  });
+
+  test("Node's bundled fetch with the npm undici dispatcher (wrapped for undici 8)", async () => {
+    let dispatcher = dispatcherWith();
+    const undici = (await import('undici')) as unknown as {
+      Dispatcher1Wrapper?: new (d: Dispatcher) => Dispatcher;
+    };
+    const major = Number(
+      (createRequire(import.meta.url)('undici/package.json') as { version: string }).version.split('.')[0],
+    );
+    // Node's fetch hands old-style handlers to the dispatcher: undici 8 needs its wrapper for them.
+    if (major >= 8) dispatcher = new undici.Dispatcher1Wrapper!(dispatcher);
+    const res = await globalThis.fetch(url(path('ok')), { dispatcher } as unknown as RequestInit);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { user: string }).user, realm.user.principal);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Connection-bound handshakes
+
+/**
+ * A server that keeps one GSSAPI acceptor context per TCP connection, as IIS and
+ * mod_auth_gssapi's GssapiConnectionBound do: a token that does not complete the context gets a
+ * 401 with the server's next token, and the client's next leg must come on the same connection.
+ */
+class PerConnectionAcceptor {
+  readonly legs: { connection: number; leg: 'bare' | 'continue' | 'complete' | 'failed' }[] = [];
+  readonly #server: Server;
+  readonly #creds: Credentials;
+  readonly #contexts = new Map<Socket, SecurityContext>();
+  url = '';
+
+  private constructor(creds: Credentials) {
+    this.#creds = creds;
+    let connections = 0;
+    const ids = new WeakMap<Socket, number>();
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res, ids.get(req.socket)!).catch((e: unknown) => {
+        res.writeHead(500);
+        res.end(String(e));
+      });
+    });
+    this.#server.on('connection', (socket: Socket) => {
+      ids.set(socket, ++connections);
+      socket.once('close', () => {
+        this.#contexts.get(socket)?.dispose();
+        this.#contexts.delete(socket);
+      });
+    });
+  }
+
+  static async start(creds: Credentials): Promise<PerConnectionAcceptor> {
+    const acceptor = new PerConnectionAcceptor(creds);
+    await new Promise<void>((resolve) => acceptor.#server.listen(0, '127.0.0.1', resolve));
+    acceptor.url = `http://localhost:${(acceptor.#server.address() as AddressInfo).port}/`;
+    return acceptor;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, connection: number): Promise<void> {
+    for await (const _ of req);
+    const header = req.headers.authorization ?? '';
+    if (!/^negotiate \S/i.test(header)) {
+      this.legs.push({ connection, leg: 'bare' });
+      res.writeHead(401, { 'www-authenticate': 'Negotiate' });
+      return void res.end();
+    }
+    let ctx = this.#contexts.get(req.socket);
+    if (!ctx || ctx.complete) {
+      ctx?.dispose();
+      ctx = new SecurityContext({ usage: 'accept', creds: this.#creds });
+      this.#contexts.set(req.socket, ctx);
+    }
+    let out: Uint8Array | null;
+    try {
+      out = await ctx.step(Buffer.from(header.slice(10), 'base64'));
+    } catch (error) {
+      this.legs.push({ connection, leg: 'failed' });
+      this.#contexts.delete(req.socket);
+      ctx.dispose();
+      res.writeHead(401, {
+        'www-authenticate': 'Negotiate',
+        'x-gss-error': String((error as { code?: string }).code),
+      });
+      return void res.end();
+    }
+    const token =
+      out && out.length > 0 ? { 'www-authenticate': `Negotiate ${Buffer.from(out).toString('base64')}` } : {};
+    if (!ctx.complete) {
+      this.legs.push({ connection, leg: 'continue' });
+      res.writeHead(401, token);
+      return void res.end();
+    }
+    this.legs.push({ connection, leg: 'complete' });
+    res.writeHead(200, { 'content-type': 'application/json', ...token });
+    res.end(JSON.stringify({ user: String(ctx.initiatorName), mech: String(ctx.mech), connection }));
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const ctx of this.#contexts.values()) ctx.dispose();
+  }
+}
+
+/** gss-ntlmssp registered with MIT's mechglue (Debian: apt-get install gss-ntlmssp). */
+const ntlmAvailable =
+  existsSync('/etc/gss/mech.d') &&
+  (await readdir('/etc/gss/mech.d').catch(() => [] as string[])).length > 0 &&
+  (
+    await Promise.all(
+      (
+        await readdir('/etc/gss/mech.d').catch(() => [] as string[])
+      ).map((f) => readFile(join('/etc/gss/mech.d', f), 'utf8').catch(() => '')),
+    )
+  ).some((text) => /^\s*gssntlmssp\S*\s+1\.3\.6\.1\.4\.1\.311\.2\.2\.10\s/m.test(text));
+
+describe('NTLM inside SPNEGO: a real two-leg exchange (gss-ntlmssp)', {
+  skip: !ntlmAvailable && 'gss-ntlmssp is not installed',
+}, () => {
+  let dir: string;
+  let acceptor: PerConnectionAcceptor;
+  let clientCreds: Credentials;
+  let acceptorCreds: Credentials;
+  let previousUserFile: string | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'http-gssapi-ntlm-'));
+    // gss-ntlmssp verifies the acceptor side against NTLM_USER_FILE (DOMAIN:USER:PASSWORD lines).
+    await writeFile(join(dir, 'users'), 'TESTDOM:alice:Alice-pass-1234\n', { mode: 0o600 });
+    previousUserFile = process.env['NTLM_USER_FILE'];
+    process.env['NTLM_USER_FILE'] = join(dir, 'users');
+    const user = new Name('TESTDOM\\alice', NameType.user);
+    clientCreds = await Credentials.withPassword({
+      name: user,
+      password: 'Alice-pass-1234',
+      mechs: [OID.SPNEGO, OID.NTLMSSP],
+    });
+    user.dispose();
+    // A named acceptor credential: with GSS_C_NO_CREDENTIAL, gss-ntlmssp 1.2.0 crashes in
+    // gss_inquire_context (strdup of a NULL server name) when asked for the target name.
+    const service = new Name('HTTP@localhost', NameType.hostbasedService);
+    acceptorCreds = await Credentials.acquire({
+      usage: 'accept',
+      name: service,
+      mechs: [OID.SPNEGO, OID.NTLMSSP],
+    });
+    service.dispose();
+    acceptor = await PerConnectionAcceptor.start(acceptorCreds);
+  });
+
+  after(async () => {
+    await acceptor?.close();
+    clientCreds?.dispose();
+    acceptorCreds?.dispose();
+    if (previousUserFile === undefined) delete process.env['NTLM_USER_FILE'];
+    else process.env['NTLM_USER_FILE'] = previousUserFile;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const ntlmDispatcher = (connectionBound: boolean, options: HTTPSPNEGOAuthOptions = {}) =>
+    dispatcherWith({ creds: clientCreds, mutualAuthentication: REQUIRED, ...options }, connectionBound);
+
+  test('three round trips, both legs on one connection, the SPNEGO mechListMIC verified', async () => {
+    acceptor.legs.length = 0;
+    const res = await request(new URL('/one', acceptor.url), { dispatcher: ntlmDispatcher(true) });
+    assert.equal(res.statusCode, 200);
+    const body = (await res.body.json()) as { user: string; mech: string };
+    // gss-ntlmssp counts the C string's NUL terminator in gss_display_name's length.
+    assert.equal(body.user.replace(/\0$/, ''), 'TESTDOM\\alice');
+    assert.equal(body.mech, OID.NTLMSSP.toString());
+    assert.deepEqual(
+      acceptor.legs.map((l) => l.leg),
+      ['bare', 'continue', 'complete'],
+    );
+    assert.equal(acceptor.legs[1]!.connection, acceptor.legs[2]!.connection);
+    assert.equal(infoOf(res).tokensSent, 2);
+    assert.equal(infoOf(res).connectionBound, true);
+  });
+
+  test('concurrent requests over connections that close after each request: connection-bound keeps legs together', async () => {
+    acceptor.legs.length = 0;
+    const dispatcher = ntlmDispatcher(true);
+    const statuses = await Promise.all(
+      Array.from({ length: 4 }, async (_, i) => {
+        const res = await request(new URL(`/c${i}`, acceptor.url), { dispatcher, reset: true });
+        await res.body.text();
+        return res.statusCode;
+      }),
+    );
+    assert.deepEqual(statuses, [200, 200, 200, 200]);
+    const legs = acceptor.legs.filter((l) => l.leg !== 'bare');
+    assert.equal(new Set(legs.map((l) => l.connection)).size, 1, 'one dedicated connection');
+    for (let i = 0; i < legs.length; i += 2) {
+      assert.deepEqual([legs[i]!.leg, legs[i + 1]!.leg], ['continue', 'complete'], 'never interleaved');
+    }
+  });
+
+  test('without connectionBound, a second leg on another connection fails (the 401, with the reason)', async () => {
+    acceptor.legs.length = 0;
+    const res = await request(new URL('/unbound', acceptor.url), {
+      dispatcher: ntlmDispatcher(false),
+      reset: true,
+    });
+    assert.equal(res.statusCode, 401);
+    await res.body.text();
+    assert.deepEqual(
+      acceptor.legs.map((l) => l.leg),
+      ['bare', 'continue', 'failed'],
+    );
+    assert.ok(infoOf(res).error instanceof SPNEGOExchangeError);
+  });
+});
+
+const apacheAvailable = existsSync('/usr/sbin/apache2') || existsSync('/usr/sbin/httpd');
+
+describe('Apache mod_auth_gssapi with GssapiConnectionBound On', {
+  skip: !apacheAvailable && 'Apache is not installed',
+}, () => {
+  let apache: ApacheServer;
+
+  before(async () => {
+    apache = await ApacheServer.start({ realm, connectionBound: true });
+  });
+
+  after(async () => {
+    await apache?.stop();
+  });
+
+  test('the handshake goes over the dedicated connection; later requests on it stay authenticated', async () => {
+    await apache.clearAccessLog();
+    const interceptor = negotiate(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED }), {
+      connectionBound: true,
+    });
+    const dispatcher = new Agent().compose(interceptor);
+    closers.push(dispatcher, interceptor);
+    const first = await request(new URL('/bound/one', apache.url), { dispatcher });
+    assert.equal(first.statusCode, 200);
+    assert.equal(((await first.body.json()) as { user: string }).user, realm.user.principal);
+    // Learned preemption: the next requests carry a token up front, through the same connection.
+    for (const p of ['/bound/two', '/private/three']) {
+      const res = await request(new URL(p, apache.url), { dispatcher });
+      assert.equal(res.statusCode, 200, p);
+      await res.body.text();
+    }
+    const log = await apache.accessLog({ minEntries: 4 });
+    assert.deepEqual(
+      log.map((e) => [e.target, e.status, e.authorization]),
+      [
+        ['/bound/one', 401, null],
+        ['/bound/one', 200, 'negotiate'],
+        ['/bound/two', 200, 'negotiate'],
+        ['/private/three', 200, 'negotiate'],
+      ],
+    );
+    const tokenPorts = new Set(log.filter((e) => e.authorization).map((e) => e.remotePort));
+    assert.equal(tokenPorts.size, 1, 'every token went over one connection');
+  });
+
+  test('concurrent handshakes to one origin are serialized over one connection', async () => {
+    await apache.clearAccessLog();
+    const interceptor = negotiate(
+      new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED, opportunisticAuth: true }),
+      {
+        connectionBound: true,
+      },
+    );
+    const dispatcher = new Agent().compose(interceptor);
+    closers.push(dispatcher, interceptor);
+    const users = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const res = await request(new URL(`/bound/c${i}`, apache.url), { dispatcher });
+        return [res.statusCode, ((await res.body.json()) as { user: string }).user];
+      }),
+    );
+    assert.deepEqual(
+      users,
+      Array.from({ length: 5 }, () => [200, realm.user.principal]),
+    );
+    const log = await apache.accessLog({ minEntries: 5 });
+    assert.equal(new Set(log.map((e) => e.remotePort)).size, 1);
+    assert.deepEqual(
+      log.map((e) => e.keepAliveRequests),
+      [0, 1, 2, 3, 4],
+      'one after another on the same connection',
+    );
+  });
+});
