@@ -177,22 +177,23 @@ export class SecurityContext implements Disposable {
 
   /** The initiator's name (on an acceptor: who authenticated), once complete. */
   get initiatorName(): Name | null {
-    this.#inquireNames();
+    if (!this.#initiatorName) this.#initiatorName = this.#inquireName('source');
     return this.#initiatorName;
   }
 
   /** The acceptor's name, once complete. */
   get targetName(): Name | null {
-    this.#inquireNames();
+    if (!this.#targetName) this.#targetName = this.#inquireName('target');
     return this.#targetName;
   }
 
-  #inquireNames(): void {
-    if (this.#state !== 'complete' || this.#initiatorName || this.#targetName) return;
-    const r = raw.inquireContext(this.#handle.value as raw.ContextHandle);
+  /** One name from `gss_inquire_context`, asking only for it (see raw `inquireContext`). */
+  #inquireName(which: 'source' | 'target'): Name | null {
+    if (this.#state !== 'complete') return null;
+    const r = raw.inquireContext(this.#handle.value as raw.ContextHandle, { [which]: true });
     if (raw.isError(r.major)) throw new GSSError('gss_inquire_context', r, { mech: this.#actualMech });
-    this.#initiatorName = r.sourceName ? Name.fromHandle(r.sourceName) : null;
-    this.#targetName = r.targetName ? Name.fromHandle(r.targetName) : null;
+    const handle = which === 'source' ? r.sourceName : r.targetName;
+    return handle ? Name.fromHandle(handle) : null;
   }
 
   /**

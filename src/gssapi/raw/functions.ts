@@ -572,7 +572,12 @@ export function acceptSecContext(input: {
 }
 
 /** `gss_inquire_context`. Returned names belong to the caller. */
-export function inquireContext(context: ContextHandle): Status & {
+export function inquireContext(
+  context: ContextHandle,
+  /** Which names to ask for: each is an allocation the caller must release, and some mechanisms
+   * (gss-ntlmssp 1.2) crash producing a name they do not have, so ask only for what is needed. */
+  names: { readonly source?: boolean; readonly target?: boolean } = { source: true, target: true },
+): Status & {
   readonly sourceName: NameHandle;
   readonly targetName: NameHandle;
   readonly lifetime: number;
@@ -589,7 +594,17 @@ export function inquireContext(context: ContextHandle): Status & {
   const flags = [0];
   const local = [0];
   const open = [0];
-  const major = functions().inquire_context(minor, context, src, targ, lifetime, mech, flags, local, open);
+  const major = functions().inquire_context(
+    minor,
+    context,
+    names.source ? src : null,
+    names.target ? targ : null,
+    lifetime,
+    mech,
+    flags,
+    local,
+    open,
+  );
   return {
     major,
     minor: minor[0]!,
