@@ -1,0 +1,498 @@
+/**
+ * `http-gssapi/axios`: HTTP Negotiate (SPNEGO over GSSAPI, RFC 4559) for axios.
+ *
+ * {@link withNegotiate} installs it on an axios instance; {@link negotiateAdapter} is the same
+ * thing as an axios adapter. The Negotiate flow itself is {@link HTTPSPNEGOAuth}'s: this module
+ * only feeds it axios responses, resends the request, and follows redirects one hop at a time.
+ *
+ * @example
+ * ```ts
+ * import axios from 'axios';
+ * import { HTTPSPNEGOAuth, REQUIRED } from 'http-gssapi';
+ * import { withNegotiate } from 'http-gssapi/axios';
+ * const client = withNegotiate(axios.create(), new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED }));
+ * const { data } = await client.get('https://intranet.example.org/api');
+ * ```
+ * @module
+ */
+import { Readable } from 'node:stream';
+import type { AxiosAdapter, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { Axios, AxiosError, getAdapter } from 'axios';
+import { emit } from '../core/diagnostics.js';
+import { BodyNotReplayableError, type HttpGssapiError } from '../core/errors.js';
+import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
+import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+
+/** One request axios sent for a call: the first, each Negotiate resend, each redirect hop. */
+export interface NegotiateLeg {
+  readonly url: string;
+  /** Upper-case method. */
+  readonly method: string;
+  readonly status: number;
+  /** Whether the request carried a Negotiate token made by this library. */
+  readonly negotiate: boolean;
+}
+
+/** What axios's `adapter` option takes: a name, a function, or a list to try in order. */
+type AdapterConfig = NonNullable<InternalAxiosRequestConfig['adapter']>;
+
+/** The adapters tried when none is given: axios's own Node choices. */
+const DEFAULT_BASE: AdapterConfig = ['http', 'fetch'];
+/** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
+const DEFAULT_MAX_REDIRECTS = 21;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Marks the adapters made here, so an interceptor never wraps one twice. */
+const NEGOTIATE_ADAPTER = Symbol('http-gssapi.axios.adapter');
+/** The legs of a call, kept on its request config (never in a header sent to the server). */
+const LEGS = Symbol('http-gssapi.axios.legs');
+/** Request interceptors installed by withNegotiate, by instance. */
+const installed = new WeakMap<AxiosInstance, number>();
+/** Builds a request's URL (baseURL, url, params) exactly as axios does; no defaults of its own. */
+const uriBuilder = new Axios({});
+
+type Config = InternalAxiosRequestConfig;
+type Headers = Config['headers'];
+
+/** A response of the base adapter, and the rejection axios made of it (per `validateStatus`). */
+interface Outcome {
+  readonly response: AxiosResponse;
+  readonly error?: AxiosError;
+}
+
+interface Hop {
+  readonly url: URL;
+  /** The first hop sends the caller's url, baseURL and params untouched; later hops an absolute URL. */
+  readonly first: boolean;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly data: unknown;
+  /** The body is a stream too large to keep in memory: it can be sent once. */
+  readonly once: boolean;
+  readonly auth: Config['auth'];
+}
+
+/**
+ * Installs HTTP Negotiate on an axios instance (`axios` itself or one from `axios.create()`) and
+ * returns it. Every request then goes through {@link negotiateAdapter} around the adapter it
+ * would have used (`http`, `fetch` or a custom one), with the same behavior as `createFetch`:
+ *
+ * - The first request goes without a token (unless `opportunisticAuth`, or the origin already
+ *   asked for Negotiate: learned preemption); a 401 with a Negotiate challenge is answered with
+ *   a token from a fresh context for `HTTP@<host>`, at most twice; other 401s come back as axios
+ *   returns them.
+ * - When no token can be made (no ticket, unknown principal, KDC down), the 401 comes back at
+ *   once, as axios's usual rejection (`AxiosError`, status 401) unless `validateStatus` accepts
+ *   it; the reason is `negotiateErrorOf(error.response)` and also `error.cause`.
+ * - Mutual authentication failures reject with an `AxiosError` named `MutualAuthenticationError`,
+ *   `code` `'ERR_MUTUAL_AUTH'`, the {@link MutualAuthenticationError} as `cause`; likewise
+ *   `'ERR_BODY_NOT_REPLAYABLE'` for {@link BodyNotReplayableError}.
+ * - Redirects are followed here, one hop at a time, each with its own token for its own host:
+ *   axios's redirect following (follow-redirects) would resend a token to the next hop, even on
+ *   another host when it is a subdomain. `maxRedirects` (0 returns the 3xx) and `beforeRedirect`
+ *   are honored; `Authorization`, `Cookie`, `Proxy-Authorization`, the `auth` option and
+ *   `sensitiveHeaders` are dropped when a redirect leaves the origin.
+ * - The token is never in `response.config`, `error.config` or a leg record; the node request
+ *   object that carried it is non-enumerable on responses and errors, so logging them does not
+ *   print it.
+ *
+ * Calling it again replaces the previous installation. A request with its own `Authorization`
+ * header or `auth` option is left alone.
+ *
+ * @param instance - the axios instance to install on.
+ * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
+ * @returns `instance`; undo with {@link ejectNegotiate}.
+ * @example
+ * ```ts
+ * import axios from 'axios';
+ * import { HTTPSPNEGOAuth, negotiateErrorOf } from 'http-gssapi';
+ * import { withNegotiate, ejectNegotiate } from 'http-gssapi/axios';
+ * const client = withNegotiate(axios.create({ baseURL: 'https://intranet.example.org' }));
+ * try {
+ *   const { data } = await client.post('/api/items', { name: 'x' });
+ * } catch (error) {
+ *   if (axios.isAxiosError(error) && error.response?.status === 401)
+ *     console.error(negotiateErrorOf(error.response)?.message); // e.g. no Kerberos ticket: run kinit
+ *   else if (axios.isAxiosError(error) && error.code === 'ERR_MUTUAL_AUTH') console.error('server not authenticated');
+ * }
+ * ejectNegotiate(client);
+ * ```
+ */
+export function withNegotiate<T extends AxiosInstance>(
+  instance: T,
+  auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth(),
+): T {
+  if (typeof instance?.interceptors?.request?.use !== 'function') {
+    throw new TypeError('instance must be an axios instance (axios, or one from axios.create())');
+  }
+  checkAuth(auth);
+  ejectNegotiate(instance);
+  const id = instance.interceptors.request.use(
+    (config) => {
+      if (!isNegotiateAdapter(config.adapter))
+        config.adapter = negotiateAdapter(auth, config.adapter ?? DEFAULT_BASE);
+      return config;
+    },
+    undefined,
+    { synchronous: true },
+  );
+  installed.set(instance, id);
+  return instance;
+}
+
+/**
+ * Removes what {@link withNegotiate} installed on `instance`.
+ *
+ * @returns whether it was installed.
+ * @example
+ * ```ts
+ * const client = withNegotiate(axios.create());
+ * ejectNegotiate(client); // true; requests go out as before
+ * ```
+ */
+export function ejectNegotiate(instance: AxiosInstance): boolean {
+  const id = installed.get(instance);
+  if (id === undefined) return false;
+  instance.interceptors.request.eject(id);
+  installed.delete(instance);
+  return true;
+}
+
+/**
+ * An axios adapter that runs the Negotiate flow around another adapter (see
+ * {@link withNegotiate} for the behavior). For `axios.create({ adapter })` when an interceptor
+ * is not wanted.
+ *
+ * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
+ * @param base - the adapter that sends each request: a name (`'http'`, `'fetch'`), a function or
+ *   a list, as axios's `adapter` option; default `['http', 'fetch']`.
+ * @example
+ * ```ts
+ * import axios from 'axios';
+ * import { negotiateAdapter } from 'http-gssapi/axios';
+ * const client = axios.create({ adapter: negotiateAdapter(undefined, 'fetch') });
+ * ```
+ */
+export function negotiateAdapter(
+  auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth(),
+  base: AdapterConfig = DEFAULT_BASE,
+): AxiosAdapter {
+  checkAuth(auth);
+  if (isNegotiateAdapter(base)) throw new TypeError('base must not be a Negotiate adapter itself');
+  const adapter: AxiosAdapter = (config) => dispatch(auth, base, config);
+  Object.defineProperty(adapter, NEGOTIATE_ADAPTER, { value: true });
+  return adapter;
+}
+
+/**
+ * The requests axios sent for one call, in order, kept on its request config under a private
+ * symbol: read it from `response.config` or `error.config`. Undefined for a config that did not
+ * go through Negotiate. No token is recorded, only whether one was sent.
+ *
+ * @example
+ * ```ts
+ * const res = await withNegotiate(axios.create()).get('https://intranet.example.org/');
+ * console.log(negotiateLegsOf(res.config)); // [{ url, method: 'GET', status: 401, negotiate: false }, { ..., status: 200, negotiate: true }]
+ * ```
+ */
+export function negotiateLegsOf(config: object | undefined): readonly NegotiateLeg[] | undefined {
+  return config ? ((config as { [LEGS]?: NegotiateLeg[] })[LEGS] ?? undefined) : undefined;
+}
+
+function checkAuth(auth: unknown): void {
+  if (!(auth instanceof HTTPSPNEGOAuth)) throw new TypeError('auth must be an HTTPSPNEGOAuth');
+}
+
+function isNegotiateAdapter(adapter: unknown): boolean {
+  return typeof adapter === 'function' && NEGOTIATE_ADAPTER in adapter;
+}
+
+async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Config): Promise<AxiosResponse> {
+  const send = getAdapter(base, config);
+  const legs: NegotiateLeg[] = [];
+  Object.defineProperty(config, LEGS, { value: legs, configurable: true });
+
+  const headers = config.headers.concat();
+  let data: unknown = config.data;
+  let once = false;
+  if (isOneShotBody(data)) {
+    // The `form-data` package's stream knows its own content type (with the boundary).
+    const formHeaders = (data as { getHeaders?: () => Record<string, string> }).getHeaders?.();
+    if (formHeaders) headers.set(formHeaders);
+    const web = data instanceof ReadableStream;
+    const buffered = await bufferBody(data as object, auth.options.maxReplayBodySize).catch(
+      (error: unknown) => {
+        // The caller's stream failed while being read: reported as axios reports a failed upload.
+        throw AxiosError.from(error, (error as { code?: string })?.code, config);
+      },
+    );
+    once = buffered.kind === 'once';
+    data = buffered.kind === 'buffered' ? buffered.body : web ? Readable.toWeb(buffered.body) : buffered.body;
+  }
+
+  const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  let hop: Hop = {
+    url: new URL(uriBuilder.getUri(config)),
+    first: true,
+    method: (config.method ?? 'get').toUpperCase(),
+    headers,
+    data,
+    once,
+    auth: config.auth,
+  };
+  for (let redirects = 0; ; redirects++) {
+    const outcome = await sendHop(hop);
+    const { response } = outcome;
+    const location = headerOf(response.headers, 'location');
+    if (!REDIRECT_STATUSES.has(response.status) || location === null || maxRedirects === 0) {
+      if (outcome.error) throw outcome.error;
+      return response;
+    }
+    if (redirects >= maxRedirects) {
+      await discardBody(response.data);
+      throw new AxiosError(
+        'Maximum number of redirects exceeded',
+        AxiosError.ERR_FR_TOO_MANY_REDIRECTS,
+        config,
+        response.request,
+        response,
+      );
+    }
+    const next = new URL(location, hop.url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      throw new AxiosError(
+        `Unsupported protocol ${next.protocol} in a redirect`,
+        AxiosError.ERR_BAD_RESPONSE,
+        config,
+      );
+    }
+    await discardBody(response.data);
+    const from = hop.url.href;
+    hop = nextHop(hop, response, next, config);
+    emit({ type: 'redirect', from, to: next.href, status: response.status, method: hop.method });
+  }
+
+  /** One hop: the request, and its Negotiate resends when the server asks. */
+  async function sendHop(h: Hop): Promise<Outcome> {
+    // A caller that brings its own Authorization (header or `auth` option) is not ours to change.
+    if (h.headers.has('authorization') || h.auth !== undefined) return attempt(h, null);
+    const flow = auth.flow(h.url);
+    try {
+      let authorization: string | null;
+      if (h.once) {
+        try {
+          authorization = await flow.startRequired();
+        } catch (error) {
+          throw clientError(
+            new BodyNotReplayableError(
+              `the request body to ${h.url.origin} is a stream larger than maxReplayBodySize (${auth.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
+              {
+                cause: error,
+                hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
+              },
+            ),
+            config,
+          );
+        }
+      } else {
+        authorization = await flow.start();
+      }
+      for (;;) {
+        const outcome = await attempt(h, authorization);
+        const { response } = outcome;
+        let decision: Awaited<ReturnType<typeof flow.onResponse>>;
+        try {
+          decision = await flow.onResponse({
+            status: response.status,
+            challenges: headerOf(response.headers, 'www-authenticate'),
+          });
+        } catch (error) {
+          await discardBody(response.data);
+          throw clientError(error as HttpGssapiError, config, response);
+        }
+        if (decision.action === 'return') {
+          if (decision.error) report(decision.error, h.url, outcome);
+          if (decision.sanitize) sanitize(response);
+          return outcome;
+        }
+        if (h.once) {
+          // The body is gone: the 401 is the answer.
+          report(
+            new BodyNotReplayableError(
+              'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
+              { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
+            ),
+            h.url,
+            outcome,
+          );
+          return outcome;
+        }
+        await discardBody(response.data);
+        authorization = decision.authorization;
+      }
+    } finally {
+      flow.dispose();
+    }
+  }
+
+  /** Sends one request through the base adapter, with redirects off and our token if any. */
+  async function attempt(h: Hop, authorization: string | null): Promise<Outcome> {
+    const legHeaders = h.headers.concat();
+    if (authorization) legHeaders.set('Authorization', authorization);
+    const { auth: _auth, baseURL: _baseURL, params: _params, url: _url, ...rest } = config;
+    const legConfig: Config = {
+      ...rest,
+      // The first hop goes exactly as the caller built it; a redirect hop to its absolute URL.
+      ...(h.first ? pick(config, ['baseURL', 'params', 'url']) : { url: h.url.href }),
+      ...(h.auth ? { auth: h.auth } : {}),
+      method: h.method.toLowerCase(),
+      headers: legHeaders,
+      data: h.data,
+      maxRedirects: 0,
+    };
+    let outcome: Outcome;
+    try {
+      outcome = { response: await send(legConfig) };
+    } catch (error) {
+      if (!(error instanceof Error && 'isAxiosError' in error && (error as AxiosError).response)) {
+        if (error instanceof Error && 'isAxiosError' in error) scrub(error, config, authorization !== null);
+        throw error;
+      }
+      outcome = { response: (error as AxiosError).response!, error: error as AxiosError };
+    }
+    legs.push({
+      url: h.url.href,
+      method: h.method,
+      status: outcome.response.status,
+      negotiate: authorization !== null,
+    });
+    // The caller sees its own config, never the copy with the token in it.
+    scrub(outcome.response, config, authorization !== null);
+    if (outcome.error) scrub(outcome.error, config, authorization !== null);
+    return outcome;
+  }
+
+  function report(error: HttpGssapiError, url: URL, outcome: Outcome): void {
+    auth.reportError(error, url, outcome.response);
+    if (outcome.error && outcome.error.cause === undefined) hide(outcome.error, 'cause', error);
+  }
+}
+
+/** The next hop of a redirect, with follow-redirects' method rewrites and a stricter origin rule. */
+function nextHop(hop: Hop, response: AxiosResponse, next: URL, config: Config): Hop {
+  let headers = hop.headers.concat();
+  let { method, data, once, auth } = hop;
+  const status = response.status;
+  if (
+    ((status === 301 || status === 302) && method === 'POST') ||
+    (status === 303 && method !== 'GET' && method !== 'HEAD')
+  ) {
+    method = 'GET';
+    data = undefined;
+    once = false;
+    headers.clear(/^content-/i);
+  } else if (once) {
+    throw clientError(
+      new BodyNotReplayableError(
+        `cannot follow a ${status} redirect with a streamed request body larger than maxReplayBodySize`,
+        { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
+      ),
+      config,
+      response,
+    );
+  }
+  if (next.origin !== hop.url.origin) {
+    // Credentials made for one origin never go to another (follow-redirects keeps them for
+    // subdomains; a Kerberos ticket is for one host only).
+    for (const name of ['authorization', 'proxy-authorization', 'cookie', ...(config.sensitiveHeaders ?? [])])
+      headers.delete(name);
+    auth = undefined;
+  }
+  if (typeof config.beforeRedirect === 'function') {
+    // follow-redirects' hook, with the options it would pass: the caller may edit the headers.
+    const options = {
+      href: next.href,
+      protocol: next.protocol,
+      hostname: next.hostname,
+      port: next.port,
+      path: next.pathname + next.search,
+      method,
+      headers: headers.toJSON(),
+    };
+    config.beforeRedirect(
+      options,
+      { headers: response.headers as Record<string, string>, statusCode: response.status },
+      { url: hop.url.href, method: hop.method, headers: hop.headers.toJSON() as Record<string, string> },
+    );
+    headers = new (headers.constructor as new (h: object) => Headers)(options.headers);
+  }
+  return { url: next, first: false, method, headers, data, once, auth };
+}
+
+/** A library error as axios reports errors: an AxiosError with our code, name and the error as cause. */
+function clientError(error: HttpGssapiError, config: Config, response?: AxiosResponse): AxiosError {
+  const wrapped = AxiosError.from(error, error.code, config, response?.request);
+  if (response) {
+    // Reachable, but never printed: an unauthenticated response is not to be trusted.
+    hide(wrapped, 'response', response);
+    hide(error, 'response', response);
+    wrapped.status = response.status;
+  }
+  if (wrapped.request) hide(wrapped, 'request', wrapped.request);
+  return wrapped;
+}
+
+/**
+ * Keeps the token out of what callers see and log: their own config (not the leg's copy, which
+ * has the token in its headers), and, when the leg carried a token, the node request (whose
+ * `_header` holds it) made non-enumerable.
+ */
+function scrub(target: object, config: Config, carriedToken: boolean): void {
+  (target as { config: Config }).config = config;
+  if (carriedToken && 'request' in target) hide(target, 'request', (target as { request: unknown }).request);
+}
+
+/** The response with its body and all headers but Date and Server removed (mutual auth REQUIRED). */
+function sanitize(response: AxiosResponse): void {
+  const kept: Record<string, string> = {};
+  for (const name of ['date', 'server']) {
+    const value = headerOf(response.headers, name);
+    if (value !== null) kept[name] = value;
+  }
+  kept['content-length'] = '0';
+  const data: unknown = response.data;
+  void discardBody(data);
+  response.data =
+    data instanceof Readable
+      ? Readable.from([])
+      : data instanceof ReadableStream
+        ? new ReadableStream({ start: (c) => c.close() })
+        : Buffer.isBuffer(data)
+          ? Buffer.alloc(0)
+          : data instanceof ArrayBuffer
+            ? new ArrayBuffer(0)
+            : data instanceof Blob
+              ? new Blob([])
+              : '';
+  response.headers = kept;
+}
+
+/** A header of a base adapter's response: a node header object (http) or AxiosHeaders (fetch). */
+function headerOf(headers: unknown, name: string): string | null {
+  if (!headers || typeof headers !== 'object') return null;
+  const value =
+    typeof (headers as { get?: unknown }).get === 'function'
+      ? (headers as { get(n: string): unknown }).get(name)
+      : (headers as Record<string, unknown>)[name];
+  if (value === undefined || value === null || value === false) return null;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Partial<Pick<Config, K>> {
+  const picked: Partial<Pick<Config, K>> = {};
+  for (const key of keys) if (config[key] !== undefined) picked[key] = config[key];
+  return picked;
+}
+
+function hide(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}

@@ -1,0 +1,328 @@
+/**
+ * `http-gssapi/got`: HTTP Negotiate (SPNEGO over GSSAPI, RFC 4559) for got, as an `extend()`
+ * preset of hooks. The Negotiate flow itself is {@link HTTPSPNEGOAuth}'s: the hooks only feed it
+ * got's responses and ask got to resend (`retryWithMergedOptions`).
+ *
+ * @example
+ * ```ts
+ * import got from 'got';
+ * import { HTTPSPNEGOAuth, OPTIONAL } from 'http-gssapi';
+ * import { negotiateGot } from 'http-gssapi/got';
+ * const client = got.extend(negotiateGot(new HTTPSPNEGOAuth({ mutualAuthentication: OPTIONAL })));
+ * const body = await client('https://intranet.example.org/api').json();
+ * ```
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import type {
+  AfterResponseHook,
+  BeforeErrorHook,
+  BeforeRedirectHook,
+  BeforeRequestHook,
+  ExtendOptions,
+  HandlerFunction,
+  NormalizedOptions,
+  Options,
+  Response,
+} from 'got';
+import { emit } from '../core/diagnostics.js';
+import { BodyNotReplayableError, HttpGssapiError } from '../core/errors.js';
+import { HTTPSPNEGOAuth, negotiateErrorOf } from '../core/http-spnego-auth.js';
+import type { NegotiateFlow } from '../core/negotiate-flow.js';
+import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
+
+/** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
+const STATE = Symbol('http-gssapi.got');
+
+/** One got call's Negotiate state, across its attempts, redirect hops and resends. */
+interface RequestState {
+  /** The flow of the attempt in flight, when that attempt is ours to authenticate. */
+  flow: NegotiateFlow | null;
+  /** The token for the next attempt: the answer to a 401, set before retryWithMergedOptions. */
+  pending: string | null;
+  /** Every Authorization value put on this request here, to tell a stale one from the caller's own. */
+  readonly ours: Set<string>;
+  /** Whether the body has been looked at (buffered once, on the first attempt). */
+  bodyChecked: boolean;
+  /** The body is a stream too large to keep in memory: it can be sent once. */
+  once: boolean;
+}
+
+const newState = (): RequestState => ({
+  flow: null,
+  pending: null,
+  ours: new Set(),
+  bodyChecked: false,
+  once: false,
+});
+
+function stateOf(options: NormalizedOptions | Options, create = false): RequestState | undefined {
+  const context = options.context as Record<PropertyKey, unknown>;
+  let state = context[STATE] as RequestState | undefined;
+  if (!state && create) {
+    state = newState();
+    context[STATE] = state;
+  }
+  return state;
+}
+
+function release(state: RequestState): void {
+  state.flow?.dispose();
+  state.flow = null;
+}
+
+/**
+ * A got `extend()` preset (a handler and hooks) for HTTP Negotiate, with the same behavior as
+ * `createFetch`:
+ *
+ * - The first request goes without a token (unless `opportunisticAuth`, or the origin already
+ *   asked for Negotiate: learned preemption); a 401 with a Negotiate challenge is answered with
+ *   a token from a fresh context for `HTTP@<host>`, at most twice, through
+ *   `retryWithMergedOptions` (which runs your `beforeRetry` hooks); other 401s come back as got
+ *   returns them.
+ * - When no token can be made (no ticket, unknown principal, KDC down), the 401 comes back at
+ *   once: got's usual `HTTPError` (or the response, with `throwHttpErrors: false`); the reason
+ *   is `negotiateErrorOf(error.response)` and also `error.cause`.
+ * - A failed mutual authentication rejects with got's `RequestError`, `code` `'ERR_MUTUAL_AUTH'`
+ *   and the {@link MutualAuthenticationError} as `cause`; likewise `'ERR_BODY_NOT_REPLAYABLE'`.
+ * - got follows redirects; the `beforeRedirect` hook verifies the hop (mutual authentication)
+ *   and removes this library's token before got sends the next one, which gets its own token for
+ *   its own host in `beforeRequest`. got itself drops a caller's `Authorization` on another host.
+ * - A body stream or generator is read into memory up to `maxReplayBodySize` so it can be resent;
+ *   a larger one goes once with a token up front, or fails before sending with
+ *   `'ERR_BODY_NOT_REPLAYABLE'` when no token can be made. `json`, `form`, strings and buffers
+ *   are resent as they are.
+ * - A got retry (5xx, network error) gets a fresh token, never the previous one.
+ *
+ * Requests with their own `Authorization` (or `username`/`password`) are left alone, as are
+ * `got.stream()` requests: got runs no `afterResponse` hook for streams, so no 401 could be
+ * answered nor a server token verified (use `createFetch` for streamed responses).
+ * Needs got 14.5 or later (`retryWithMergedOptions` with `preserveHooks`).
+ *
+ * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
+ * @returns options for `got.extend()`.
+ * @example
+ * ```ts
+ * import got, { HTTPError, RequestError } from 'got';
+ * import { negotiateErrorOf, MutualAuthenticationError } from 'http-gssapi';
+ * import { negotiateGot } from 'http-gssapi/got';
+ * const client = got.extend(negotiateGot(), { retry: { limit: 1 } });
+ * try {
+ *   await client.post('https://intranet.example.org/api', { json: { a: 1 } });
+ * } catch (error) {
+ *   if (error instanceof HTTPError && error.response.statusCode === 401)
+ *     console.error(negotiateErrorOf(error.response)?.message); // e.g. no Kerberos ticket: run kinit
+ *   else if (error instanceof RequestError && error.cause instanceof MutualAuthenticationError)
+ *     console.error('server not authenticated');
+ * }
+ * ```
+ */
+export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): ExtendOptions {
+  if (!(auth instanceof HTTPSPNEGOAuth)) throw new TypeError('auth must be an HTTPSPNEGOAuth');
+
+  // Each got call starts with a fresh state; its retries and redirect hops share it.
+  const handler: HandlerFunction = (options, next) => {
+    (options.context as Record<PropertyKey, unknown>)[STATE] = newState();
+    return next(options);
+  };
+
+  const beforeRequest: BeforeRequestHook = async (options) => {
+    if (options.isStream || !(options.url instanceof URL)) return;
+    const state = stateOf(options, true)!;
+    const header = options.headers.authorization;
+    if (header !== undefined) {
+      if (header === state.pending) {
+        // The answer to a 401: this attempt continues the flow.
+        state.pending = null;
+        return;
+      }
+      if (!state.ours.has(String(header))) {
+        // The caller's own Authorization (or Basic from username/password).
+        release(state);
+        return;
+      }
+      // A token of ours copied onto a got retry: never sent twice (a replay for the server).
+      delete options.headers.authorization;
+    }
+    state.pending = null;
+    release(state);
+    if (!state.bodyChecked) {
+      state.bodyChecked = true;
+      if (isOneShotBody(options.body)) await bufferGotBody(options, state, auth.options.maxReplayBodySize);
+    }
+    const flow = auth.flow(options.url);
+    state.flow = flow;
+    let authorization: string | null;
+    if (state.once) {
+      try {
+        authorization = await flow.startRequired();
+      } catch (error) {
+        release(state);
+        throw new BodyNotReplayableError(
+          `the request body to ${options.url.origin} is a stream larger than maxReplayBodySize (${auth.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
+          {
+            cause: error,
+            hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
+          },
+        );
+      }
+    } else {
+      authorization = await flow.start();
+    }
+    if (authorization) {
+      options.headers.authorization = authorization;
+      state.ours.add(authorization);
+    }
+  };
+
+  const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {
+    const state = stateOf(response.request.options);
+    const flow = state?.flow;
+    if (!state || !flow) return response;
+    let decision: Awaited<ReturnType<NegotiateFlow['onResponse']>>;
+    try {
+      decision = await flow.onResponse({
+        status: response.statusCode,
+        challenges: response.headers['www-authenticate'] ?? null,
+      });
+    } catch (error) {
+      // got reports it as a RequestError with our code, the error as cause, the response attached.
+      release(state);
+      hide(error, 'response', response);
+      throw error;
+    }
+    if (decision.action === 'return') {
+      release(state);
+      if (decision.error) auth.reportError(decision.error, flow.url, response);
+      if (decision.sanitize) sanitize(response);
+      return response;
+    }
+    if (state.once) {
+      release(state);
+      const error = new BodyNotReplayableError(
+        'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
+        { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
+      );
+      auth.reportError(error, flow.url, response);
+      return response;
+    }
+    state.pending = decision.authorization;
+    state.ours.add(decision.authorization);
+    try {
+      // preserveHooks: this hook must see the resent request's response (verify, next leg).
+      return await retryWithMergedOptions({
+        headers: { authorization: decision.authorization },
+        preserveHooks: true,
+      });
+    } catch (error) {
+      if (
+        (error as Error)?.name !== 'RetryError' &&
+        /preserveHooks/.test(String((error as Error)?.message))
+      ) {
+        release(state);
+        throw new TypeError(
+          'http-gssapi/got needs got 14.5.0 or later (retryWithMergedOptions preserveHooks)',
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  };
+
+  const beforeRedirect: BeforeRedirectHook = async (updatedOptions, response) => {
+    const state = stateOf(updatedOptions);
+    if (!state) return;
+    const flow = state.flow;
+    if (flow) {
+      try {
+        // The redirect is this hop's answer: verify it as createFetch does.
+        const decision = await flow.onResponse({
+          status: response.statusCode,
+          challenges: response.headers['www-authenticate'] ?? null,
+        });
+        if (decision.action === 'return' && decision.error)
+          auth.reportError(decision.error, flow.url, response);
+      } catch (error) {
+        hide(error, 'response', response);
+        throw error;
+      } finally {
+        release(state);
+      }
+    }
+    // A token made for this hop never goes to the next (got keeps headers on the same host).
+    const header = updatedOptions.headers.authorization;
+    if (header !== undefined && state.ours.has(String(header))) delete updatedOptions.headers.authorization;
+    state.pending = null;
+    emit({
+      type: 'redirect',
+      from: response.url,
+      to: String(updatedOptions.url),
+      status: response.statusCode,
+      method: updatedOptions.method,
+    });
+  };
+
+  const beforeError: BeforeErrorHook = (error) => {
+    // The 401 that came back unauthenticated: its HTTPError points at the reason too.
+    const reason = error.response ? negotiateErrorOf(error.response) : undefined;
+    if (reason && !(error.cause instanceof HttpGssapiError)) hide(error, 'cause', reason);
+    return error;
+  };
+
+  return {
+    handlers: [handler],
+    hooks: {
+      beforeRequest: [beforeRequest],
+      beforeRedirect: [beforeRedirect],
+      afterResponse: [afterResponse],
+      beforeError: [beforeError],
+    },
+  };
+}
+
+/** Replaces a stream or generator body by a Buffer, or a stream that goes once past the cap. */
+async function bufferGotBody(options: NormalizedOptions, state: RequestState, cap: number): Promise<void> {
+  const buffered = await bufferBody(options.body as object, cap);
+  if (buffered.kind === 'buffered') {
+    options.body = buffered.body;
+    if (options.headers['content-length'] === undefined && options.headers['transfer-encoding'] === undefined)
+      options.headers['content-length'] = String(buffered.body.byteLength);
+    return;
+  }
+  state.once = true;
+  options.body = forwardErrors(buffered.body);
+}
+
+/**
+ * got listens for errors on the body it was given, not on a replacement: a replacement that
+ * fails mid-upload destroys the request it is piped into, so the error reaches got.
+ */
+function forwardErrors(stream: Readable): Readable {
+  const pipe = stream.pipe.bind(stream);
+  stream.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }) => {
+    stream.once('error', (error) => (destination as unknown as { destroy(e: Error): void }).destroy(error));
+    return pipe(destination, options);
+  }) as typeof stream.pipe;
+  return stream;
+}
+
+/** The response with its body and all headers but Date and Server removed (mutual auth REQUIRED). */
+function sanitize(response: Response): void {
+  const kept: Record<string, string> = {};
+  for (const name of ['date', 'server']) {
+    const value = response.headers[name];
+    if (typeof value === 'string') kept[name] = value;
+  }
+  kept['content-length'] = '0';
+  response.headers = kept;
+  response.rawHeaders = Object.entries(kept).flat();
+  response.rawBody = Buffer.alloc(0);
+  response.body = response.request.options.responseType === 'buffer' ? Buffer.alloc(0) : '';
+}
+
+function hide(target: unknown, key: string, value: unknown): void {
+  if (!target || typeof target !== 'object') return;
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}
