@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import axios, { type AxiosResponse } from 'axios';
+import got, { HTTPError as GotHTTPError, type Response as GotResponse, RequestError } from 'got';
+import ky, { HTTPError as KyHTTPError } from 'ky';
+import { withNegotiate } from '../../src/adapters/axios.js';
+import { createFetch } from '../../src/adapters/fetch.js';
+import { negotiateGot } from '../../src/adapters/got.js';
+import { negotiateKy } from '../../src/adapters/ky.js';
+import { HttpGssapiError } from '../../src/core/errors.js';
+import { type HTTPSPNEGOAuth, negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
+
+// One client-agnostic way to send a request through each adapter, so one behavior table runs
+// against fetch, axios, got and ky. Each driver checks its client's own error model, then hands
+// the table the same thing: an Outcome for a response, or the library error itself.
+
+/** What a table case asks for. */
+export interface SendInit {
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A string body: every client can resend it as is. */
+  readonly body?: string;
+  /** A streamed body: a web ReadableStream for fetch and ky, a node Readable for axios and got. */
+  readonly stream?: { readonly size: number; readonly chunk?: number } | readonly string[];
+}
+
+/** A response as the table sees it, whichever client delivered it. */
+export interface Outcome {
+  readonly status: number;
+  readonly body: string;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `negotiateErrorOf` on the client's own response object. */
+  readonly negotiateError: HttpGssapiError | undefined;
+  /** The client's error for a non-2xx status (axios AxiosError, got/ky HTTPError), or null. */
+  readonly rejection: { readonly name: string; readonly cause: unknown } | null;
+}
+
+export interface Driver {
+  readonly name: 'fetch' | 'axios' | 'got' | 'ky';
+  /**
+   * Sends one request with a client made for `auth` (learned state lives in `auth`, so two
+   * sends with one auth share it). Rejects only with the library's own error, unwrapped.
+   */
+  send(auth: HTTPSPNEGOAuth, url: string, init?: SendInit): Promise<Outcome>;
+}
+
+function chunksOf(stream: NonNullable<SendInit['stream']>): Buffer[] {
+  if (Array.isArray(stream)) return stream.map((s) => Buffer.from(s as string));
+  const { size, chunk = 4096 } = stream as { size: number; chunk?: number };
+  const chunks: Buffer[] = [];
+  for (let sent = 0; sent < size; sent += chunk) chunks.push(Buffer.alloc(Math.min(chunk, size - sent), 7));
+  return chunks;
+}
+
+const webStream = (chunks: Buffer[]) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(new Uint8Array(c));
+      controller.close();
+    },
+  });
+
+const fromHeaders = (headers: Headers): Record<string, string> => Object.fromEntries(headers.entries());
+
+/** Checks that a client error carries a library error the client's way, and returns that error. */
+function libraryError(error: unknown, check: (e: Error & { code?: unknown }) => void): never {
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof HttpGssapiError) {
+    check(error as Error & { code?: unknown });
+    assert.equal((error as { code?: unknown }).code, cause.code, 'the client error has the library code');
+    throw cause;
+  }
+  throw error;
+}
+
+export const fetchDriver: Driver = {
+  name: 'fetch',
+  async send(auth, url, init = {}) {
+    const body = init.stream ? webStream(chunksOf(init.stream)) : init.body;
+    const res = await createFetch(auth)(url, {
+      method: init.method ?? 'GET',
+      headers: { ...init.headers },
+      ...(body !== undefined ? { body } : {}),
+      ...(init.stream ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    return {
+      status: res.status,
+      body: await res.text(),
+      headers: fromHeaders(res.headers),
+      negotiateError: negotiateErrorOf(res),
+      rejection: null,
+    };
+  },
+};
+
+export const axiosDriver: Driver = {
+  name: 'axios',
+  async send(auth, url, init = {}) {
+    const client = withNegotiate(axios.create({ responseType: 'text' }), auth);
+    const outcome = (res: AxiosResponse, rejection: Outcome['rejection']): Outcome => ({
+      status: res.status,
+      body: String(res.data),
+      headers: Object.fromEntries(
+        Object.entries(axios.AxiosHeaders.from(res.headers as Record<string, string>).toJSON()).map(
+          ([k, v]) => [k.toLowerCase(), String(v)],
+        ),
+      ),
+      negotiateError: negotiateErrorOf(res),
+      rejection,
+    });
+    try {
+      const data = init.stream ? Readable.from(chunksOf(init.stream)) : init.body;
+      const res = await client.request({
+        url,
+        method: init.method ?? 'GET',
+        headers: { ...init.headers },
+        ...(data !== undefined ? { data } : {}),
+      });
+      return outcome(res, null);
+    } catch (error) {
+      if (
+        axios.isAxiosError(error) &&
+        error.response &&
+        !(error.cause instanceof HttpGssapiError && error.code === error.cause.code)
+      ) {
+        return outcome(error.response, { name: error.name, cause: error.cause });
+      }
+      return libraryError(error, (e) => {
+        assert.ok(axios.isAxiosError(e), 'rejects with an AxiosError');
+        assert.equal(e.name, (e.cause as Error).name, 'named after the library error');
+      });
+    }
+  },
+};
+
+export const gotDriver: Driver = {
+  name: 'got',
+  async send(auth, url, init = {}) {
+    // got's own retries (5xx, network errors) are off: the table counts requests.
+    const client = got.extend(negotiateGot(auth), { retry: { limit: 0 } });
+    const outcome = (res: GotResponse<string>, rejection: Outcome['rejection']): Outcome => ({
+      status: res.statusCode,
+      body: res.body,
+      headers: Object.fromEntries(
+        Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+      ),
+      negotiateError: negotiateErrorOf(res),
+      rejection,
+    });
+    try {
+      const body = init.stream ? Readable.from(chunksOf(init.stream)) : init.body;
+      const res = await client(url, {
+        method: (init.method ?? 'GET') as 'GET',
+        headers: { ...init.headers },
+        ...(body !== undefined ? { body } : {}),
+      });
+      return outcome(res as GotResponse<string>, null);
+    } catch (error) {
+      if (error instanceof GotHTTPError) {
+        return outcome(error.response as GotResponse<string>, { name: error.name, cause: error.cause });
+      }
+      return libraryError(error, (e) =>
+        assert.ok(e instanceof RequestError, 'rejects with a got RequestError'),
+      );
+    }
+  },
+};
+
+export const kyDriver: Driver = {
+  name: 'ky',
+  async send(auth, url, init = {}) {
+    const client = ky.create({ ...negotiateKy(auth), retry: 0 });
+    const outcome = async (res: Response, rejection: Outcome['rejection']): Promise<Outcome> => ({
+      status: res.status,
+      body: await res.text(),
+      headers: fromHeaders(res.headers),
+      negotiateError: negotiateErrorOf(res),
+      rejection,
+    });
+    try {
+      const body = init.stream ? webStream(chunksOf(init.stream)) : init.body;
+      const res = await client(url, {
+        method: init.method ?? 'GET',
+        headers: { ...init.headers },
+        ...(body !== undefined ? { body } : {}),
+      });
+      return await outcome(res, null);
+    } catch (error) {
+      if (error instanceof KyHTTPError)
+        return outcome(error.response, { name: error.name, cause: error.cause });
+      throw error;
+    }
+  },
+};
+
+export const drivers: readonly Driver[] = [fetchDriver, axiosDriver, gotDriver, kyDriver];
+
+/** Which driver names reject a non-2xx response by default, and with what. */
+export const rejectsWith: Record<Driver['name'], string | null> = {
+  fetch: null,
+  axios: 'AxiosError',
+  got: 'HTTPError',
+  ky: 'HTTPError',
+};

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import got, { HTTPError } from 'got';
+import { negotiateGot } from '../../src/adapters/got.js';
+import { SPNEGOExchangeError } from '../../src/core/errors.js';
+import { negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
+import { DISABLED } from '../../src/core/options.js';
+import { gotDriver } from '../helpers/adapter-drivers.js';
+import { fakeAuth, runUnitTable, useScriptedServer } from '../helpers/adapter-unit-table.js';
+import { challenge, echo, ok, tokenText } from '../helpers/scripted-server.js';
+
+// The createFetch behavior table through got.extend(negotiateGot()), then what is got's own:
+// its retries, throwHttpErrors, json and generator bodies, the stream API, beforeRetry.
+
+runUnitTable(gotDriver);
+
+const server = useScriptedServer();
+const auths = () => server().requests.map((r) => tokenText(r.authorization));
+const TOKEN = 'tok-1@HTTP@localhost';
+
+describe('got: its own retries and options', () => {
+  // got counts a retryWithMergedOptions resend as one of its retries: limit 2 leaves one for the 503.
+  test('a got retry (503) gets a token from a fresh context, never the previous one again', async () => {
+    const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED });
+    const client = got.extend(negotiateGot(auth), { retry: { limit: 2, backoffLimit: 1 } });
+    server().script(challenge(), () => ({ status: 503 }), challenge(), ok());
+    const res = await client(server().url());
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(auths(), [null, TOKEN, null, TOKEN]);
+    assert.equal(factory.created.length, 2, 'one context per token sent');
+  });
+
+  test('with learned preemption the retry carries a new token up front', async () => {
+    const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED, learnedPreemption: true });
+    const client = got.extend(negotiateGot(auth), { retry: { limit: 2, backoffLimit: 1 } });
+    server().script(challenge(), () => ({ status: 503 }), ok());
+    await client(server().url());
+    assert.deepEqual(auths(), [null, TOKEN, TOKEN]);
+    assert.equal(factory.created.length, 2);
+  });
+
+  test('throwHttpErrors: false resolves with the 401, the reason on negotiateErrorOf', async () => {
+    const { auth } = fakeAuth({}, { failFirst: new Error('no ccache') });
+    const client = got.extend(negotiateGot(auth), { throwHttpErrors: false });
+    server().script(challenge());
+    const res = await client(server().url());
+    assert.equal(res.statusCode, 401);
+    assert.ok(negotiateErrorOf(res) instanceof SPNEGOExchangeError);
+  });
+
+  test('json and generator bodies are sent again whole', async () => {
+    const { auth } = fakeAuth();
+    const client = got.extend(negotiateGot(auth));
+    server().script(challenge(), echo);
+    await client.post(server().url(), { json: { a: 1 } });
+    assert.deepEqual(
+      server().requests.map((r) => r.body),
+      ['{"a":1}', '{"a":1}'],
+    );
+    server().script(challenge(), echo);
+    await client.post(server().url(), {
+      body: (function* () {
+        yield 'ab';
+        yield 'cd';
+      })(),
+    });
+    assert.deepEqual(
+      server().requests.map((r) => [r.body, r.headers['content-length']]),
+      [
+        ['abcd', '4'],
+        ['abcd', '4'],
+      ],
+    );
+  });
+
+  test('beforeRetry hooks see the Negotiate resend, as got documents for retryWithMergedOptions', async () => {
+    const retries: string[] = [];
+    const client = got.extend(negotiateGot(fakeAuth().auth), {
+      hooks: { beforeRetry: [(error) => void retries.push(error.name)] },
+    });
+    server().script(challenge(), ok());
+    await client(server().url());
+    assert.deepEqual(retries, ['RetryError']);
+  });
+
+  test('got.stream() requests are left alone (got runs no afterResponse hook for streams)', async () => {
+    const { auth, factory } = fakeAuth({ opportunisticAuth: true });
+    const client = got.extend(negotiateGot(auth));
+    server().script(challenge());
+    const error = await new Promise<unknown>((resolve) => {
+      const stream = client.stream(server().url());
+      stream.on('error', resolve);
+      stream.resume();
+    });
+    assert.ok(error instanceof HTTPError);
+    assert.deepEqual(auths(), [null]);
+    assert.equal(factory.created.length, 0);
+  });
+
+  test('bad arguments are TypeErrors', () => {
+    assert.throws(() => negotiateGot({} as never), /auth/);
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import ky from 'ky';
+import { negotiateKy } from '../../src/adapters/ky.js';
+import { MutualAuthenticationError, SPNEGOExchangeError } from '../../src/core/errors.js';
+import { negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
+import { kyDriver } from '../helpers/adapter-drivers.js';
+import { fakeAuth, runUnitTable, useScriptedServer } from '../helpers/adapter-unit-table.js';
+import { challenge, echo, ok, tokenText } from '../helpers/scripted-server.js';
+
+// The createFetch behavior table through ky.create(negotiateKy()), then what is ky's own: its
+// retries of thrown errors, throwHttpErrors, prefixUrl and json, a base fetch of your own.
+
+runUnitTable(kyDriver);
+
+const server = useScriptedServer();
+
+describe('ky: its own retries and options', () => {
+  test('a mutual authentication failure on a GET is not retried by ky', async () => {
+    const client = ky.create({ ...negotiateKy(fakeAuth().auth), retry: { limit: 2 } });
+    server().script(challenge(), ok(null));
+    await assert.rejects(client.get(server().url()), MutualAuthenticationError);
+    assert.equal(server().requests.length, 2, 'the bare request and the authenticated one, once');
+  });
+
+  test('throwHttpErrors: false resolves with the 401, the reason on negotiateErrorOf', async () => {
+    const { auth } = fakeAuth({}, { failFirst: new Error('no ccache') });
+    const client = ky.create({ ...negotiateKy(auth), throwHttpErrors: false });
+    server().script(challenge());
+    const res = await client.get(server().url());
+    assert.equal(res.status, 401);
+    assert.ok(negotiateErrorOf(res) instanceof SPNEGOExchangeError);
+  });
+
+  test('prefixUrl and a json body: the body is sent again whole', async () => {
+    const client = ky.create({ ...negotiateKy(fakeAuth().auth), prefixUrl: server().url('/api') });
+    server().script(challenge(), echo);
+    const data = await client.post('items', { json: { a: 1 } }).json<{ path: string; body: string }>();
+    assert.deepEqual(data, { method: 'POST', path: '/api/items', body: '{"a":1}' });
+    assert.deepEqual(
+      server().requests.map((r) => r.body),
+      ['{"a":1}', '{"a":1}'],
+    );
+  });
+
+  test('a base fetch of your own sends each request', async () => {
+    const seen: string[] = [];
+    const base: typeof fetch = (input, init) => {
+      seen.push(new Headers(init?.headers).get('authorization') ?? 'bare');
+      return fetch(input, init);
+    };
+    const client = ky.create(negotiateKy(fakeAuth().auth, base));
+    server().script(challenge(), ok());
+    await client.get(server().url());
+    assert.deepEqual(
+      seen.map((a) => (a === 'bare' ? a : tokenText(a))),
+      ['bare', 'tok-1@HTTP@localhost'],
+    );
+  });
+});
