@@ -191,12 +191,16 @@ async function stall(adapters: readonly NodeClient[], options: BenchOptions) {
   const env = clientEnv(slow.env);
   let target: BenchTarget | undefined;
   try {
+    // A second service in the server's keytab, whose ticket the warm measurement fetches.
+    const second = await slow.addPrincipal(`HTTP/stall.${slow.hostname}`, { randkey: true });
+    await slow.extractKeytab(second, slow.service.keytab);
     target = await startTestServer(env);
     return await stallSection({
       clients: adapters,
       target,
       env,
       tgtCcache: slow.ccache.replace(/^FILE:/, ''),
+      secondTarget: `HTTP@stall.${slow.hostname}`,
       dir: slow.dir,
       kdcDelayMs,
       repeats: options.stallRepeats,

@@ -8,10 +8,10 @@ export const axiosClient: NodeClient = {
   label: 'axios',
   adapter: 'axios',
   authenticated: true,
-  async create() {
+  async create(options = {}) {
     const module = await loadAdapter('axios');
     const { default: axios } = await import('axios');
-    const auth = new HTTPSPNEGOAuth();
+    const auth = new HTTPSPNEGOAuth(options);
     const instance = axios.create({ responseType: 'arraybuffer', validateStatus: () => true });
     const install = module['withNegotiate'];
     if (typeof install !== 'function') {

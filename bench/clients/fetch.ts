@@ -10,9 +10,9 @@ function fetchClient(name: string, label: string, opportunisticAuth: boolean): N
     label,
     adapter: 'fetch',
     authenticated: true,
-    async create() {
+    async create(options = {}) {
       const createFetch = pickExport<CreateFetch>(await loadAdapter('fetch'), 'fetch', ['createFetch']);
-      const auth = new HTTPSPNEGOAuth({ opportunisticAuth });
+      const auth = new HTTPSPNEGOAuth({ opportunisticAuth, ...options });
       const fetch = createFetch(auth);
       return {
         async get(url) {

@@ -8,10 +8,10 @@ export const gotClient: NodeClient = {
   label: 'got',
   adapter: 'got',
   authenticated: true,
-  async create() {
+  async create(options = {}) {
     const module = await loadAdapter('got');
     const { default: got } = await import('got');
-    const auth = new HTTPSPNEGOAuth();
+    const auth = new HTTPSPNEGOAuth(options);
     const make = module['negotiateGot'];
     if (typeof make !== 'function') {
       throw new ClientUnavailableError(

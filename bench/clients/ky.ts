@@ -8,7 +8,7 @@ export const kyClient: NodeClient = {
   label: 'ky',
   adapter: 'ky',
   authenticated: true,
-  async create() {
+  async create(options = {}) {
     const module = await loadAdapter('ky');
     const { default: ky } = await import('ky');
     const make = module['negotiateKy'];
@@ -17,7 +17,7 @@ export const kyClient: NodeClient = {
         `src/adapters/ky.ts has no negotiateKy (exports: ${Object.keys(module).join(', ')})`,
       );
     }
-    const auth = new HTTPSPNEGOAuth();
+    const auth = new HTTPSPNEGOAuth(options);
     const client = ky.extend({
       ...(make as (auth: HTTPSPNEGOAuth) => object)(auth),
       throwHttpErrors: false,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { HTTPSPNEGOAuthOptions } from '../../src/core/options.js';
 
 /** A ready client: GETs a URL, reads the whole body, resolves with the status. */
 export interface Requester {
@@ -20,8 +21,11 @@ export interface NodeClient {
   readonly adapter: string | null;
   /** Whether it authenticates (the unauthenticated ceiling does not). */
   readonly authenticated: boolean;
-  /** Whether `get` shares one adapter instance across requests, as applications do. */
-  create(): Promise<Requester>;
+  /**
+   * One client instance, shared by all its requests as applications share one. `auth` options
+   * are merged over the client's own (e.g. a `targetName` for the stall measurement).
+   */
+  create(auth?: HTTPSPNEGOAuthOptions): Promise<Requester>;
 }
 
 /** The client could not be made here (its adapter is not written yet, or its API is unknown). */

@@ -11,13 +11,13 @@ export const undiciInterceptor: NodeClient = {
   label: 'undici interceptor',
   adapter: 'undici',
   authenticated: true,
-  async create() {
+  async create(options = {}) {
     const negotiate = pickExport<(auth: HTTPSPNEGOAuth) => Interceptor>(
       await loadAdapter('undici'),
       'undici',
       ['negotiate'],
     );
-    const auth = new HTTPSPNEGOAuth();
+    const auth = new HTTPSPNEGOAuth(options);
     const interceptor = negotiate(auth);
     const agent = new Agent();
     const dispatcher = agent.compose(interceptor);
