@@ -1,6 +1,7 @@
 import { emit } from '../core/diagnostics.js';
 import { BodyNotReplayableError } from '../core/errors.js';
 import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
+import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -27,54 +28,15 @@ const BODY_HEADERS = [
  */
 type Prepared =
   | { readonly kind: 'replayable'; readonly body: FetchBody }
-  | { readonly kind: 'once'; readonly body: ReadableStream<Uint8Array> };
+  | { readonly kind: 'once'; readonly body: FetchBody };
 
-async function prepareBody(
-  body: FetchBody | ReadableStream<Uint8Array> | null | undefined,
-  cap: number,
-): Promise<Prepared> {
-  if (body == null) return { kind: 'replayable', body: null };
-  const isStream = body instanceof ReadableStream;
-  const isIterable =
-    !isStream &&
-    typeof body === 'object' &&
-    (Symbol.asyncIterator in (body as object) ||
-      (Symbol.iterator in (body as object) && !ArrayBuffer.isView(body)));
-  if (!isStream && !isIterable) return { kind: 'replayable', body };
-  const stream = isStream
-    ? (body as ReadableStream<Uint8Array>)
-    : (ReadableStream.from(body as AsyncIterable<Uint8Array>) as ReadableStream<Uint8Array>);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) {
-      reader.releaseLock();
-      return { kind: 'replayable', body: Buffer.concat(chunks) };
-    }
-    const chunk = typeof value === 'string' ? Buffer.from(value) : value;
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size > cap) {
-      // Too big to keep: hand fetch what was read followed by the rest, in order, once.
-      return {
-        kind: 'once',
-        body: new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            const next = chunks.shift();
-            if (next) return controller.enqueue(next);
-            const { done: end, value: rest } = await reader.read();
-            if (end) controller.close();
-            else controller.enqueue(typeof rest === 'string' ? Buffer.from(rest) : rest);
-          },
-          cancel(reason) {
-            return reader.cancel(reason);
-          },
-        }),
-      };
-    }
-  }
+async function prepareBody(body: FetchBody | null | undefined, cap: number): Promise<Prepared> {
+  if (body == null || !isOneShotBody(body)) return { kind: 'replayable', body: body ?? null };
+  const read = await bufferBody(body as object, cap);
+  // fetch takes any async iterable as a streamed body (with duplex: 'half').
+  return read.kind === 'buffered'
+    ? { kind: 'replayable', body: read.body }
+    : { kind: 'once', body: read.body as unknown as FetchBody };
 }
 
 /** Reads a response body we discard, so keep-alive can reuse the connection; large ones are cancelled. */
