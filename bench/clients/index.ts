@@ -10,6 +10,7 @@ import { fetchDefault, fetchOpportunistic } from './fetch.js';
 import { gotClient } from './got.js';
 import { kyClient } from './ky.js';
 import { plainFetch } from './plain-fetch.js';
+import { plainUndici } from './plain-undici.js';
 import type { NodeClient } from './types.js';
 import { undiciInterceptor } from './undici.js';
 
@@ -21,6 +22,7 @@ export const NODE_CLIENTS: readonly NodeClient[] = [
   gotClient,
   kyClient,
   plainFetch,
+  plainUndici,
 ];
 
 export function nodeClient(name: string): NodeClient {

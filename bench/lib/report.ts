@@ -43,8 +43,11 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 }
 
 const TOKEN_LABELS: Record<string, string> = {
-  c: 'C: gss_init_sec_context (bench/c/gss-token.c)',
-  step: 'SecurityContext.step()',
+  c: 'C: gss_init_sec_context, default creds acquired once (bench/c/gss-token.c)',
+  'c-no-creds': 'C: gss_init_sec_context with GSS_C_NO_CREDENTIAL',
+  step: 'SecurityContext.step(), creds acquired once',
+  'step-no-creds':
+    'SecurityContext.step(), creds null (createFetch default); ratio to C with GSS_C_NO_CREDENTIAL',
   'raw-async': 'raw layer: initSecContext() (async, limiter, arena)',
   'koffi-async': 'bare koffi async call',
   'koffi-sync': 'bare koffi sync call (blocks the loop; reference only)',
@@ -90,7 +93,7 @@ export function toMarkdown(r: BenchResults): string {
     );
     out.push(
       table(
-        ['path', 'mean µs/token', 'p50 µs', 'p99 µs', 'ratio to C (mean)'],
+        ['path', 'mean µs/token', 'p50 µs', 'p99 µs', 'ratio to C with the same creds (mean)'],
         Object.keys(t.meanNs).map((k) => [
           TOKEN_LABELS[k] ?? k,
           us(t.meanNs[k]),

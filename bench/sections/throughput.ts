@@ -130,7 +130,8 @@ const RATIO_PAIRS: readonly [string, string][] = [
   ['fetch-opportunistic', 'requests-kerberos-preemptive'],
   ['undici', 'requests-kerberos'],
   ['fetch', 'fetch-unauthenticated'],
-  ['undici', 'fetch-unauthenticated'],
+  ['undici', 'undici-unauthenticated'],
+  ['curl', 'undici-unauthenticated'],
   ['curl', 'fetch-unauthenticated'],
 ];
 

@@ -25,7 +25,7 @@ export interface TokenSection {
   readonly target: string;
   readonly flags: number;
   readonly iterationsPerRound: number;
-  readonly rounds: { readonly c: CTiming; readonly node: TokenResult }[];
+  readonly rounds: { readonly c: CTiming; readonly cNoCreds: CTiming; readonly node: TokenResult }[];
   /** Medians over rounds of each variant's mean ns per token. */
   readonly meanNs: Record<string, number>;
   readonly p50Ns: Record<string, number>;
@@ -63,10 +63,9 @@ export async function tokenSection(options: {
   const { env, target, iterations, rounds, log } = options;
   const { binary, dir, compiler } = await compile();
   const warmup = 100;
-  const runC = async (): Promise<CTiming> => {
-    const r = await runProgram(binary, [target, String(iterations), String(warmup), String(SEQUENCE_FLAG)], {
-      env,
-    });
+  const runC = async (creds: 'acquire' | 'none' = 'acquire'): Promise<CTiming> => {
+    const args = [target, String(iterations), String(warmup), String(SEQUENCE_FLAG), creds];
+    const r = await runProgram(binary, args, { env });
     if (r.code !== 0) throw new Error(`gss-token failed (exit ${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout) as CTiming;
   };
@@ -77,34 +76,52 @@ export async function tokenSection(options: {
     return runWorker<TokenResult>('token', input, { env });
   };
   try {
-    const results: { c: CTiming; node: TokenResult }[] = [];
+    const results: { c: CTiming; cNoCreds: CTiming; node: TokenResult }[] = [];
     for (let round = 0; round < rounds; round++) {
       // Alternate which goes first.
       let c: CTiming;
+      let cNoCreds: CTiming;
       let node: TokenResult;
       if (round % 2 === 0) {
         c = await runC();
+        cNoCreds = await runC('none');
         node = await runNode(round);
       } else {
         node = await runNode(round);
+        cNoCreds = await runC('none');
         c = await runC();
       }
-      results.push({ c, node });
+      results.push({ c, cNoCreds, node });
       log(
-        `token round ${round + 1}/${rounds}: C ${(c.meanNs / 1000).toFixed(1)} us, step() ${((node.step?.meanNs ?? Number.NaN) / 1000).toFixed(1)} us`,
+        `token round ${round + 1}/${rounds}: C ${(c.meanNs / 1000).toFixed(1)} us, step() ${((node.step?.meanNs ?? Number.NaN) / 1000).toFixed(1)} us; ` +
+          `no creds: C ${(cNoCreds.meanNs / 1000).toFixed(1)} us, step() ${((node['step-no-creds']?.meanNs ?? Number.NaN) / 1000).toFixed(1)} us`,
       );
     }
-    const meanNs: Record<string, number> = { c: median(results.map((r) => r.c.meanNs)) };
-    const p50Ns: Record<string, number> = { c: median(results.map((r) => r.c.p50Ns)) };
-    const p99Ns: Record<string, number> = { c: median(results.map((r) => r.c.p99Ns)) };
-    const ratioToC: Record<string, number> = { c: 1 };
+    const meanNs: Record<string, number> = {
+      c: median(results.map((r) => r.c.meanNs)),
+      'c-no-creds': median(results.map((r) => r.cNoCreds.meanNs)),
+    };
+    const p50Ns: Record<string, number> = {
+      c: median(results.map((r) => r.c.p50Ns)),
+      'c-no-creds': median(results.map((r) => r.cNoCreds.p50Ns)),
+    };
+    const p99Ns: Record<string, number> = {
+      c: median(results.map((r) => r.c.p99Ns)),
+      'c-no-creds': median(results.map((r) => r.cNoCreds.p99Ns)),
+    };
+    const ratioToC: Record<string, number> = { c: 1, 'c-no-creds': 1 };
     for (const variant of TOKEN_VARIANTS) {
       const timings = results.map((r) => r.node[variant]).filter((t): t is TokenTiming => t !== undefined);
       if (timings.length === 0) continue;
       meanNs[variant] = median(timings.map((t) => t.meanNs));
       p50Ns[variant] = median(timings.map((t) => t.p50Ns));
       p99Ns[variant] = median(timings.map((t) => t.p99Ns));
-      ratioToC[variant] = median(results.map((r) => (r.node[variant]?.meanNs ?? Number.NaN) / r.c.meanNs));
+      // Each variant against the C loop with the same credentials: GSS_C_NO_CREDENTIAL for
+      // step-no-creds, default credentials acquired once for the others.
+      const reference = (r: (typeof results)[number]) => (variant === 'step-no-creds' ? r.cNoCreds : r.c);
+      ratioToC[variant] = median(
+        results.map((r) => (r.node[variant]?.meanNs ?? Number.NaN) / reference(r).meanNs),
+      );
     }
     return {
       target,

@@ -13,7 +13,7 @@ import { Arena, nativeOid } from '../../src/gssapi/raw/memory.js';
 import { serveWorker } from '../lib/processes.js';
 
 /** The ways a token is made, from the public API down to a bare FFI call. */
-export const TOKEN_VARIANTS = ['step', 'raw-async', 'koffi-async', 'koffi-sync'] as const;
+export const TOKEN_VARIANTS = ['step', 'step-no-creds', 'raw-async', 'koffi-async', 'koffi-sync'] as const;
 export type TokenVariant = (typeof TOKEN_VARIANTS)[number];
 
 export interface TokenInput {
@@ -102,6 +102,22 @@ serveWorker<TokenInput, TokenResult>(async (input) => {
   const makers: Record<TokenVariant, MakeToken> = {
     step: async () => {
       const ctx = new SecurityContext({ usage: 'initiate', name, creds, mech: spnego, flags: input.flags });
+      try {
+        return (await ctx.step())!.length;
+      } finally {
+        ctx.dispose();
+      }
+    },
+    // What createFetch does by default (creds null): GSS_C_NO_CREDENTIAL, so MIT acquires the
+    // default credentials inside every gss_init_sec_context. Compared with the C program's "none" mode.
+    'step-no-creds': async () => {
+      const ctx = new SecurityContext({
+        usage: 'initiate',
+        name,
+        creds: null,
+        mech: spnego,
+        flags: input.flags,
+      });
       try {
         return (await ctx.step())!.length;
       } finally {
