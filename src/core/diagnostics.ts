@@ -69,9 +69,16 @@ export const DIAGNOSTICS_CHANNELS = {
   redirect: 'http-gssapi:redirect',
 } as const;
 
-/** Internal: publishes one event. Cheap when nobody listens. */
-export function emit(event: NegotiateEvent): void {
+/**
+ * Internal: publishes one event. Pass a function to build the event only when somebody listens:
+ * a token event base64-encodes the whole token to redact it, which the hot path should not pay.
+ */
+export function emit(
+  event: NegotiateEvent | { readonly type: NegotiateEvent['type']; readonly build: () => NegotiateEvent },
+): void {
   const c = channelFor(event.type);
-  if (c.hasSubscribers) c.publish(event);
-  if (log.enabled) log('%s %j', event.type, event);
+  if (!c.hasSubscribers && !log.enabled) return;
+  const full = 'build' in event ? event.build() : event;
+  if (c.hasSubscribers) c.publish(full);
+  if (log.enabled) log('%s %j', full.type, full);
 }

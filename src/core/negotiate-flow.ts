@@ -269,12 +269,15 @@ export class NegotiateFlow {
     const options = this.#auth.options;
     emit({
       type: 'token',
-      url: this.url.href,
-      target: String(resolveTarget(options.targetName, this.url)),
-      mech: describeOid(this.#context?.mech ?? options.mech),
-      leg: this.#tokens,
-      preemptive,
-      token: redactToken(out),
+      build: () => ({
+        type: 'token',
+        url: this.url.href,
+        target: String(resolveTarget(options.targetName, this.url)),
+        mech: describeOid(this.#context?.mech ?? options.mech),
+        leg: this.#tokens,
+        preemptive,
+        token: redactToken(out),
+      }),
     });
     return { action: 'retry', authorization: formatNegotiateHeader(out) };
   }

@@ -243,7 +243,14 @@ export class SecurityContext implements Disposable {
       input: token,
       bindings: this.#bindings,
     });
-    if (r.sourceName) raw.releaseName(r.sourceName);
+    if (r.sourceName) {
+      // Keep the initiator's name the call returned on completion, rather than releasing it and
+      // asking gss_inquire_context for it again when initiatorName is read.
+      const done = !raw.isError(r.major) && (r.major & raw.CONTINUE_NEEDED) === 0;
+      if (done && !this.#initiatorName && this.#state !== 'disposed')
+        this.#initiatorName = Name.fromHandle(r.sourceName);
+      else raw.releaseName(r.sourceName);
+    }
     if (r.delegatedCred && !raw.isError(r.major)) {
       this.#delegated?.dispose();
       this.#delegated = await Credentials.fromHandle(r.delegatedCred, 'initiate');
@@ -265,8 +272,10 @@ export class SecurityContext implements Disposable {
     context?: () => string,
   ): Uint8Array | null {
     if (this.#state === 'disposed') {
-      // dispose() ran while the worker thread was busy: release what the call produced.
-      if (r.context) raw.deleteSecContext(r.context);
+      // dispose() ran while the worker thread was busy: release what the call produced (once:
+      // the handle may be the one we already own).
+      this.#handle.replace(this, r.context);
+      this.#releaseAll();
       throw new ContextStateError('ERR_GSSAPI_CONTEXT_STATE', 'the context was disposed during step()');
     }
     this.#handle.replace(this, r.context);
@@ -295,6 +304,10 @@ export class SecurityContext implements Disposable {
       return;
     }
     this.#state = 'disposed';
+    this.#releaseAll();
+  }
+
+  #releaseAll(): void {
     this.#handle.dispose();
     this.#initiatorName?.dispose();
     this.#targetName?.dispose();
