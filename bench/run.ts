@@ -144,7 +144,7 @@ async function main(options: BenchOptions): Promise<void> {
       }
     }
 
-    const adapters = nodeClients.filter((c) => c.authenticated);
+    const adapters = nodeClients.filter((c) => c.authenticated && !c.throughputOnly);
     if (options.sections.includes('stall')) {
       log('section 4: event-loop stall through a KDC delayed 300 ms each way');
       results.stall = await stall(adapters, options).catch(errorOf);

@@ -6,18 +6,20 @@
  */
 import { adapterExists } from './adapter-module.js';
 import { axiosClient } from './axios.js';
-import { fetchDefault, fetchOpportunistic } from './fetch.js';
+import { fetchAcquiredCreds, fetchDefault, fetchOpportunistic } from './fetch.js';
 import { gotClient } from './got.js';
 import { kyClient } from './ky.js';
 import { plainFetch } from './plain-fetch.js';
 import { plainUndici } from './plain-undici.js';
 import type { NodeClient } from './types.js';
-import { undiciInterceptor } from './undici.js';
+import { undiciAcquiredCreds, undiciInterceptor } from './undici.js';
 
 export const NODE_CLIENTS: readonly NodeClient[] = [
   fetchDefault,
   fetchOpportunistic,
+  fetchAcquiredCreds,
   undiciInterceptor,
+  undiciAcquiredCreds,
   axiosClient,
   gotClient,
   kyClient,

@@ -22,6 +22,11 @@ export interface NodeClient {
   /** Whether it authenticates (the unauthenticated ceiling does not). */
   readonly authenticated: boolean;
   /**
+   * Set on a configuration variant of another client (e.g. credentials acquired once) that is
+   * only compared in throughput: the stall and memory sections skip it to keep the run short.
+   */
+  readonly throughputOnly?: boolean;
+  /**
    * One client instance, shared by all its requests as applications share one. `auth` options
    * are merged over the client's own (e.g. a `targetName` for the stall measurement).
    */

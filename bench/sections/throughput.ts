@@ -124,6 +124,8 @@ function medianSummary(runs: readonly RunSummary[]): RunSummary {
 /** Pairs whose ratios the targets name: [numerator, denominator]. */
 const RATIO_PAIRS: readonly [string, string][] = [
   ['undici', 'curl'],
+  ['undici-creds', 'curl'],
+  ['fetch-creds', 'requests-kerberos'],
   ['fetch', 'curl'],
   ['fetch', 'requests-kerberos'],
   ['fetch-opportunistic', 'requests-kerberos'],
