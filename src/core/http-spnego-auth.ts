@@ -15,6 +15,14 @@ import {
 /** Origins remembered for learned preemption; a bounded set so a crawler cannot grow it forever. */
 const MAX_LEARNED_ORIGINS = 1024;
 
+/**
+ * How long default credentials (the ccache) are reused before being acquired again. Passing no
+ * credentials makes MIT acquire them inside every gss_init_sec_context (~150-200 us a token,
+ * docs/benchmarks.md); a minute bounds how long a `kinit` as someone else goes unseen, and a
+ * credential failure drops them at once.
+ */
+const DEFAULT_CREDS_TTL_MS = 60_000;
+
 const responseErrors = new WeakMap<object, HttpGssapiError>();
 
 /**
@@ -54,6 +62,8 @@ export class HTTPSPNEGOAuth {
   readonly #learned = new Set<string>();
   #creds: Promise<Credentials | null> | null = null;
   #ownedCreds: Credentials | null = null;
+  #default: { readonly creds: Credentials; readonly until: number } | null = null;
+  #defaultPending: Promise<Credentials | null> | null = null;
 
   /**
    * @param options - see {@link HTTPSPNEGOAuthOptions}; checked now, a TypeError names a bad option.
@@ -94,7 +104,8 @@ export class HTTPSPNEGOAuth {
    */
   credentials(): Promise<Credentials | null> {
     const creds = this.options.creds;
-    if (creds === null || creds instanceof Credentials) return Promise.resolve(creds);
+    if (creds === null) return this.#defaultCredentials();
+    if (creds instanceof Credentials) return Promise.resolve(creds);
     if (!this.#creds) {
       this.#creds = acquireDescribed(creds).then(
         (c) => {
@@ -108,6 +119,51 @@ export class HTTPSPNEGOAuth {
       );
     }
     return this.#creds;
+  }
+
+  /**
+   * The default credentials, acquired once and reused for up to {@link DEFAULT_CREDS_TTL_MS} (or
+   * until 30 s before they expire). When they cannot be acquired, null: the context then passes
+   * `GSS_C_NO_CREDENTIAL` and gss_init_sec_context reports why, with the usual codes. A replaced
+   * credential is not released here: contexts in flight may still use it; it is released when the
+   * last of them lets go of it (the FinalizationRegistry of the gssapi layer).
+   */
+  #defaultCredentials(): Promise<Credentials | null> {
+    const cached = this.#default;
+    if (cached && Date.now() < cached.until) return Promise.resolve(cached.creds);
+    if (!this.#defaultPending) {
+      this.#defaultPending = Credentials.acquire({ usage: 'initiate' })
+        .then(
+          (creds) => {
+            const lifetimeMs =
+              creds.lifetime === null ? Number.POSITIVE_INFINITY : (creds.lifetime - 30) * 1000;
+            this.#default = {
+              creds,
+              until: Date.now() + Math.max(0, Math.min(DEFAULT_CREDS_TTL_MS, lifetimeMs)),
+            };
+            return creds;
+          },
+          () => {
+            this.#default = null;
+            return null;
+          },
+        )
+        .finally(() => {
+          this.#defaultPending = null;
+        });
+    }
+    return this.#defaultPending;
+  }
+
+  /**
+   * Internal: whether `creds` are the cached default credentials; if so they are dropped, so the
+   * next call acquires them afresh (after a failure that may come from them: expired, renewed,
+   * or a `kinit` as another user).
+   */
+  dropCachedDefault(creds: Credentials | null): boolean {
+    if (!creds || this.#default?.creds !== creds) return false;
+    this.#default = null;
+    return true;
   }
 
   /** Internal: records why `response` is returned unauthenticated, and tells whoever listens. */
@@ -124,11 +180,13 @@ export class HTTPSPNEGOAuth {
     this.options.onError?.(error, { url: url.href });
   }
 
-  /** Releases credentials acquired from a description. */
+  /** Releases credentials acquired from a description, and the cached default credentials. */
   dispose(): void {
     this.#ownedCreds?.dispose();
     this.#ownedCreds = null;
     this.#creds = null;
+    this.#default?.creds.dispose();
+    this.#default = null;
   }
 
   [Symbol.dispose](): void {

@@ -1,3 +1,4 @@
+import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
 import { ContextFlag } from '../gssapi/raw/constants.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
@@ -30,6 +31,16 @@ export type FlowDecision =
    * authenticated, to report with `auth.reportError`.
    */
   | { readonly action: 'return'; readonly sanitize: boolean; readonly error?: HttpGssapiError };
+
+/** GSSAPI failures that say the credentials themselves are unusable (RFC 2743 section 1.2.1.1). */
+function isCredentialFailure(error: unknown): boolean {
+  const e = error as { majorName?: unknown; code?: unknown };
+  return (
+    (typeof e?.majorName === 'string' &&
+      ['GSS_S_NO_CRED', 'GSS_S_CREDENTIALS_EXPIRED', 'GSS_S_DEFECTIVE_CREDENTIAL'].includes(e.majorName)) ||
+    (typeof e?.code === 'string' && /^KRB5_F?CC_|TKT_EXPIRED/.test(e.code))
+  );
+}
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;
@@ -248,9 +259,20 @@ export class NegotiateFlow {
 
   /** Makes a fresh context and its first token. */
   async #firstToken(preemptive: boolean): Promise<string> {
+    const creds = await this.#auth.credentials();
+    try {
+      return await this.#tokenWith(creds, preemptive);
+    } catch (error) {
+      // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
+      // drop them and try once more with fresh ones before reporting anything.
+      if (!isCredentialFailure(error) || !this.#auth.dropCachedDefault(creds)) throw error;
+      return await this.#tokenWith(await this.#auth.credentials(), preemptive);
+    }
+  }
+
+  async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#auth.options;
-    const creds = await this.#auth.credentials();
     this.#context = this.#factory({
       target: resolveTarget(options.targetName, this.url),
       flags: requestFlags(options.mutualAuthentication !== DISABLED, options.delegate),
@@ -258,8 +280,7 @@ export class NegotiateFlow {
       creds,
     });
     const out = await this.#context.step(null);
-    const decision = this.#retryWith(out, preemptive);
-    return decision.authorization;
+    return this.#retryWith(out, preemptive).authorization;
   }
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {

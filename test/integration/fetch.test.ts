@@ -248,6 +248,27 @@ describe('context options', () => {
   });
 });
 
+describe('default credentials', () => {
+  test('are reused across requests, and a kinit as another user is followed at once', async () => {
+    const fetch = fetchWith({ opportunisticAuth: true });
+    assert.equal((await json(fetch(url(path('ok'))))).user, realm.user.principal);
+    assert.equal((await json(fetch(url(path('ok'))))).user, realm.user.principal);
+    const other = await realm.addPrincipal('erin', { password: 'erin-pass-2468' });
+    await realm.kinit(other, { password: 'erin-pass-2468' });
+    try {
+      const p = path('ok');
+      assert.equal((await json(fetch(url(p)))).user, other);
+      assert.equal(
+        server.requestsTo(p).length,
+        1,
+        'no failed round trip: the stale credential was retried locally',
+      );
+    } finally {
+      await realm.kinit(realm.user.principal, { password: realm.user.password });
+    }
+  });
+});
+
 describe('credentials without kinit', () => {
   test('a password description', async () => {
     const principal = await realm.addPrincipal('carol', { password: 'carol-pass-1234' });
