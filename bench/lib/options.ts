@@ -85,7 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     concurrentRequests: quick ? 200 : 1000,
     inFlight: 16,
     memoryCheckpoints: quick ? [200, 2000] : [1000, 100_000],
-    memoryBudgetSeconds: int('memory-budget', quick ? 15 : 45),
+    memoryBudgetSeconds: int('memory-budget', quick ? 15 : 40),
     stallRepeats: quick ? 1 : 3,
     outDir: flags.get('out') ?? 'bench/results',
   };
