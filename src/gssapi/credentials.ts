@@ -4,6 +4,7 @@ import { Name } from './name.js';
 import { NameType } from './name-type.js';
 import { OID } from './oid.js';
 import * as raw from './raw/index.js';
+import { loadGssapiLibrary } from './raw/library.js';
 
 /** What credentials are for (RFC 2743 section 2.1.1). */
 export type CredentialUsage = 'initiate' | 'accept' | 'both';
@@ -94,10 +95,10 @@ let initiatorDefault: readonly Uint8Array[] | null | undefined;
  */
 function defaultInitiatorMechs(): readonly Uint8Array[] | null {
   if (initiatorDefault !== undefined) return initiatorDefault;
-  const r = raw.indicateMechs();
-  const have = (oid: OID) => r.mechs.some((m) => OID.fromDer(m).equals(oid));
-  initiatorDefault =
-    !raw.isError(r.major) && have(OID.KRB5) && have(OID.SPNEGO) ? [OID.SPNEGO.bytes, OID.KRB5.bytes] : null;
+  // MIT and Heimdal always build both mechanisms in. Not asked through gss_indicate_mechs: its
+  // first call runs MIT's one-time mechanism loading (10-20 ms) on the event loop.
+  const { provider } = loadGssapiLibrary().info;
+  initiatorDefault = provider === 'custom' ? null : [OID.SPNEGO.bytes, OID.KRB5.bytes];
   return initiatorDefault;
 }
 
