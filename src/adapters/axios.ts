@@ -282,16 +282,7 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
         try {
           authorization = await flow.startRequired();
         } catch (error) {
-          throw clientError(
-            new BodyNotReplayableError(
-              `the request body to ${h.url.origin} is a stream larger than maxReplayBodySize (${auth.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
-              {
-                cause: error,
-                hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
-              },
-            ),
-            config,
-          );
+          throw clientError(error as BodyNotReplayableError, config);
         }
       } else {
         authorization = await flow.start();

@@ -171,22 +171,9 @@ export function createFetch(
       if (h.headers.has('authorization')) return send(null);
       const flow = auth.flow(h.url);
       try {
-        let authorization: string | null;
-        if (h.body.kind === 'once') {
-          try {
-            authorization = await flow.startRequired();
-          } catch (error) {
-            throw new BodyNotReplayableError(
-              `the request body to ${h.url.origin} is a stream larger than maxReplayBodySize (${auth.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
-              {
-                cause: error,
-                hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
-              },
-            );
-          }
-        } else {
-          authorization = await flow.start();
-        }
+        // A body that cannot go twice goes once, with a token (or BodyNotReplayableError).
+        let authorization: string | null =
+          h.body.kind === 'once' ? await flow.startRequired() : await flow.start();
         for (;;) {
           const response = await send(authorization);
           const decision = await flow

@@ -158,13 +158,7 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
         authorization = await flow.startRequired();
       } catch (error) {
         release(state);
-        throw new BodyNotReplayableError(
-          `the request body to ${options.url.origin} is a stream larger than maxReplayBodySize (${auth.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
-          {
-            cause: error,
-            hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
-          },
-        );
+        throw error;
       }
     } else {
       authorization = await flow.start();

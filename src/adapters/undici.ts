@@ -649,18 +649,7 @@ class NegotiateRequest {
     this.#flow = this.#auth.flow(this.#url);
     let authorization: string | null;
     if (this.#body.kind === 'once') {
-      try {
-        authorization = await this.#orAbort(this.#flow.startRequired());
-      } catch (error) {
-        if (this.#controller.aborted) throw error;
-        throw new BodyNotReplayableError(
-          `the request body to ${this.#url.origin} is a stream larger than maxReplayBodySize (${this.#auth.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
-          {
-            cause: error,
-            hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
-          },
-        );
-      }
+      authorization = await this.#orAbort(this.#flow.startRequired());
     } else {
       authorization = await this.#orAbort(this.#flow.start());
     }

@@ -3,7 +3,12 @@ import { describeOid } from '../gssapi/oid.js';
 import { ContextFlag } from '../gssapi/raw/constants.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
 import { emit } from './diagnostics.js';
-import { type HttpGssapiError, MutualAuthenticationError, SPNEGOExchangeError } from './errors.js';
+import {
+  BodyNotReplayableError,
+  type HttpGssapiError,
+  MutualAuthenticationError,
+  SPNEGOExchangeError,
+} from './errors.js';
 import type { HTTPSPNEGOAuth } from './http-spnego-auth.js';
 import {
   type ContextFactory,
@@ -115,15 +120,23 @@ export class NegotiateFlow {
 
   /**
    * Like {@link NegotiateFlow.start}, but always makes a token and throws when it cannot:
-   * for a request whose body cannot be sent twice.
-   * @throws {SPNEGOExchangeError} with the GSSError as cause.
+   * for a request whose body cannot be sent twice (a stream larger than `maxReplayBodySize`).
+   * @throws {BodyNotReplayableError} before anything is sent, the exchange error (with the
+   * GSSError as its cause) as cause.
    */
   async startRequired(): Promise<string> {
     try {
       return await this.#firstToken(true);
     } catch (error) {
       this.#reset();
-      throw this.#exchangeError('could not make a Negotiate token', error);
+      const { maxReplayBodySize } = this.#auth.options;
+      throw new BodyNotReplayableError(
+        `the request body to ${this.url.origin} is a stream larger than maxReplayBodySize (${maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
+        {
+          cause: this.#exchangeError('could not make a Negotiate token', error),
+          hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
+        },
+      );
     }
   }
 
