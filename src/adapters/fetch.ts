@@ -1,7 +1,7 @@
 import { emit } from '../core/diagnostics.js';
 import { BodyNotReplayableError } from '../core/errors.js';
 import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
-import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
+import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -9,8 +9,6 @@ type FetchBody = FetchInit['body'];
 
 /** The fetch spec's redirect limit (WHATWG Fetch, "HTTP-redirect fetch" step 5). */
 const MAX_REDIRECTS = 20;
-/** 401 bodies larger than this are not read to the end; the connection is dropped instead. */
-const MAX_DRAIN = 64 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that describe a body, dropped when a redirect turns the request into a GET (Fetch 4.4 step 12). */
 const BODY_HEADERS = [
@@ -37,23 +35,6 @@ async function prepareBody(body: FetchBody | null | undefined, cap: number): Pro
   return read.kind === 'buffered'
     ? { kind: 'replayable', body: read.body }
     : { kind: 'once', body: read.body as unknown as FetchBody };
-}
-
-/** Reads a response body we discard, so keep-alive can reuse the connection; large ones are cancelled. */
-async function drain(response: Response): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  let read = 0;
-  try {
-    while (read <= MAX_DRAIN) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // A broken body must not hide the response we are about to act on.
-  }
 }
 
 /** The response with its body and all headers but Date and Server removed (mutual auth REQUIRED). */
@@ -131,18 +112,18 @@ export function createFetch(
       const location = response.headers.get('location');
       if (location === null) return response;
       if (redirectMode === 'error') {
-        await drain(response);
+        await discardBody(response.body);
         throw new TypeError(`redirect mode is set to error: ${hop.url.href} redirected (${response.status})`);
       }
       if (redirects >= MAX_REDIRECTS) {
-        await drain(response);
+        await discardBody(response.body);
         throw new TypeError(`too many redirects (more than ${MAX_REDIRECTS}) from ${url.href}`);
       }
       const next = new URL(location, hop.url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new TypeError(`refusing to follow a redirect to ${next.protocol} URL`);
       }
-      await drain(response);
+      await discardBody(response.body);
       hop = nextHop(hop, response.status, next);
       emit({
         type: 'redirect',
@@ -205,7 +186,7 @@ export function createFetch(
             flow.dispose();
             return response;
           }
-          await drain(response);
+          await discardBody(response.body);
           signal?.throwIfAborted();
           authorization = decision.authorization;
         }

@@ -9,7 +9,7 @@ export type BufferedBody =
   | { readonly kind: 'buffered'; readonly body: Buffer }
   | { readonly kind: 'once'; readonly body: Readable };
 
-/** Response bodies we discard are read up to this size for keep-alive; larger ones are destroyed. */
+/** Response bodies we discard are read up to this size for keep-alive; larger ones are dropped. */
 const MAX_DRAIN = 64 * 1024;
 
 /**
@@ -103,7 +103,18 @@ function toBuffer(chunk: unknown): Buffer {
  */
 export async function discardBody(body: unknown): Promise<void> {
   if (body instanceof ReadableStream) {
-    await body.cancel().catch(() => {});
+    const reader = body.getReader();
+    let read = 0;
+    try {
+      while (read <= MAX_DRAIN) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        read += (value as Uint8Array).byteLength;
+      }
+      await reader.cancel();
+    } catch {
+      // A broken body must not hide the response we are about to act on.
+    }
     return;
   }
   if (!(body instanceof Readable)) return;
