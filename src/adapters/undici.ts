@@ -299,12 +299,22 @@ function resolveConnectionBound(value: unknown): ConnectionBoundOptions | null {
   return value as ConnectionBoundOptions;
 }
 
-/** The request URL, or null when neither the options nor the interceptor name an origin. */
+/** An absolute-form request target (RFC 9112 section 3.2.2), as sent to a forward proxy. */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * The request URL, or null when neither the options nor the interceptor name an origin.
+ * The path is appended to the origin, never resolved against it: `new URL('//other/x', origin)`
+ * would read `other` as the host, and the token would be made for a host the request does not
+ * go to. Only an absolute-form target names its own host.
+ */
 function requestUrl(opts: DispatchOptions, fallbackOrigin: string | null): URL | null {
   const origin = opts?.origin ?? fallbackOrigin;
   if (origin == null) return null;
   try {
-    return new URL(opts.path || '/', origin);
+    const path = opts.path || '/';
+    if (ABSOLUTE_FORM.test(path)) return new URL(path);
+    return new URL(`${new URL(String(origin)).origin}${path.startsWith('/') ? '' : '/'}${path}`);
   } catch {
     return null;
   }

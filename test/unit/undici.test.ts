@@ -160,6 +160,17 @@ describe('challenge and response', () => {
     assert.equal(infoOf(res).error, undefined);
   });
 
+  test('a path that looks protocol-relative (//host/x) still names the origin it goes to', async () => {
+    const { factory, dispatcher } = setup();
+    server.reset(replies(challenge(), ok()));
+    const res = await request(url('//evil.example/a'), { dispatcher });
+    assert.equal(res.statusCode, 200);
+    await res.body.text();
+    assert.equal(server.seen[1]!.path, '//evil.example/a');
+    assert.equal(factory.created[0]!.target, 'HTTP@127.0.0.1');
+    assert.equal(infoOf(res).url, `${server.origin}//evil.example/a`);
+  });
+
   test('a 401 without a Negotiate challenge comes back untouched', async () => {
     const { factory, dispatcher } = setup();
     server.reset(replies({ status: 401, headers: { 'www-authenticate': 'Basic realm="x"' }, body: 'no' }));
