@@ -19,8 +19,17 @@ export interface BenchOptions {
   readonly rounds: number;
   /** Tokens per round in the token-cost section. */
   readonly tokenIterations: number;
-  /** Untimed requests per client per run first (JIT, connections, the ticket in the ccache). */
+  /**
+   * Sequential requests per client per run before the timed runs (JIT, connections, the ticket in
+   * the ccache). A fresh Node process needs about 2,000 before V8 reaches steady state; curl and
+   * CPython have no JIT and get the same count so the comparison is uniform.
+   */
   readonly warmupRequests: number;
+  /**
+   * Of the warm-up, how many of the first requests a Node client times as its "cold" run (the
+   * process as a short-lived CLI sees it); never more than the warm-up.
+   */
+  readonly coldRequests: number;
   /** Requests per client per round, sequential. */
   readonly sequentialRequests: number;
   /** Requests per client per round, 16 in flight. */
@@ -38,7 +47,10 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--sections=token,throughput,stall,memory]
-       [--clients=name,...] [--rounds=N] [--memory-budget=SECONDS] [--out=DIR]`;
+       [--clients=name,...] [--rounds=N] [--warmup=N] [--memory-budget=SECONDS] [--out=DIR]
+
+  --warmup=N  sequential warm-up requests per client and run (default 2000, --quick 200); the
+              first 500 of them (--quick 50, at most N) are a Node client's timed cold run`;
 
 /** Parses argv (without node and the script); throws a TypeError naming a bad flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -52,7 +64,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (!match) throw new TypeError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
     flags.set(match[1]!, match[2] ?? 'true');
   }
-  const known = new Set(['quick', 'sections', 'clients', 'rounds', 'memory-budget', 'out']);
+  const known = new Set(['quick', 'sections', 'clients', 'rounds', 'warmup', 'memory-budget', 'out']);
   for (const key of flags.keys()) if (!known.has(key)) throw new TypeError(`unknown flag --${key}\n${USAGE}`);
   const quick = flags.get('quick') === 'true';
   const list = (key: string) =>
@@ -74,13 +86,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       throw new TypeError(`--${key} must be a positive integer, got ${value}`);
     return n;
   };
+  const warmupRequests = int('warmup', quick ? 200 : 2000);
   return {
     quick,
     sections,
     clients: list('clients'),
     rounds: int('rounds', quick ? 1 : 3),
     tokenIterations: quick ? 300 : 2000,
-    warmupRequests: quick ? 20 : 50,
+    warmupRequests,
+    coldRequests: Math.min(warmupRequests, quick ? 50 : 500),
     sequentialRequests: quick ? 100 : 500,
     concurrentRequests: quick ? 200 : 1000,
     inFlight: 16,

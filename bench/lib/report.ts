@@ -116,15 +116,23 @@ export function toMarkdown(r: BenchResults): string {
       '',
       `### 2-3. Throughput, latency and round trips (server: ${s.server})`,
       '',
-      `Per round and client: ${s.warmup} warm-up GETs, ${s.sequentialRequests} sequential, ${s.concurrentRequests} with ${s.inFlight} in flight; ` +
+      `Per round and client, in a fresh process: ${s.warmup} sequential warm-up GETs, then ${s.sequentialRequests} sequential, ${s.concurrentRequests} with ${s.inFlight} in flight; ` +
         `each request a new path, the body read; ${s.clients[0]?.rounds.length ?? 0} rounds, order rotated; medians over rounds. ` +
-        'Round trips and tokens are counted by the server, per client request.',
+        'Round trips and tokens are counted by the server, per client request. ' +
+        `The warm-up is long because a fresh Node process needs about 2,000 requests before V8 reaches steady state, so "seq" and "${s.inFlight} in flight" compare steady states (a long-running service)` +
+        (s.warmup < 2000
+          ? ` (this run's ${s.warmup} do not reach it: the Node figures are below steady state). `
+          : '. ') +
+        `"cold" is the first ${s.coldRequests} requests of a Node client's process, timed sequentially as part of its warm-up (no extra requests), the first request's one-off costs (library load, first connection) included: what a short-lived process such as a CLI sees. ` +
+        'curl and Python (CPython) have no JIT: after their first requests the process is in the same state, so their cold and warm rates are the same and they report none (—). ' +
+        'curl runs its concurrent measurement in a second process with its own warm-up (in parallel); requests-kerberos warms each of its threads with one request.',
       '',
     );
     out.push(
       table(
         [
           'client',
+          `cold: first ${s.coldRequests} seq req/s`,
           'seq req/s',
           'seq p50 ms',
           'seq p99 ms',
@@ -137,9 +145,10 @@ export function toMarkdown(r: BenchResults): string {
         ],
         s.clients.map((c) =>
           c.error && c.rounds.length === 0
-            ? [c.label, `failed: ${c.error}`, '', '', '', '', '', '', '', '']
+            ? [c.label, `failed: ${c.error}`, '', '', '', '', '', '', '', '', '']
             : [
                 c.label,
+                c.cold ? f(c.cold.reqPerSec) : '—',
                 f(c.sequential.reqPerSec),
                 f(c.sequential.p50Ms, 2),
                 f(c.sequential.p99Ms, 2),
@@ -148,16 +157,24 @@ export function toMarkdown(r: BenchResults): string {
                 f(c.concurrent.p99Ms, 2),
                 `${f(c.sequential.roundTrips, 2)} / ${f(c.concurrent.roundTrips, 2)}`,
                 f(c.sequential.tokensPerRequest, 2),
-                String(c.sequential.failures + c.concurrent.failures),
+                String(c.sequential.failures + c.concurrent.failures + (c.cold?.failures ?? 0)),
               ],
         ),
       ),
     );
-    out.push('', 'Ratios of req/s (median of per-round ratios):', '');
+    out.push(
+      '',
+      `Ratios of req/s (median of per-round ratios; "a(cold)/b" is a's cold rate, its first ${s.coldRequests} requests, over b's warm sequential rate):`,
+      '',
+    );
     out.push(
       table(
         ['a / b', 'sequential', `${s.inFlight} in flight`],
-        Object.entries(s.ratios).map(([k, v]) => [k, f(v.sequential, 2), f(v.concurrent, 2)]),
+        Object.entries(s.ratios).map(([k, v]) => [
+          k,
+          f(v.sequential, 2),
+          v.concurrent === undefined ? '—' : f(v.concurrent, 2),
+        ]),
       ),
     );
   }

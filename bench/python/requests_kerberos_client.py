@@ -26,7 +26,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--base", required=True, help="URL prefix of the authenticated resource")
     p.add_argument("--prefix", required=True)
-    p.add_argument("--warmup", type=int, default=50)
+    p.add_argument("--warmup", type=int, default=2000)
     p.add_argument("--sequential", type=int, default=1000)
     p.add_argument("--concurrent", type=int, default=1000)
     p.add_argument("--in-flight", type=int, default=16)

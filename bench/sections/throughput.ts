@@ -4,6 +4,11 @@
  * Clients run one after another in rounds whose order rotates, each run in a fresh process;
  * figures are medians over rounds, and ratios are taken within a round before the median.
  *
+ * Every client gets the same sequential warm-up (2,000 requests by default: a fresh Node process
+ * needs about that many before V8 reaches steady state), so the timed runs compare steady states.
+ * Node clients also time the first requests of the warm-up as a "cold" run, the figure that
+ * matters for short-lived processes; curl and CPython have no JIT and report none.
+ *
  * @module
  */
 import type { NodeClient } from '../clients/types.js';
@@ -20,6 +25,23 @@ export interface ThroughputClient {
   readonly label: string;
   readonly authenticated: boolean;
   run(input: { target: BenchTarget; prefix: string; env: NodeJS.ProcessEnv }): Promise<ThroughputResult>;
+}
+
+/** Requests per run: `cold` of the `warmup` requests are timed as the cold run (Node only). */
+export interface ThroughputSizes {
+  readonly warmup: number;
+  readonly cold: number;
+  readonly sequential: number;
+  readonly concurrent: number;
+  readonly inFlight: number;
+}
+
+/** One round of one client. */
+export interface RoundSummary {
+  readonly sequential: RunSummary;
+  readonly concurrent: RunSummary;
+  /** The process's first requests, sequential (Node clients only). */
+  readonly cold?: RunSummary;
 }
 
 export interface RunSummary {
@@ -41,10 +63,12 @@ export interface ClientThroughput {
   readonly label: string;
   readonly authenticated: boolean;
   /** Per round. */
-  readonly rounds: { sequential: RunSummary; concurrent: RunSummary }[];
+  readonly rounds: RoundSummary[];
   /** Medians over rounds. */
   readonly sequential: RunSummary;
   readonly concurrent: RunSummary;
+  /** Median over rounds of the cold run, for clients that report one (Node clients). */
+  readonly cold?: RunSummary;
   readonly error?: string;
 }
 
@@ -53,16 +77,19 @@ export interface ThroughputSection {
   readonly sequentialRequests: number;
   readonly concurrentRequests: number;
   readonly inFlight: number;
+  /** Sequential warm-up requests per run (every client). */
   readonly warmup: number;
+  /** Of the warm-up, the first requests a Node client times as its cold run. */
+  readonly coldRequests: number;
   readonly clients: ClientThroughput[];
-  /** Median over rounds of a/b sequential (and concurrent) req/s, for the pairs the targets name. */
-  readonly ratios: Record<string, { sequential: number; concurrent: number }>;
+  /**
+   * Median over rounds of a/b sequential (and concurrent) req/s, for the pairs the targets name.
+   * Keys `a(cold)/b` divide a's cold rate by b's sequential one; they have no concurrent value.
+   */
+  readonly ratios: Record<string, { sequential: number; concurrent?: number }>;
 }
 
-export function nodeThroughputClient(
-  client: NodeClient,
-  sizes: { warmup: number; sequential: number; concurrent: number; inFlight: number },
-): ThroughputClient {
+export function nodeThroughputClient(client: NodeClient, sizes: ThroughputSizes): ThroughputClient {
   return {
     name: client.name,
     label: client.label,
@@ -81,15 +108,21 @@ export function nodeThroughputClient(
   };
 }
 
-export function externalThroughputClient(
-  client: ExternalClient,
-  sizes: { warmup: number; sequential: number; concurrent: number; inFlight: number },
-): ThroughputClient {
+export function externalThroughputClient(client: ExternalClient, sizes: ThroughputSizes): ThroughputClient {
   return {
     name: client.name,
     label: client.label,
     authenticated: true,
-    run: ({ target, prefix, env }) => client.throughput({ authBase: target.authBase, prefix, env, ...sizes }),
+    run: ({ target, prefix, env }) =>
+      client.throughput({
+        authBase: target.authBase,
+        prefix,
+        env,
+        warmup: sizes.warmup,
+        sequential: sizes.sequential,
+        concurrent: sizes.concurrent,
+        inFlight: sizes.inFlight,
+      }),
   };
 }
 
@@ -137,17 +170,25 @@ const RATIO_PAIRS: readonly [string, string][] = [
   ['curl', 'fetch-unauthenticated'],
 ];
 
+/** Pairs of a's cold rate over b's (warm) sequential rate: [numerator, denominator]. */
+const COLD_RATIO_PAIRS: readonly [string, string][] = [
+  ['undici', 'curl'],
+  ['undici', 'requests-kerberos'],
+  ['fetch', 'curl'],
+  ['fetch', 'requests-kerberos'],
+];
+
 export async function throughputSection(options: {
   clients: readonly ThroughputClient[];
   target: BenchTarget;
   env: NodeJS.ProcessEnv;
   rounds: number;
-  sizes: { warmup: number; sequential: number; concurrent: number; inFlight: number };
+  sizes: ThroughputSizes;
   log: (line: string) => void;
 }): Promise<ThroughputSection> {
   const { clients, target, env, rounds, log } = options;
   const stats = () => target.stats();
-  const perClient = new Map<string, { sequential: RunSummary; concurrent: RunSummary }[]>();
+  const perClient = new Map<string, RoundSummary[]>();
   const errors = new Map<string, string>();
   const bySlug = (c: ThroughputClient) => c.name.replace(/[^a-z0-9-]/gi, '');
   await stats(); // forget anything counted before
@@ -160,20 +201,21 @@ export async function throughputSection(options: {
         const result = await client.run({ target, prefix, env });
         const seen = await stats();
         const base = client.authenticated ? target.authBase : target.publicBase;
-        const summary = {
+        const summary: RoundSummary = {
           sequential: summarize(result.sequential, seen[groupKey(base, `${prefix}-seq`)]),
           concurrent: summarize(result.concurrent, seen[groupKey(base, `${prefix}-conc`)]),
+          ...(result.cold ? { cold: summarize(result.cold, seen[groupKey(base, `${prefix}-cold`)]) } : {}),
         };
-        if (result.sequential.firstFailure || result.concurrent.firstFailure) {
-          log(
-            `  ${client.name}: failures, first: ${result.sequential.firstFailure ?? result.concurrent.firstFailure}`,
-          );
-        }
+        const firstFailure =
+          result.cold?.firstFailure ?? result.sequential.firstFailure ?? result.concurrent.firstFailure;
+        if (firstFailure) log(`  ${client.name}: failures, first: ${firstFailure}`);
         const list = perClient.get(client.name) ?? [];
         list.push(summary);
         perClient.set(client.name, list);
         log(
-          `throughput ${target.name} round ${round + 1}/${rounds} ${client.name}: sequential ${summary.sequential.reqPerSec.toFixed(0)} req/s (${summary.sequential.roundTrips.toFixed(2)} RT), ` +
+          `throughput ${target.name} round ${round + 1}/${rounds} ${client.name}: ` +
+            (summary.cold ? `cold ${summary.cold.reqPerSec.toFixed(0)} req/s, ` : '') +
+            `sequential ${summary.sequential.reqPerSec.toFixed(0)} req/s (${summary.sequential.roundTrips.toFixed(2)} RT), ` +
             `${options.sizes.inFlight} in flight ${summary.concurrent.reqPerSec.toFixed(0)} req/s`,
         );
       } catch (error) {
@@ -185,6 +227,7 @@ export async function throughputSection(options: {
   }
   const results: ClientThroughput[] = clients.map((c) => {
     const rs = perClient.get(c.name) ?? [];
+    const colds = rs.flatMap((r) => (r.cold ? [r.cold] : []));
     return {
       name: c.name,
       label: c.label,
@@ -192,6 +235,7 @@ export async function throughputSection(options: {
       rounds: rs,
       sequential: medianSummary(rs.map((r) => r.sequential)),
       concurrent: medianSummary(rs.map((r) => r.concurrent)),
+      ...(colds.length ? { cold: medianSummary(colds) } : {}),
       ...(errors.has(c.name) ? { error: errors.get(c.name)! } : {}),
     };
   });
@@ -205,12 +249,24 @@ export async function throughputSection(options: {
       median(Array.from({ length: n }, (_, i) => ra[i]![k].reqPerSec / rb[i]![k].reqPerSec));
     ratios[`${a}/${b}`] = { sequential: per('sequential'), concurrent: per('concurrent') };
   }
+  for (const [a, b] of COLD_RATIO_PAIRS) {
+    const ra = perClient.get(a);
+    const rb = perClient.get(b);
+    if (!ra || !rb) continue;
+    const n = Math.min(ra.length, rb.length);
+    const per = Array.from({ length: n }, (_, i) => {
+      const cold = ra[i]!.cold;
+      return cold ? cold.reqPerSec / rb[i]!.sequential.reqPerSec : Number.NaN;
+    }).filter(Number.isFinite);
+    if (per.length) ratios[`${a}(cold)/${b}`] = { sequential: median(per) };
+  }
   return {
     server: target.description,
     sequentialRequests: options.sizes.sequential,
     concurrentRequests: options.sizes.concurrent,
     inFlight: options.sizes.inFlight,
     warmup: options.sizes.warmup,
+    coldRequests: Math.min(options.sizes.cold, options.sizes.warmup),
     clients: results,
     ratios,
   };

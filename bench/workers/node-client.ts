@@ -21,7 +21,10 @@ export interface ThroughputInput {
   /** URL prefix of the same resource without authentication. */
   readonly publicBase: string;
   readonly prefix: string;
+  /** Sequential requests before the timed runs, the cold run included. */
   readonly warmup: number;
+  /** The first requests of the warm-up, timed as the cold run (at most `warmup`; 0 for none). */
+  readonly cold: number;
   readonly sequential: number;
   readonly concurrent: number;
   readonly inFlight: number;
@@ -38,8 +41,15 @@ export interface RunResult {
 }
 
 export interface ThroughputResult {
+  /** Timed after the warm-up: steady state. */
   readonly sequential: RunResult;
   readonly concurrent: RunResult;
+  /**
+   * The first requests of the process, sequential, timed as part of the warm-up (path group
+   * `<prefix>-cold`): what a short-lived process sees before the JIT has caught up. Only Node
+   * clients report it; curl and CPython have no JIT to warm.
+   */
+  readonly cold?: RunResult;
 }
 
 export interface StallInput {
@@ -160,10 +170,13 @@ async function throughput(input: ThroughputInput): Promise<ThroughputResult> {
   const base = baseFor(input);
   const at = (suffix: string) => (i: number) => `${base}${input.prefix}-${suffix}/${i}`;
   try {
-    await run(client, at('warm'), input.warmup, 1);
+    // The warm-up's first `cold` requests are the process's first: timed, in a group of their own.
+    const coldCount = Math.min(input.cold, input.warmup);
+    const cold = coldCount > 0 ? await run(client, at('cold'), coldCount, 1) : undefined;
+    await run(client, at('warm'), input.warmup - coldCount, 1);
     const sequential = await run(client, at('seq'), input.sequential, 1);
     const concurrent = await run(client, at('conc'), input.concurrent, input.inFlight);
-    return { sequential, concurrent };
+    return { sequential, concurrent, ...(cold ? { cold } : {}) };
   } finally {
     await client.close();
   }
