@@ -51,6 +51,8 @@ const TOKEN_LABELS: Record<string, string> = {
   'raw-async': 'raw layer: initSecContext() (async, limiter, arena)',
   'koffi-async': 'bare koffi async call',
   'koffi-sync': 'bare koffi sync call (blocks the loop; reference only)',
+  'koffi-async-noop':
+    'the thread-pool round trip alone: koffi async call of a GSS function that returns at once (ratio = its share of a C token)',
 };
 
 export function toMarkdown(r: BenchResults): string {
