@@ -90,7 +90,9 @@ interface Hop {
  *   axios's redirect following (follow-redirects) would resend a token to the next hop, even on
  *   another host when it is a subdomain. `maxRedirects` (0 returns the 3xx) and `beforeRedirect`
  *   are honored; `Authorization`, `Cookie`, `Proxy-Authorization`, the `auth` option and
- *   `sensitiveHeaders` are dropped when a redirect leaves the origin.
+ *   `sensitiveHeaders` are dropped when a redirect leaves the origin. A request that started
+ *   over https gets no token on a plain http hop (a Negotiate 401 there comes back as axios
+ *   returns it, the reason on `negotiateErrorOf`).
  * - The token is never in `response.config`, `error.config` or a leg record; the node request
  *   object that carried it is non-enumerable on responses and errors, so logging them does not
  *   print it.
@@ -230,7 +232,7 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
   }
 
   const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  let hop: Hop = {
+  const initial: Hop = {
     url: new URL(uriBuilder.getUri(config)),
     first: true,
     method: (config.method ?? 'get').toUpperCase(),
@@ -239,6 +241,7 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
     once,
     auth: config.auth,
   };
+  let hop = initial;
   for (let redirects = 0; ; redirects++) {
     const outcome = await sendHop(hop);
     const { response } = outcome;
@@ -275,7 +278,8 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
   async function sendHop(h: Hop): Promise<Outcome> {
     // A caller that brings its own Authorization (header or `auth` option) is not ours to change.
     if (h.headers.has('authorization') || h.auth !== undefined) return attempt(h, null);
-    const flow = auth.flow(h.url);
+    // A hop knows where the request started: no token on http after https.
+    const flow = auth.flow(h.url, 'server', { initialUrl: initial.url });
     try {
       let authorization: string | null;
       if (h.once) {

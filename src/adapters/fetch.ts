@@ -70,7 +70,8 @@ interface Hop {
  * - Redirects are followed here, not by fetch (which would resend the same token, a replay to
  *   the server): caller's `redirect` mode, the Fetch spec's method rewrites, 20 hops, and a new
  *   token per hop for that hop's host. An `Authorization` set by the caller is dropped when a
- *   redirect leaves its origin.
+ *   redirect leaves its origin. A request that started over https gets no token on a plain http
+ *   hop (a Negotiate 401 there comes back, the reason on {@link negotiateErrorOf}).
  *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
  * @param baseFetch - the fetch to wrap; default `globalThis.fetch`.
@@ -150,7 +151,8 @@ export function createFetch(
       };
       // A caller that brings its own Authorization is not ours to change.
       if (h.headers.has('authorization')) return send(null);
-      const flow = auth.flow(h.url);
+      // A hop knows where the request started: no token on http after https.
+      const flow = auth.flow(h.url, 'server', { initialUrl: url });
       try {
         // A body that cannot go twice goes once, with a token (or BodyNotReplayableError).
         let authorization: string | null =

@@ -46,6 +46,8 @@ interface RequestState {
   bodyChecked: boolean;
   /** The body is a stream too large to keep in memory: it can be sent once. */
   once: boolean;
+  /** The URL of the first attempt, for the flows of redirect hops (no token on http after https). */
+  initial: URL | null;
 }
 
 const newState = (): RequestState => ({
@@ -54,6 +56,7 @@ const newState = (): RequestState => ({
   ours: new Set(),
   bodyChecked: false,
   once: false,
+  initial: null,
 });
 
 function stateOf(options: NormalizedOptions | Options, create = false): RequestState | undefined {
@@ -87,7 +90,8 @@ function release(state: RequestState): void {
  *   and the {@link MutualAuthenticationError} as `cause`; likewise `'ERR_BODY_NOT_REPLAYABLE'`.
  * - got follows redirects; the `beforeRedirect` hook verifies the hop (mutual authentication)
  *   and removes this library's token before got sends the next one, which gets its own token for
- *   its own host in `beforeRequest`. got itself drops a caller's `Authorization` on another host.
+ *   its own host in `beforeRequest` (none on a plain http hop of a request that started over
+ *   https). got itself drops a caller's `Authorization` on another host.
  * - A body stream or generator is read into memory up to `maxReplayBodySize` so it can be resent;
  *   a larger one goes once with a token up front, or fails before sending with
  *   `'ERR_BODY_NOT_REPLAYABLE'` when no token can be made. `json`, `form`, strings and buffers
@@ -129,6 +133,7 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
   const beforeRequest: BeforeRequestHook = async (options) => {
     if (options.isStream || !(options.url instanceof URL)) return;
     const state = stateOf(options, true)!;
+    state.initial ??= new URL(options.url.href);
     const header = options.headers.authorization;
     if (header !== undefined) {
       if (header === state.pending) {
@@ -150,7 +155,7 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
       state.bodyChecked = true;
       if (isOneShotBody(options.body)) await bufferGotBody(options, state, auth.options.maxReplayBodySize);
     }
-    const flow = auth.flow(options.url);
+    const flow = auth.flow(options.url, 'server', { initialUrl: state.initial });
     state.flow = flow;
     let authorization: string | null;
     if (state.once) {

@@ -198,9 +198,12 @@ export class LegacyHandlerError extends TypeError {
  * **Redirects** are not followed here. Compose undici's redirect interceptor *after* this one,
  * `agent.compose(negotiate(auth), interceptors.redirect({ maxRedirections }))`: the redirect
  * interceptor is then the outer one and dispatches each hop through this interceptor, so every
- * hop gets its own flow and token for its own host, and a token never follows a redirect. In the
- * other order, one Negotiate exchange would span all hops and the redirect interceptor would
- * resend our `Authorization` header to same-origin hops (a replayed token).
+ * hop gets its own flow and token for its own host, and a token never follows a redirect; a hop
+ * to plain http of a request that started over https gets no token (the redirect handler's
+ * `history` tells where the request started; fetch's own redirects, one dispatch per hop, do not
+ * say, so use `redirect: 'manual'` or `createFetch` there). In the other order, one Negotiate
+ * exchange would span all hops and the redirect interceptor would resend our `Authorization`
+ * header to same-origin hops (a replayed token; undici drops it on a change of origin).
  *
  * **Connection-bound handshakes** (`connectionBound`). Some servers keep the GSSAPI context of
  * a handshake, or the authenticated state, per TCP connection (mod_auth_gssapi's
@@ -273,7 +276,7 @@ export function negotiate(
         // The caller's own credentials are not ours to replace.
         return dispatch(opts, handler);
       }
-      new NegotiateRequest(auth, dispatch, opts, handler, url, origins).start();
+      new NegotiateRequest(auth, dispatch, opts, handler, url, redirectStart(handler), origins).start();
       return true;
     };
   };
@@ -318,6 +321,17 @@ function requestUrl(opts: DispatchOptions, fallbackOrigin: string | null): URL |
   } catch {
     return null;
   }
+}
+
+/**
+ * Where the request started, when this dispatch is a hop of undici's redirect interceptor composed
+ * after this one: its handler lists the URLs followed so far in `history` (what it also hands the
+ * caller as `context.history`). Null for a first request, and for redirects followed above the
+ * dispatcher (fetch's own, one dispatch per hop), which this interceptor cannot tell from one.
+ */
+function redirectStart(handler: DispatchHandler): URL | null {
+  const history = (handler as { history?: unknown }).history;
+  return Array.isArray(history) && history[0] instanceof URL ? history[0] : null;
 }
 
 /** Request headers in any form undici takes, as name/value pairs. */
@@ -607,6 +621,8 @@ class NegotiateRequest {
   readonly #opts: DispatchOptions;
   readonly #handler: DispatchHandler;
   readonly #url: URL;
+  /** Where a redirect chain started (see {@link redirectStart}), for the hop's flow. */
+  readonly #initialUrl: URL | null;
   readonly #headers: [string, string][];
   readonly #origins: DedicatedConnections | null;
   readonly #controller: StableController;
@@ -626,6 +642,7 @@ class NegotiateRequest {
     opts: DispatchOptions,
     handler: DispatchHandler,
     url: URL,
+    initialUrl: URL | null,
     origins: DedicatedConnections | null,
   ) {
     this.#auth = auth;
@@ -633,6 +650,7 @@ class NegotiateRequest {
     this.#opts = opts;
     this.#handler = handler;
     this.#url = url;
+    this.#initialUrl = initialUrl;
     this.#headers = headerPairs(opts.headers);
     this.#origins = origins;
     this.#info = new Info(url);
@@ -656,7 +674,7 @@ class NegotiateRequest {
       prepareBody(this.#opts.body, this.#auth.options.maxReplayBodySize),
       (late) => (late.kind === 'once' ? late.discard() : undefined),
     );
-    this.#flow = this.#auth.flow(this.#url);
+    this.#flow = this.#auth.flow(this.#url, 'server', { initialUrl: this.#initialUrl });
     let authorization: string | null;
     if (this.#body.kind === 'once') {
       authorization = await this.#orAbort(this.#flow.startRequired());

@@ -74,9 +74,19 @@ export class HTTPSPNEGOAuth {
     this.#contextFactory = internals.contextFactory ?? gssapiContextFactory;
   }
 
-  /** Starts the flow for one request (or one redirect hop) to `url`. */
-  flow(url: URL | string, kind: 'server' | 'proxy' = 'server'): NegotiateFlow {
-    return new NegotiateFlow(this, new URL(url), kind, this.#contextFactory);
+  /**
+   * Starts the flow for one request (or one redirect hop) to `url`.
+   *
+   * @param options - `initialUrl`: for a redirect hop, the URL the request was first made to, so
+   *   the flow can refuse a token the hop must not get (an https request redirected to http).
+   */
+  flow(
+    url: URL | string,
+    kind: 'server' | 'proxy' = 'server',
+    options: { readonly initialUrl?: URL | string | null } = {},
+  ): NegotiateFlow {
+    const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
+    return new NegotiateFlow(this, new URL(url), kind, this.#contextFactory, initial);
   }
 
   /** Whether a request to `url` should carry a token before any challenge. */

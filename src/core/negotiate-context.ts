@@ -85,3 +85,19 @@ export function resolveTarget(targetName: string | Name, url: URL): string | Nam
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   return `${targetName}@${host}`;
 }
+
+/**
+ * Why a redirect hop to `url`, of a request first made to `initial`, must get no token, or null
+ * when it may (RFC 9110 section 15.4 leaves what credentials follow a redirect to the client).
+ * A request that started over https gets no token on a plain http hop: the token would cross the
+ * network in clear, where it can be captured and replayed (RFC 4559 section 6), after the caller
+ * asked for TLS. (curl sends no credentials at all after a redirect changes the scheme.)
+ */
+export function hopRefusal(initial: URL, url: URL): Error | null {
+  if (initial.protocol === 'https:' && url.protocol === 'http:') {
+    return Object.assign(new Error('the request started over https and was redirected to plain http'), {
+      hint: 'no Negotiate token is sent in clear text after https: fix the redirect on the server',
+    });
+  }
+  return null;
+}

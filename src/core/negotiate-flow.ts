@@ -12,6 +12,7 @@ import {
 import type { HTTPSPNEGOAuth } from './http-spnego-auth.js';
 import {
   type ContextFactory,
+  hopRefusal,
   type NegotiateContext,
   requestFlags,
   resolveTarget,
@@ -56,7 +57,9 @@ const RETURN = { action: 'return', sanitize: false } as const;
  * The RFC 4559 exchange for one request to one origin, independent of any HTTP client.
  * Call {@link NegotiateFlow.start} before the first attempt, then {@link NegotiateFlow.onResponse}
  * with each response until it says `return`. One fresh GSSAPI context per flow: a token is never
- * sent twice, and a flow never makes a token for another host.
+ * sent twice, and a flow never makes a token for another host. A flow for a redirect hop is told
+ * where the request started (`initialUrl`) and makes no token when that would be unsafe (an
+ * https request redirected to plain http): a Negotiate 401 then comes back with the reason.
  *
  * @example
  * ```ts
@@ -82,12 +85,24 @@ export class NegotiateFlow {
   #tokens = 0;
   /** Why the preemptive token could not be made; the 401 that follows is answered with it. */
   #preemptError: unknown = undefined;
+  /** Why this redirect hop gets no token at all (see {@link hopRefusal}), or null. */
+  readonly #refusal: Error | null;
 
-  constructor(auth: HTTPSPNEGOAuth, url: URL, kind: 'server' | 'proxy', factory: ContextFactory) {
+  /**
+   * @param initialUrl - for a redirect hop, the URL the request was first made to; null otherwise.
+   */
+  constructor(
+    auth: HTTPSPNEGOAuth,
+    url: URL,
+    kind: 'server' | 'proxy',
+    factory: ContextFactory,
+    initialUrl: URL | null = null,
+  ) {
     this.#auth = auth;
     this.url = url;
     this.kind = kind;
     this.#factory = factory;
+    this.#refusal = initialUrl ? hopRefusal(initialUrl, url) : null;
   }
 
   /** How many tokens this flow has produced. */
@@ -106,7 +121,7 @@ export class NegotiateFlow {
    * request goes without a token and the server's 401 is handled as usual.
    */
   async start(): Promise<string | null> {
-    if (!this.#auth.preemptive(this.url)) return null;
+    if (this.#refusal || !this.#auth.preemptive(this.url)) return null;
     try {
       return await this.#firstToken(true);
     } catch (error) {
@@ -171,6 +186,11 @@ export class NegotiateFlow {
       // Not ours to answer (Basic, Bearer, ...): returned untouched.
       this.#reset();
       return RETURN;
+    }
+    if (this.#refusal) {
+      // Asked for a token this hop must not get: the 401 is the answer, with the reason.
+      this.#reset();
+      return { ...RETURN, error: this.#exchangeError('no Negotiate token may be sent', this.#refusal) };
     }
     this.#auth.learn(this.url.origin);
     if (this.#challenges >= MAX_CHALLENGES) {
@@ -272,6 +292,7 @@ export class NegotiateFlow {
 
   /** Makes a fresh context and its first token. */
   async #firstToken(preemptive: boolean): Promise<string> {
+    if (this.#refusal) throw this.#refusal;
     const creds = await this.#auth.credentials();
     try {
       return await this.#tokenWith(creds, preemptive);

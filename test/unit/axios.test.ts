@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import axios, { type AxiosError } from 'axios';
+import axios, { type AxiosAdapter, type AxiosError } from 'axios';
 import {
   ejectNegotiate,
   negotiateAdapter,
@@ -25,6 +25,10 @@ runUnitTable(axiosDriver);
 
 const server = useScriptedServer();
 const TOKEN = `Negotiate ${Buffer.from('tok-1@HTTP@localhost').toString('base64')}`;
+
+/** axios's http adapter, with https URLs sent in clear to the scripted server (no TLS in unit tests). */
+const clearHttps: AxiosAdapter = (config) =>
+  axios.getAdapter('http')({ ...config, url: String(config.url).replace(/^https:/, 'http:') });
 
 describe('axios: installing', () => {
   test('withNegotiate returns the instance; ejectNegotiate removes it', async () => {
@@ -129,6 +133,28 @@ describe('axios: redirects', () => {
     assert.deepEqual(seen, [`302 ${server().url('/b')}`]);
     assert.equal(server().requests[1]!.headers['x-hop'], '2');
     assert.equal(server().requests[1]!.headers['x-trace'], '1');
+  });
+
+  test('a request that started over https gets no token on a plain http hop', async () => {
+    const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED, opportunisticAuth: true });
+    const client = axios.create({ adapter: negotiateAdapter(auth, clearHttps), validateStatus: () => true });
+    server().script(redirect(server().url('/b')), challenge());
+    const res = await client.get(
+      server()
+        .url('/a')
+        .replace(/^http:/, 'https:'),
+    );
+    assert.equal(res.status, 401);
+    assert.deepEqual(
+      server().requests.map((r) => [r.path, r.authorization === TOKEN]),
+      [
+        ['/a', true],
+        ['/b', false],
+      ],
+    );
+    assert.equal(server().requests[1]!.authorization, null);
+    assert.equal(factory.created.length, 1, 'no token made for the http hop');
+    assert.match(negotiateErrorOf(res)?.message ?? '', /started over https and was redirected to plain http/);
   });
 
   test('with adapter fetch, redirects are still followed here, a fresh token per hop', async () => {

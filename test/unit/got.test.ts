@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import got, { HTTPError } from 'got';
 import { negotiateGot } from '../../src/adapters/got.js';
@@ -7,7 +8,7 @@ import { negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
 import { DISABLED } from '../../src/core/options.js';
 import { gotDriver } from '../helpers/adapter-drivers.js';
 import { fakeAuth, runUnitTable, useScriptedServer } from '../helpers/adapter-unit-table.js';
-import { challenge, echo, ok, tokenText } from '../helpers/scripted-server.js';
+import { challenge, echo, ok, redirect, tokenText } from '../helpers/scripted-server.js';
 
 // The createFetch behavior table through got.extend(negotiateGot()), then what is got's own:
 // its retries, throwHttpErrors, json and generator bodies, the stream API, beforeRetry.
@@ -17,6 +18,9 @@ runUnitTable(gotDriver);
 const server = useScriptedServer();
 const auths = () => server().requests.map((r) => tokenText(r.authorization));
 const TOKEN = 'tok-1@HTTP@localhost';
+/** got's request function, with https URLs sent in clear to the scripted server (no TLS in unit tests). */
+const clearHttps = ((url: URL, options: object) =>
+  httpRequest(new URL(url.href.replace(/^https:/, 'http:')), options)) as never;
 
 describe('got: its own retries and options', () => {
   // got counts a retryWithMergedOptions resend as one of its retries: limit 2 leaves one for the 503.
@@ -95,6 +99,31 @@ describe('got: its own retries and options', () => {
     assert.ok(error instanceof HTTPError);
     assert.deepEqual(auths(), [null]);
     assert.equal(factory.created.length, 0);
+  });
+
+  test('a request that started over https gets no token on a plain http hop', async () => {
+    const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED, opportunisticAuth: true });
+    const client = got.extend(negotiateGot(auth), {
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      request: clearHttps,
+    });
+    server().script(redirect(server().url('/b')), challenge());
+    const res = await client(
+      server()
+        .url('/a')
+        .replace(/^http:/, 'https:'),
+    );
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(
+      server().requests.map((r) => [r.path, tokenText(r.authorization)]),
+      [
+        ['/a', TOKEN],
+        ['/b', null],
+      ],
+    );
+    assert.equal(factory.created.length, 1, 'no token made for the http hop');
+    assert.match(negotiateErrorOf(res)?.message ?? '', /started over https and was redirected to plain http/);
   });
 
   test('bad arguments are TypeErrors', () => {

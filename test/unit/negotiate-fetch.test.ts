@@ -381,6 +381,39 @@ describe('redirects', () => {
     assert.equal(withBasic.calls[1]!.authorization, null);
   });
 
+  test('a request that started over https gets no token on a plain http hop', async () => {
+    const { auth, factory } = setup({ mutualAuthentication: DISABLED, opportunisticAuth: true });
+    const base = scriptedFetch([() => redirect('http://h.test/b'), () => challenge()]);
+    const res = await createFetch(auth, base)('https://h.test/a');
+    assert.equal(res.status, 401);
+    assert.deepEqual(
+      base.calls.map((c) => [c.url, c.authorization !== null]),
+      [
+        ['https://h.test/a', true],
+        ['http://h.test/b', false],
+      ],
+    );
+    assert.equal(factory.created.length, 1, 'no token made for the http hop');
+    const error = negotiateErrorOf(res);
+    assert.ok(error instanceof SPNEGOExchangeError);
+    assert.match(error.message, /started over https and was redirected to plain http/);
+
+    // Started in clear, the caller chose http: a later http hop is answered as usual.
+    const clear = scriptedFetch([
+      () => redirect('https://h.test/b'),
+      () => redirect('http://h.test/c'),
+      () => ok(),
+    ]);
+    await createFetch(
+      setup({ mutualAuthentication: DISABLED, opportunisticAuth: true }).auth,
+      clear,
+    )('http://h.test/a');
+    assert.deepEqual(
+      clear.calls.map((c) => c.authorization !== null),
+      [true, true, true],
+    );
+  });
+
   test('POST becomes GET on 302 and 303 and drops the body; 307 keeps both', async () => {
     for (const [status, method, body] of [
       [302, 'GET', null],

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -674,6 +674,39 @@ describe('redirects compose separately', () => {
     );
     assert.equal(factory.created.length, 2, 'a fresh context per hop: no token is resent');
     assert.equal(infoOf(res).tokensSent, 1);
+  });
+
+  test('a hop to plain http of a request that started over https gets no token', async () => {
+    const factory = fakeContextFactory();
+    const auth = new HTTPSPNEGOAuth(
+      { opportunisticAuth: true, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    // Every origin, https included, reaches the scripted server in clear (no TLS in unit tests).
+    const port = Number(new URL(server.origin).port);
+    const connect = (_options: unknown, callback: (error: Error | null, socket: Socket | null) => void) => {
+      const socket = netConnect(port, '127.0.0.1');
+      socket.once('connect', () => callback(null, socket));
+      socket.once('error', (error) => callback(error, null));
+    };
+    const dispatcher = new Agent({ connect: connect as never }).compose(
+      negotiate(auth),
+      interceptors.redirect({ maxRedirections: 3 }),
+    );
+    agents.push(dispatcher);
+    server.reset(replies(redirect(`${server.origin}/b`), challenge()));
+    const res = await request(`${server.origin.replace('http:', 'https:')}/a`, { dispatcher });
+    assert.equal(res.statusCode, 401);
+    await res.body.text();
+    assert.deepEqual(
+      server.seen.map((s) => [s.path, s.authorization !== null]),
+      [
+        ['/a', true],
+        ['/b', false],
+      ],
+    );
+    assert.equal(factory.created.length, 1, 'no token made for the http hop');
+    assert.match(infoOf(res).error?.message ?? '', /started over https and was redirected to plain http/);
   });
 
   test('opportunistic tokens are made per hop, never carried to the next one', async () => {
