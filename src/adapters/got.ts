@@ -91,7 +91,8 @@ function release(state: RequestState): void {
  * - got follows redirects; the `beforeRedirect` hook verifies the hop (mutual authentication)
  *   and removes this library's token before got sends the next one, which gets its own token for
  *   its own host in `beforeRequest` (none on a plain http hop of a request that started over
- *   https). got itself drops a caller's `Authorization` on another host.
+ *   https). got itself drops a caller's `Authorization`, `Cookie` and `username`/`password` on
+ *   another host or port; the hook drops them on a change of scheme too (https to http).
  * - A body stream or generator is read into memory up to `maxReplayBodySize` so it can be resent;
  *   a larger one goes once with a token up front, or fails before sending with
  *   `'ERR_BODY_NOT_REPLAYABLE'` when no token can be made. `json`, `form`, strings and buffers
@@ -253,6 +254,17 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
     // A token made for this hop never goes to the next (got keeps headers on the same host).
     const header = updatedOptions.headers.authorization;
     if (header !== undefined && state.ours.has(String(header))) delete updatedOptions.headers.authorization;
+    if (new URL(response.url).origin !== new URL(String(updatedOptions.url)).origin) {
+      // got drops the caller's credentials when the host or port changes, but not the scheme, so
+      // an https -> http redirect of one host would send them in clear. Dropped on any change of
+      // origin, as createFetch and axios do (WHATWG Fetch 4.4 step 13).
+      delete updatedOptions.headers.authorization;
+      delete updatedOptions.headers.cookie;
+      if (updatedOptions.username || updatedOptions.password) {
+        updatedOptions.username = '';
+        updatedOptions.password = '';
+      }
+    }
     state.pending = null;
     emit({
       type: 'redirect',

@@ -126,6 +126,39 @@ describe('got: its own retries and options', () => {
     assert.match(negotiateErrorOf(res)?.message ?? '', /started over https and was redirected to plain http/);
   });
 
+  test("the caller's credentials do not follow an https -> http redirect of the same host", async () => {
+    const { auth } = fakeAuth({ mutualAuthentication: DISABLED });
+    const client = got.extend(negotiateGot(auth), {
+      retry: { limit: 0 },
+      request: clearHttps,
+    });
+    server().script(redirect(server().url('/b')), ok(null));
+    await client(
+      server()
+        .url('/a')
+        .replace(/^http:/, 'https:'),
+      {
+        headers: { authorization: 'Bearer xyz', cookie: 'session=1' },
+      },
+    );
+    assert.deepEqual(
+      server().requests.map((r) => [r.path, r.authorization, r.cookie]),
+      [
+        ['/a', 'Bearer xyz', 'session=1'],
+        ['/b', null, null],
+      ],
+    );
+    server().script(redirect(server().url('/b')), ok(null));
+    await client(
+      server()
+        .url('/a')
+        .replace(/^http:/, 'https:'),
+      { username: 'u', password: 'p' },
+    );
+    assert.match(server().requests[0]!.authorization ?? '', /^Basic /);
+    assert.equal(server().requests[1]!.authorization, null);
+  });
+
   test('bad arguments are TypeErrors', () => {
     assert.throws(() => negotiateGot({} as never), /auth/);
   });
