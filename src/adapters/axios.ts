@@ -336,8 +336,8 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
     const { auth: _auth, baseURL: _baseURL, params: _params, url: _url, ...rest } = config;
     const legConfig: Config = {
       ...rest,
-      // The first hop goes exactly as the caller built it; a redirect hop to its absolute URL.
-      ...(h.first ? pick(config, ['baseURL', 'params', 'url']) : { url: h.url.href }),
+      // The first hop goes as the caller built it; a redirect hop to its absolute URL.
+      ...(h.first ? firstHopUrl(config) : { url: h.url.href }),
       ...(h.auth ? { auth: h.auth } : {}),
       method: h.method.toLowerCase(),
       headers: legHeaders,
@@ -480,6 +480,31 @@ function headerOf(headers: unknown, name: string): string | null {
       : (headers as Record<string, unknown>)[name];
   if (value === undefined || value === null || value === false) return null;
   return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+/** What axios takes for an absolute URL (its isAbsoluteURL): a scheme and `//`, or just `//`. */
+const AXIOS_ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+
+/**
+ * The caller's url, baseURL and params for the first hop, untouched but in one case: an absolute
+ * url with a baseURL and `allowAbsoluteUrls: false`, which axios joins to the baseURL, and so
+ * does getUri, which gave the token its host. An adapter that ignores the option sends the
+ * request to the absolute url's host instead, with that token: axios's own did in 1.8.0 and
+ * 1.8.1 (the http adapter, CVE-2025-27152) and until axios/axios#6814 (fetch), and a custom one
+ * may. A leading slash makes the url relative for every adapter, joined to the same URL (axios
+ * strips leading slashes when it joins).
+ */
+function firstHopUrl(config: Config): Partial<Pick<Config, 'baseURL' | 'params' | 'url'>> {
+  const picked = pick(config, ['baseURL', 'params', 'url']);
+  if (
+    config.allowAbsoluteUrls === false &&
+    picked.baseURL &&
+    typeof picked.url === 'string' &&
+    AXIOS_ABSOLUTE.test(picked.url)
+  ) {
+    picked.url = `/${picked.url}`;
+  }
+  return picked;
 }
 
 function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Partial<Pick<Config, K>> {

@@ -106,6 +106,38 @@ describe('axios: the request config', () => {
   });
 });
 
+describe('axios: the URL the token is made for is the URL the request goes to', () => {
+  test('allowAbsoluteUrls: false joins an absolute url to baseURL, even through an adapter that ignores it', async () => {
+    const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED, opportunisticAuth: true });
+    // As axios 1.8.0 and 1.8.1 did: the option honored by getUri, not by the adapter.
+    const ignoresOption: AxiosAdapter = (config) =>
+      axios.getAdapter('http')({ ...config, allowAbsoluteUrls: true });
+    const client = axios.create({
+      adapter: negotiateAdapter(auth, ignoresOption),
+      baseURL: server().url('/api'),
+      allowAbsoluteUrls: false,
+      validateStatus: () => true,
+    });
+    server().script(ok(null));
+    await client.get(server().otherHost('/x'));
+    assert.equal(server().toOtherHost.length, 0, 'the request stays on the baseURL host');
+    assert.deepEqual(
+      server().requests.map((r) => [r.path, r.authorization === TOKEN]),
+      [[`/api/${server().otherHost('/x')}`, true]],
+    );
+    assert.equal(factory.created[0]!.target, 'HTTP@localhost');
+  });
+
+  test('a url starting with // is not joined to baseURL by axios, and is refused before sending', async () => {
+    const { auth, factory } = fakeAuth({ opportunisticAuth: true });
+    const client = withNegotiate(axios.create({ baseURL: server().url('/api') }), auth);
+    server().script(ok(null));
+    await assert.rejects(client.get('//127.0.0.1/x'), TypeError);
+    assert.equal(server().requests.length, 0);
+    assert.equal(factory.created.length, 0);
+  });
+});
+
 describe('axios: redirects', () => {
   test('maxRedirects 0 returns the redirect; a loop stops at maxRedirects', async () => {
     const client = withNegotiate(axios.create({ validateStatus: () => true }), fakeAuth().auth);
