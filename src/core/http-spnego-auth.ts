@@ -78,7 +78,8 @@ export class HTTPSPNEGOAuth {
    * Starts the flow for one request (or one redirect hop) to `url`.
    *
    * @param options - `initialUrl`: for a redirect hop, the URL the request was first made to, so
-   *   the flow can refuse a token the hop must not get (an https request redirected to http).
+   *   the flow can refuse a token the hop must not get (an https request redirected to http, a
+   *   fixed `targetName` on another host).
    */
   flow(
     url: URL | string,

@@ -88,16 +88,31 @@ export function resolveTarget(targetName: string | Name, url: URL): string | Nam
 
 /**
  * Why a redirect hop to `url`, of a request first made to `initial`, must get no token, or null
- * when it may (RFC 9110 section 15.4 leaves what credentials follow a redirect to the client).
- * A request that started over https gets no token on a plain http hop: the token would cross the
- * network in clear, where it can be captured and replayed (RFC 4559 section 6), after the caller
- * asked for TLS. (curl sends no credentials at all after a redirect changes the scheme.)
+ * when it may (RFC 9110 section 15.4 leaves what credentials follow a redirect to the client):
+ *
+ * - A request that started over https gets no token on a plain http hop: the token would cross
+ *   the network in clear, where it can be captured and replayed (RFC 4559 section 6), after the
+ *   caller asked for TLS. (curl sends no credentials at all after a redirect changes the scheme.)
+ * - A fixed target (`'svc@host'` or a Name) is the service of the host the request was made to.
+ *   A hop to another host gets no token for it: that host could relay the token to the service
+ *   and be taken for the user there. A target made from the URL (`HTTP@<hop host>`) is per hop.
  */
-export function hopRefusal(initial: URL, url: URL): Error | null {
+export function hopRefusal(targetName: string | Name, initial: URL, url: URL): Error | null {
   if (initial.protocol === 'https:' && url.protocol === 'http:') {
     return Object.assign(new Error('the request started over https and was redirected to plain http'), {
       hint: 'no Negotiate token is sent in clear text after https: fix the redirect on the server',
     });
+  }
+  const fixed = targetName instanceof Name || targetName.includes('@');
+  if (fixed && url.hostname !== initial.hostname) {
+    return Object.assign(
+      new Error(
+        `the request was redirected from ${initial.hostname} to ${url.hostname}, and targetName names a fixed service`,
+      ),
+      {
+        hint: "a token for the fixed targetName goes only to the host the request was made to; follow the redirect yourself (fetch redirect: 'manual', axios maxRedirects: 0, got followRedirect: false) if that host should get one",
+      },
+    );
   }
   return null;
 }

@@ -59,7 +59,8 @@ const RETURN = { action: 'return', sanitize: false } as const;
  * with each response until it says `return`. One fresh GSSAPI context per flow: a token is never
  * sent twice, and a flow never makes a token for another host. A flow for a redirect hop is told
  * where the request started (`initialUrl`) and makes no token when that would be unsafe (an
- * https request redirected to plain http): a Negotiate 401 then comes back with the reason.
+ * https request redirected to plain http, a fixed `targetName` on another host): a Negotiate 401
+ * then comes back with the reason.
  *
  * @example
  * ```ts
@@ -102,7 +103,7 @@ export class NegotiateFlow {
     this.url = url;
     this.kind = kind;
     this.#factory = factory;
-    this.#refusal = initialUrl ? hopRefusal(initialUrl, url) : null;
+    this.#refusal = initialUrl ? hopRefusal(auth.options.targetName, initialUrl, url) : null;
   }
 
   /** How many tokens this flow has produced. */

@@ -37,7 +37,11 @@ export interface CredentialsDescription {
 export interface HTTPSPNEGOAuthOptions {
   /** Default {@link DISABLED}, as in the Python original (see docs/compatibility.md for when to pick another). */
   readonly mutualAuthentication?: MutualAuthentication;
-  /** `'HTTP'` (default) becomes `HTTP@<request host>`; `'svc@host'` is used as is; a Name is used unchanged. */
+  /**
+   * `'HTTP'` (default) becomes `HTTP@<request host>`; `'svc@host'` is used as is; a Name is used
+   * unchanged. A fixed name (`'svc@host'`, a Name) is used only for the host the request is made
+   * to: a redirect to another host gets no token.
+   */
   readonly targetName?: string | Name;
   /** `true` delegates credentials; `'policy'` only to services the KDC marks ok-as-delegate. Default false. */
   readonly delegate?: boolean | 'policy';

@@ -333,6 +333,24 @@ export function runUnitTable(driver: Driver): void {
       assert.equal(server().requests[1]!.cookie, null);
     });
 
+    test('a fixed targetName is used on the first host only: a hop to host B gets no token', async () => {
+      const { auth, factory } = fakeAuth({
+        mutualAuthentication: DISABLED,
+        opportunisticAuth: true,
+        targetName: 'HTTP@svc.example',
+      });
+      script(redirect(server().otherHost('/x')), challenge());
+      const res = await driver.send(auth, server().url('/a'));
+      assert.equal(tokenText(server().requests[0]!.authorization), 'tok-1@HTTP@svc.example');
+      assert.ok(server().toOtherHost.length >= 1);
+      for (const r of server().toOtherHost) assert.equal(r.authorization, null, 'host B got a token');
+      assert.deepEqual(
+        factory.created.map((c) => c.target),
+        ['HTTP@svc.example'],
+      );
+      assert.match(assertUnauthenticated(driver, res).message, /fixed service/);
+    });
+
     test('a redirect hop that failed mutual authentication raises (REQUIRED)', async () => {
       const { auth } = fakeAuth();
       script(challenge(), redirect('/b'));

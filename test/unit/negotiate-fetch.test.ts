@@ -414,6 +414,29 @@ describe('redirects', () => {
     );
   });
 
+  test('a fixed targetName goes with hops on the first host only', async () => {
+    const { auth, factory } = setup({
+      mutualAuthentication: DISABLED,
+      opportunisticAuth: true,
+      targetName: 'HTTP@svc.test',
+    });
+    const base = scriptedFetch([
+      () => redirect('https://h.test/b'),
+      () => redirect('https://other.test/c'),
+      () => challenge(),
+    ]);
+    const res = await createFetch(auth, base)('http://h.test/a');
+    assert.deepEqual(
+      base.calls.map((c) => c.authorization !== null),
+      [true, true, false],
+    );
+    assert.deepEqual(
+      factory.created.map((c) => c.target),
+      ['HTTP@svc.test', 'HTTP@svc.test'],
+    );
+    assert.match(negotiateErrorOf(res)?.message ?? '', /fixed service/);
+  });
+
   test('POST becomes GET on 302 and 303 and drops the body; 307 keeps both', async () => {
     for (const [status, method, body] of [
       [302, 'GET', null],

@@ -709,6 +709,30 @@ describe('redirects compose separately', () => {
     assert.match(infoOf(res).error?.message ?? '', /started over https and was redirected to plain http/);
   });
 
+  test('a fixed targetName is not used on a hop to another host', async () => {
+    const factory = fakeContextFactory();
+    const auth = new HTTPSPNEGOAuth(
+      { opportunisticAuth: true, mutualAuthentication: DISABLED, targetName: 'HTTP@svc.example' },
+      { contextFactory: factory },
+    );
+    const dispatcher = new Agent().compose(negotiate(auth), interceptors.redirect({ maxRedirections: 3 }));
+    agents.push(dispatcher);
+    const other = server.origin.replace('127.0.0.1', 'localhost');
+    server.reset(replies(redirect(`${other}/x`), challenge()));
+    const res = await request(url('/a'), { dispatcher });
+    assert.equal(res.statusCode, 401);
+    await res.body.text();
+    assert.deepEqual(
+      server.seen.map((s) => s.authorization !== null),
+      [true, false],
+    );
+    assert.deepEqual(
+      factory.created.map((c) => c.target),
+      ['HTTP@svc.example'],
+    );
+    assert.match(infoOf(res).error?.message ?? '', /fixed service/);
+  });
+
   test('opportunistic tokens are made per hop, never carried to the next one', async () => {
     const factory = fakeContextFactory();
     const auth = new HTTPSPNEGOAuth(
