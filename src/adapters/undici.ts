@@ -50,9 +50,10 @@ export interface NegotiateInterceptorOptions {
    */
   readonly connectionBound?: boolean | ConnectionBoundOptions;
   /**
-   * The origin of requests whose dispatch options name none: needed only for a `Client` or
-   * `Pool` composed under undici 7 (`new Pool(origin).compose(negotiate(auth, { origin }))`);
-   * an `Agent` always passes the origin, and so does `compose()` in undici 8.
+   * The origin of the `Client` or `Pool` this interceptor is composed on: needed only under
+   * undici 7, whose `compose()` does not pass it (`new Pool(origin).compose(negotiate(auth, { origin }))`);
+   * an `Agent` always passes the origin, and so does `compose()` in undici 8. A Client sends every
+   * request to its own origin, so a request whose options name another gets no token.
    */
   readonly origin?: string | URL;
 }
@@ -186,8 +187,9 @@ export class LegacyHandlerError extends TypeError {
  * error response is stripped to Date and Server when mutual authentication is REQUIRED. The
  * caller sees one `onRequestStart`, with a controller that stays valid across attempts (pause,
  * resume and abort reach whichever attempt is running; an abort between attempts ends the
- * request at once). A request that already has an `Authorization` header, an upgrade and
- * `CONNECT` pass through untouched.
+ * request at once). A request that already has an `Authorization` header, an upgrade,
+ * `CONNECT`, and a request that names another host than the one it is sent to (an absolute-form
+ * path for another origin, another origin than the `origin` option's) pass through untouched.
  *
  * **Bodies.** Strings, Buffers, Uint8Arrays, FormData and Blobs are sent again as they are.
  * Streams (a `Readable`, any async or sync iterable; fetch always hands the dispatcher a one-shot
@@ -272,6 +274,8 @@ export function negotiate(
           'the negotiate interceptor needs the request origin: compose it on an Agent, or pass negotiate(auth, { origin }) for a Client or Pool (undici 7)',
         );
       }
+      // The request names a host it is not sent to: no token for either.
+      if (url === ELSEWHERE) return dispatch(opts, handler);
       if (headerPairs(opts.headers).some(([name]) => name.toLowerCase() === 'authorization')) {
         // The caller's own credentials are not ours to replace.
         return dispatch(opts, handler);
@@ -305,19 +309,35 @@ function resolveConnectionBound(value: unknown): ConnectionBoundOptions | null {
 /** An absolute-form request target (RFC 9112 section 3.2.2), as sent to a forward proxy. */
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/** {@link requestUrl}'s answer for a request that names another origin than the one it goes to. */
+const ELSEWHERE = Symbol('elsewhere');
+
 /**
- * The request URL, or null when neither the options nor the interceptor name an origin.
+ * The request URL; null when neither the options nor the interceptor name an origin; or
+ * {@link ELSEWHERE} when the request names a host other than the one it is sent to, for which a
+ * token would be made for one host and handed to another:
+ * - with the `origin` option (a Client or Pool, which connect to their own origin whatever the
+ *   options say), options that name another origin;
+ * - an absolute-form path (RFC 9112 section 3.2.2) naming another origin than the one it is
+ *   dispatched to: a server there takes the request for the named host; only a forward proxy
+ *   would pass it on, and the interceptor cannot tell one from the other (composed on undici's
+ *   ProxyAgent instead, it sees the target origin and a relative path).
  * The path is appended to the origin, never resolved against it: `new URL('//other/x', origin)`
  * would read `other` as the host, and the token would be made for a host the request does not
- * go to. Only an absolute-form target names its own host.
+ * go to.
  */
-function requestUrl(opts: DispatchOptions, fallbackOrigin: string | null): URL | null {
-  const origin = opts?.origin ?? fallbackOrigin;
-  if (origin == null) return null;
+function requestUrl(opts: DispatchOptions, fallbackOrigin: string | null): URL | typeof ELSEWHERE | null {
+  const named = opts?.origin ?? fallbackOrigin;
+  if (named == null) return null;
   try {
+    const origin = new URL(String(named)).origin;
+    if (fallbackOrigin !== null && origin !== fallbackOrigin) return ELSEWHERE;
     const path = opts.path || '/';
-    if (ABSOLUTE_FORM.test(path)) return new URL(path);
-    return new URL(`${new URL(String(origin)).origin}${path.startsWith('/') ? '' : '/'}${path}`);
+    if (ABSOLUTE_FORM.test(path)) {
+      const url = new URL(path);
+      return url.origin === origin ? url : ELSEWHERE;
+    }
+    return new URL(`${origin}${path.startsWith('/') ? '' : '/'}${path}`);
   } catch {
     return null;
   }

@@ -171,6 +171,42 @@ describe('challenge and response', () => {
     assert.equal(infoOf(res).url, `${server.origin}//evil.example/a`);
   });
 
+  test('a request that names another host than the one it is sent to gets no token', async () => {
+    const { factory, dispatcher } = setup({ opportunisticAuth: true, mutualAuthentication: DISABLED });
+    server.reset(replies(ok(null)));
+    // An absolute-form path naming another origin: the server takes it for that host.
+    const res = await dispatcher.request({
+      origin: server.origin,
+      path: 'http://evil.example/a',
+      method: 'GET',
+    });
+    await res.body.text();
+    assert.equal(server.seen[0]!.path, 'http://evil.example/a');
+    assert.equal(server.seen[0]!.authorization, null);
+    assert.equal(factory.created.length, 0);
+    // One naming its own origin is that origin's.
+    const same = await dispatcher.request({ origin: server.origin, path: url('/b'), method: 'GET' });
+    await same.body.text();
+    assert.equal(server.seen[1]!.authorization, TOKEN_1);
+    assert.equal(factory.created[0]!.target, 'HTTP@127.0.0.1');
+  });
+
+  test('with the origin option (a Client sends to its own origin), options naming another get no token', () => {
+    const factory = fakeContextFactory();
+    const auth = new HTTPSPNEGOAuth({ opportunisticAuth: true }, { contextFactory: factory });
+    const sent: Dispatcher.DispatchOptions[] = [];
+    const dispatch = negotiate(auth, { origin: server.origin })((opts) => {
+      sent.push(opts);
+      return true;
+    });
+    const handler = { onRequestStart() {} } as unknown as Dispatcher.DispatchHandler;
+    dispatch({ origin: 'http://evil.example', path: '/', method: 'GET' }, handler);
+    assert.equal(sent.length, 1, 'passed through at once');
+    assert.equal(sent[0]!.origin, 'http://evil.example');
+    assert.equal(sent[0]!.headers, undefined);
+    assert.equal(factory.created.length, 0);
+  });
+
   test('a 401 without a Negotiate challenge comes back untouched', async () => {
     const { factory, dispatcher } = setup();
     server.reset(replies({ status: 401, headers: { 'www-authenticate': 'Basic realm="x"' }, body: 'no' }));
