@@ -78,6 +78,12 @@ export function requestFlags(mutual: boolean, delegate: boolean | 'policy'): num
  * The service name for a request (RFC 4559 section 4 leaves it to GSSAPI; every implementation
  * uses `HTTP@<host>`): `'HTTP'` gives `HTTP@<hostname of the URL>`, a string with `@` is used
  * as is, a Name unchanged. IPv6 literals lose their brackets.
+ *
+ * The hostname is the one the client connects to, as WHATWG URL parsing leaves it (the adapters
+ * and their clients parse the same way): lower case, an IDN in its ASCII form (what DNS and the
+ * KDC know), and a trailing dot kept. MIT krb5 (krb5_sname_to_principal) lower-cases the host and
+ * removes one trailing dot itself, after its DNS lookup, where the dot means what it meant for the
+ * connection (no search domains); removing it here would change that lookup.
  */
 export function resolveTarget(targetName: string | Name, url: URL): string | Name {
   if (targetName instanceof Name) return targetName;

@@ -231,6 +231,12 @@ describe('context options', () => {
     assert.equal((await target({}, 'http://[::1]:8080/')).target, 'HTTP@::1');
   });
 
+  test('the host is the URL hostname: lower case, IDN in ASCII, a trailing dot left to GSSAPI', async () => {
+    assert.equal((await target({}, 'http://WEB.Example.TEST/')).target, 'HTTP@web.example.test');
+    assert.equal((await target({}, 'http://bücher.test/')).target, 'HTTP@xn--bcher-kva.test');
+    assert.equal((await target({}, 'http://web.example.test./')).target, 'HTTP@web.example.test.');
+  });
+
   test('flags: sequence always, mutual unless disabled, delegation when asked', async () => {
     const base = (await target({ mutualAuthentication: OPTIONAL }, 'http://a.test/')).flags;
     assert.equal(base, ContextFlag.SEQUENCE | ContextFlag.MUTUAL);
