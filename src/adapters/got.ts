@@ -99,6 +99,9 @@ function release(state: RequestState): void {
  *   are resent as they are.
  * - A got retry (5xx, network error) gets a fresh token, never the previous one.
  *
+ * The token is made for `options.url` as this `beforeRequest` hook sees it: hooks that change
+ * the URL must be added before this preset, not in a later `extend()`.
+ *
  * Requests with their own `Authorization` (or `username`/`password`) are left alone, as are
  * `got.stream()` requests: got runs no `afterResponse` hook for streams, so no 401 could be
  * answered nor a server token verified (use `createFetch` for streamed responses).
