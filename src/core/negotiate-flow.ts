@@ -88,6 +88,8 @@ export class NegotiateFlow {
   #preemptError: unknown = undefined;
   /** Why this redirect hop gets no token at all (see {@link hopRefusal}), or null. */
   readonly #refusal: Error | null;
+  /** Whether this is a redirect hop to another host than the one the request was made to. */
+  readonly #otherHost: boolean;
 
   /**
    * @param initialUrl - for a redirect hop, the URL the request was first made to; null otherwise.
@@ -104,6 +106,7 @@ export class NegotiateFlow {
     this.kind = kind;
     this.#factory = factory;
     this.#refusal = initialUrl ? hopRefusal(auth.options.targetName, initialUrl, url) : null;
+    this.#otherHost = initialUrl !== null && initialUrl.hostname !== url.hostname;
   }
 
   /** How many tokens this flow has produced. */
@@ -310,12 +313,24 @@ export class NegotiateFlow {
     const options = this.#auth.options;
     this.#context = this.#factory({
       target: resolveTarget(options.targetName, this.url),
-      flags: requestFlags(options.mutualAuthentication !== DISABLED, options.delegate),
+      flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
       mech: options.mech,
       creds,
     });
     const out = await this.#context.step(null);
     return this.#retryWith(out, preemptive).authorization;
+  }
+
+  /**
+   * What to ask for delegation. `delegate: true` forwards the user's ticket-granting ticket
+   * (RFC 4121 section 4.1.1), with which the receiving service can act as the user anywhere in
+   * the realm: the caller chose the host the request was made to, not the hosts a redirect
+   * leads to. A hop to another host therefore gets only what the KDC's policy allows
+   * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
+   */
+  #delegation(): boolean | 'policy' {
+    const { delegate } = this.#auth.options;
+    return delegate === true && this.#otherHost ? 'policy' : delegate;
   }
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {

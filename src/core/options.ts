@@ -43,7 +43,11 @@ export interface HTTPSPNEGOAuthOptions {
    * to: a redirect to another host gets no token.
    */
   readonly targetName?: string | Name;
-  /** `true` delegates credentials; `'policy'` only to services the KDC marks ok-as-delegate. Default false. */
+  /**
+   * `true` delegates credentials (forwards the ticket-granting ticket) to the host the request is
+   * made to; a redirect hop to another host gets `'policy'` instead. `'policy'` delegates only to
+   * services the KDC marks ok-as-delegate (RFC 5896). Default false.
+   */
   readonly delegate?: boolean | 'policy';
   /** Send a token on the first request, before any 401. Default false. */
   readonly opportunisticAuth?: boolean;

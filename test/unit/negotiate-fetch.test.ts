@@ -387,6 +387,30 @@ describe('redirects', () => {
     assert.equal(withBasic.calls[1]!.authorization, null);
   });
 
+  test('delegate: true forwards credentials to the first host only; other hosts get the KDC policy', async () => {
+    const { auth, factory } = setup({ mutualAuthentication: DISABLED, delegate: true });
+    const base = scriptedFetch([
+      () => challenge(),
+      () => redirect('/same-host'),
+      () => challenge(),
+      () => redirect('http://other.test/x'),
+      () => challenge(),
+      () => ok(),
+    ]);
+    const res = await createFetch(auth, base)('http://h.test/a');
+    assert.equal(res.status, 200);
+    const flags = factory.created.map((c) => [
+      c.target,
+      (c.flags & ContextFlag.DELEG) !== 0,
+      (c.flags & ContextFlag.DELEG_POLICY) !== 0,
+    ]);
+    assert.deepEqual(flags, [
+      ['HTTP@h.test', true, false],
+      ['HTTP@h.test', true, false],
+      ['HTTP@other.test', false, true],
+    ]);
+  });
+
   test('a request that started over https gets no token on a plain http hop', async () => {
     const { auth, factory } = setup({ mutualAuthentication: DISABLED, opportunisticAuth: true });
     const base = scriptedFetch([() => redirect('http://h.test/b'), () => challenge()]);
