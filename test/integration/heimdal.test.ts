@@ -38,6 +38,8 @@ interface ChildResult {
   info: { provider: string; capabilities: Record<string, boolean> };
   done?: { complete: boolean; mutual: boolean; mech: string };
   error?: { code: string; hint?: string; message: string };
+  /** How the child ended: Node's normal teardown, after calls ran on worker threads. */
+  exit: { code: number | null; signal: NodeJS.Signals | null };
 }
 
 /** Runs the Heimdal initiator, accepting its token here with MIT. */
@@ -47,6 +49,9 @@ async function heimdalExchange(args: string[]): Promise<ChildResult & { accepted
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const result: Partial<ChildResult> & { acceptedAs?: string } = {};
+  const exited = new Promise<ChildResult['exit']>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const acceptor = new SecurityContext({ usage: 'accept', creds: acceptorCreds });
   try {
     for await (const line of createInterface({ input: proc.stdout })) {
@@ -65,6 +70,7 @@ async function heimdalExchange(args: string[]): Promise<ChildResult & { accepted
     proc.stdin.end();
     acceptor.dispose();
   }
+  result.exit = await exited;
   return result as ChildResult & { acceptedAs?: string };
 }
 
@@ -109,5 +115,13 @@ describe('Heimdal libgssapi.so.3 as the client library', {
   test('an unknown service principal gives the same code as with MIT', async () => {
     const r = await heimdalExchange(['HTTP@unknown.invalid', 'krb5']);
     assert.equal(r.error?.code, 'KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN', r.error?.message);
+  });
+
+  test('a process that made Heimdal calls on worker threads exits cleanly (no SIGSEGV in teardown)', async () => {
+    // Before the library was pinned, Node's teardown unloaded Heimdal and its thread-specific
+    // destructors then ran in unmapped code: exit status 139 after every such process.
+    const r = await heimdalExchange([`HTTP@${realm.hostname}`, 'spnego']);
+    assert.ok(r.done, r.error?.message);
+    assert.deepEqual(r.exit, { code: 0, signal: null });
   });
 });

@@ -119,6 +119,34 @@ function detectProvider(lib: Koffi.LibraryHandle, candidate: string): GssapiProv
   return /heimdal|libgssapi\.so\.3/.test(candidate) ? 'heimdal' : 'custom';
 }
 
+/** glibc's dlopen flags (dlfcn.h); musl uses the same values. */
+const RTLD_NOW = 0x2;
+const RTLD_NOLOAD = 0x4;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Keeps the chosen library mapped until the process exits. koffi unloads a library once its
+ * last reference is collected, and Node's teardown collects it before libuv's worker threads
+ * exit; a library that registered thread-specific data destructors (pthread_key_create) on those
+ * threads then has them run in unmapped code. Heimdal 7.8 does, and every process that made one
+ * call through the thread pool died with SIGSEGV at exit. `dlopen(name, RTLD_NOLOAD |
+ * RTLD_NODELETE)` loads nothing: it marks the copy already loaded as never unloaded. Best effort:
+ * where dlopen cannot be found (musl, which never unloads anyway) nothing is done.
+ */
+function pinLibrary(koffi: typeof Koffi, candidate: string): void {
+  if (process.platform !== 'linux') return;
+  // dlopen lives in libc since glibc 2.34; libdl.so.2 still provides it, and is where it is before.
+  for (const soname of ['libdl.so.2', 'libc.so.6']) {
+    try {
+      const dlopen = koffi.load(soname).func('void *dlopen(const char *file, int mode)');
+      dlopen(candidate, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+      return;
+    } catch {
+      // Not this library; try the next.
+    }
+  }
+}
+
 function hasSymbol(lib: Koffi.LibraryHandle, name: string): boolean {
   try {
     lib.symbol(name);
@@ -163,6 +191,7 @@ export function loadGssapiLibrary(): { readonly lib: Koffi.LibraryHandle; readon
       continue;
     }
     tried.push({ candidate });
+    pinLibrary(koffi, candidate);
     const capabilities: GssapiCapabilities = {
       acquireCredFrom: hasSymbol(lib, 'gss_acquire_cred_from'),
       acquireCredWithPassword: hasSymbol(lib, 'gss_acquire_cred_with_password'),
