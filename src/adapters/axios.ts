@@ -22,6 +22,12 @@ import { emit } from '../core/diagnostics.js';
 import { BodyNotReplayableError, type HttpGssapiError } from '../core/errors.js';
 import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import {
+  leavesOrigin,
+  ORIGIN_CREDENTIAL_HEADERS,
+  REDIRECT_STATUSES,
+  redirectDropsBody,
+} from '../internal/redirect-rules.js';
 
 /** One request axios sent for a call: the first, each Negotiate resend, each redirect hop. */
 export interface NegotiateLeg {
@@ -40,7 +46,6 @@ type AdapterConfig = NonNullable<InternalAxiosRequestConfig['adapter']>;
 const DEFAULT_BASE: AdapterConfig = ['http', 'fetch'];
 /** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
 const DEFAULT_MAX_REDIRECTS = 21;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Marks the adapters made here, so an interceptor never wraps one twice. */
 const NEGOTIATE_ADAPTER = Symbol('http-gssapi.axios.adapter');
 /** The legs of a call, kept on its request config (never in a header sent to the server). */
@@ -377,10 +382,7 @@ function nextHop(hop: Hop, response: AxiosResponse, next: URL, config: Config): 
   let headers = hop.headers.concat();
   let { method, data, once, auth } = hop;
   const status = response.status;
-  if (
-    ((status === 301 || status === 302) && method === 'POST') ||
-    (status === 303 && method !== 'GET' && method !== 'HEAD')
-  ) {
+  if (redirectDropsBody(status, method)) {
     method = 'GET';
     data = undefined;
     once = false;
@@ -395,10 +397,10 @@ function nextHop(hop: Hop, response: AxiosResponse, next: URL, config: Config): 
       response,
     );
   }
-  if (next.origin !== hop.url.origin) {
+  if (leavesOrigin(hop.url, next)) {
     // Credentials made for one origin never go to another (follow-redirects keeps them for
     // subdomains; a Kerberos ticket is for one host only).
-    for (const name of ['authorization', 'proxy-authorization', 'cookie', ...(config.sensitiveHeaders ?? [])])
+    for (const name of [...ORIGIN_CREDENTIAL_HEADERS, ...(config.sensitiveHeaders ?? [])])
       headers.delete(name);
     auth = undefined;
   }

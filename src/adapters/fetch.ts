@@ -2,6 +2,12 @@ import { emit } from '../core/diagnostics.js';
 import { BodyNotReplayableError } from '../core/errors.js';
 import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import {
+  leavesOrigin,
+  ORIGIN_CREDENTIAL_HEADERS,
+  REDIRECT_STATUSES,
+  redirectDropsBody,
+} from '../internal/redirect-rules.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -9,7 +15,6 @@ type FetchBody = FetchInit['body'];
 
 /** The fetch spec's redirect limit (WHATWG Fetch, "HTTP-redirect fetch" step 5). */
 const MAX_REDIRECTS = 20;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that describe a body, dropped when a redirect turns the request into a GET (Fetch 4.4 step 12). */
 const BODY_HEADERS = [
   'content-encoding',
@@ -204,21 +209,16 @@ export function createFetch(
 function nextHop(hop: Hop, status: number, next: URL): Hop {
   const headers = new Headers(hop.headers);
   let { method, body } = hop;
-  if (
-    ((status === 301 || status === 302) && method === 'POST') ||
-    (status === 303 && method !== 'GET' && method !== 'HEAD')
-  ) {
+  if (redirectDropsBody(status, method)) {
     method = 'GET';
     body = { kind: 'replayable', body: null };
     for (const name of BODY_HEADERS) headers.delete(name);
   } else if (body.kind === 'once') {
     throw new TypeError('cannot follow a 307/308 redirect with a streamed request body (Fetch 4.4 step 11)');
   }
-  if (next.origin !== hop.url.origin) {
+  if (leavesOrigin(hop.url, next)) {
     // Credentials made for one origin never go to another (Fetch 4.4 step 13).
-    headers.delete('authorization');
-    headers.delete('cookie');
-    headers.delete('proxy-authorization');
+    for (const name of ORIGIN_CREDENTIAL_HEADERS) headers.delete(name);
   }
   return { url: next, method, headers, body };
 }

@@ -30,6 +30,7 @@ import { BodyNotReplayableError, HttpGssapiError } from '../core/errors.js';
 import { HTTPSPNEGOAuth, negotiateErrorOf } from '../core/http-spnego-auth.js';
 import type { NegotiateFlow } from '../core/negotiate-flow.js';
 import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
+import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../internal/redirect-rules.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
@@ -257,12 +258,11 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
     // A token made for this hop never goes to the next (got keeps headers on the same host).
     const header = updatedOptions.headers.authorization;
     if (header !== undefined && state.ours.has(String(header))) delete updatedOptions.headers.authorization;
-    if (new URL(response.url).origin !== new URL(String(updatedOptions.url)).origin) {
+    if (leavesOrigin(response.url, String(updatedOptions.url))) {
       // got drops the caller's credentials when the host or port changes, but not the scheme, so
       // an https -> http redirect of one host would send them in clear. Dropped on any change of
       // origin, as createFetch and axios do (WHATWG Fetch 4.4 step 13).
-      delete updatedOptions.headers.authorization;
-      delete updatedOptions.headers.cookie;
+      for (const name of ORIGIN_CREDENTIAL_HEADERS) delete updatedOptions.headers[name];
       if (updatedOptions.username || updatedOptions.password) {
         updatedOptions.username = '';
         updatedOptions.password = '';
