@@ -238,7 +238,9 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
 
   const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const initial: Hop = {
-    url: new URL(uriBuilder.getUri(config)),
+    // A Unix-socket request usually has a path-only url; axios's http adapter reads it against
+    // http://localhost, so the host (and the service name) is the same here.
+    url: new URL(uriBuilder.getUri(config), config.socketPath ? 'http://localhost' : undefined),
     first: true,
     method: (config.method ?? 'get').toUpperCase(),
     headers,

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
@@ -231,5 +236,38 @@ describe('axios: other routes and response types', () => {
     assert.ok(res.data instanceof Readable);
     assert.equal((await res.data.toArray()).length, 0);
     assert.equal(res.headers['x-secret'], undefined);
+  });
+});
+
+describe('axios: Unix sockets', () => {
+  test('a socketPath request with a path-only url is answered, as HTTP@localhost (as axios reads it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'http-gssapi-sock-'));
+    const socketPath = join(dir, 's.sock');
+    const seen: (string | null)[] = [];
+    const unix = createServer((req, res) => {
+      seen.push(req.headers.authorization ?? null);
+      if (!req.headers.authorization) {
+        res.writeHead(401, { 'www-authenticate': 'Negotiate' }).end();
+      } else {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('over the socket');
+      }
+    });
+    unix.listen(socketPath);
+    await once(unix, 'listening');
+    try {
+      const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED });
+      const client = withNegotiate(axios.create(), auth);
+      const res = await client.get('/containers/json', { socketPath });
+      assert.equal(res.status, 200);
+      assert.equal(res.data, 'over the socket');
+      assert.equal(factory.created[0]?.target, 'HTTP@localhost');
+      assert.deepEqual(
+        seen.map((a) => a !== null),
+        [false, true],
+      );
+    } finally {
+      unix.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
