@@ -5,7 +5,7 @@
  * Run with `npm run build:test && node build/examples/undici.js` (needs the MIT KDC programs).
  */
 import { Agent, interceptors, request } from 'undici';
-import { negotiate } from '../src/adapters/undici.js';
+import { negotiate } from '../src/adapters/undici/index.js';
 import { HTTPSPNEGOAuth, REQUIRED } from '../src/index.js';
 import { NegotiateTestServer, TestRealm } from '../src/testing/index.js';
 

@@ -16,6 +16,8 @@ writeFileSync(
     `/** Base of the krb5 com_err table (MIT and Heimdal agree on it). */\n` +
     `export const KRB5_ERROR_TABLE_BASE = ${base};\n\n` +
     `/** Names of the krb5 error table, by offset from {@link KRB5_ERROR_TABLE_BASE}. */\n` +
-    `export const KRB5_ERROR_NAMES: readonly string[] = [\n${body}\n];\n`,
+    `export const KRB5_ERROR_NAMES = [\n${body}\n] as const;\n\n` +
+    `/** A name of the krb5 error table: a \`GSSError.code\` when the minor status is a krb5 error. */\n` +
+    `export type Krb5ErrorName = (typeof KRB5_ERROR_NAMES)[number];\n`,
 );
 console.log(`wrote ${names.length} names`);

@@ -23,18 +23,26 @@ export {
   parseChallenges,
 } from './core/challenge.js';
 export { DIAGNOSTICS_CHANNELS, type NegotiateEvent } from './core/diagnostics.js';
+export { negotiateErrorOf } from './core/error-report.js';
 export {
   BodyNotReplayableError,
   ChallengeParseError,
   type ErrorCode,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
+  LegacyHandlerError,
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './core/errors.js';
-export { HTTPSPNEGOAuth, negotiateErrorOf } from './core/http-spnego-auth.js';
+export { type Exchange, runExchange } from './core/exchange.js';
+export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
-export { type FlowDecision, type FlowResponse, NegotiateFlow } from './core/negotiate-flow.js';
+export {
+  type FlowDecision,
+  type FlowOptions,
+  type FlowResponse,
+  NegotiateFlow,
+} from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
   DISABLED,
@@ -46,6 +54,7 @@ export {
   SPNEGO,
 } from './core/options.js';
 export { redactToken } from './core/redact.js';
+export { sanitizedHeaders } from './core/sanitize.js';
 export { Credentials } from './gssapi/credentials.js';
 export { GSSError } from './gssapi/gss-error.js';
 export { Name } from './gssapi/name.js';

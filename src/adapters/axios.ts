@@ -18,16 +18,14 @@
 import { Readable } from 'node:stream';
 import type { AxiosAdapter, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { Axios, AxiosError, getAdapter } from 'axios';
-import { emit } from '../core/diagnostics.js';
-import { BodyNotReplayableError, type HttpGssapiError } from '../core/errors.js';
-import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
+import { negotiateErrorOf } from '../core/error-report.js';
+import { HttpGssapiError } from '../core/errors.js';
+import { runExchange } from '../core/exchange.js';
+import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
+import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
+import type { RedirectPlan } from '../core/redirect-policy.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
-import {
-  leavesOrigin,
-  ORIGIN_CREDENTIAL_HEADERS,
-  REDIRECT_STATUSES,
-  redirectDropsBody,
-} from '../internal/redirect-rules.js';
+import { hideProperty } from '../internal/hide-property.js';
 
 /** One request axios sent for a call: the first, each Negotiate resend, each redirect hop. */
 export interface NegotiateLeg {
@@ -64,15 +62,11 @@ interface Outcome {
   readonly error?: AxiosError;
 }
 
-interface Hop {
-  readonly url: URL;
+interface Hop extends RedirectHop {
   /** The first hop sends the caller's url, baseURL and params untouched; later hops an absolute URL. */
   readonly first: boolean;
-  readonly method: string;
   readonly headers: Headers;
   readonly data: unknown;
-  /** The body is a stream too large to keep in memory: it can be sent once. */
-  readonly once: boolean;
   readonly auth: Config['auth'];
 }
 
@@ -124,19 +118,16 @@ interface Hop {
  * ejectNegotiate(client);
  * ```
  */
-export function withNegotiate<T extends AxiosInstance>(
-  instance: T,
-  auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth(),
-): T {
+export function withNegotiate<T extends AxiosInstance>(instance: T, auth?: HTTPSPNEGOAuth): T {
   if (typeof instance?.interceptors?.request?.use !== 'function') {
     throw new TypeError('instance must be an axios instance (axios, or one from axios.create())');
   }
-  checkAuth(auth);
+  const negotiateAuth = requireAuth(auth);
   ejectNegotiate(instance);
   const id = instance.interceptors.request.use(
     (config) => {
       if (!isNegotiateAdapter(config.adapter))
-        config.adapter = negotiateAdapter(auth, config.adapter ?? DEFAULT_BASE);
+        config.adapter = negotiateAdapter(negotiateAuth, config.adapter ?? DEFAULT_BASE);
       return config;
     },
     undefined,
@@ -179,13 +170,10 @@ export function ejectNegotiate(instance: AxiosInstance): boolean {
  * const client = axios.create({ adapter: negotiateAdapter(undefined, 'fetch') });
  * ```
  */
-export function negotiateAdapter(
-  auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth(),
-  base: AdapterConfig = DEFAULT_BASE,
-): AxiosAdapter {
-  checkAuth(auth);
+export function negotiateAdapter(auth?: HTTPSPNEGOAuth, base: AdapterConfig = DEFAULT_BASE): AxiosAdapter {
+  const negotiateAuth = requireAuth(auth);
   if (isNegotiateAdapter(base)) throw new TypeError('base must not be a Negotiate adapter itself');
-  const adapter: AxiosAdapter = (config) => dispatch(auth, base, config);
+  const adapter: AxiosAdapter = (config) => dispatch(negotiateAuth, base, config);
   Object.defineProperty(adapter, NEGOTIATE_ADAPTER, { value: true });
   return adapter;
 }
@@ -205,10 +193,6 @@ export function negotiateLegsOf(config: object | undefined): readonly NegotiateL
   return config ? ((config as { [LEGS]?: NegotiateLeg[] })[LEGS] ?? undefined) : undefined;
 }
 
-function checkAuth(auth: unknown): void {
-  if (!(auth instanceof HTTPSPNEGOAuth)) throw new TypeError('auth must be an HTTPSPNEGOAuth');
-}
-
 function isNegotiateAdapter(adapter: unknown): boolean {
   return typeof adapter === 'function' && NEGOTIATE_ADAPTER in adapter;
 }
@@ -220,7 +204,7 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
 
   const headers = config.headers.concat();
   let data: unknown = config.data;
-  let once = false;
+  let bodyOnce = false;
   if (isOneShotBody(data)) {
     // The `form-data` package's stream knows its own content type (with the boundary).
     const formHeaders = (data as { getHeaders?: () => Record<string, string> }).getHeaders?.();
@@ -232,12 +216,11 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
         throw AxiosError.from(error, (error as { code?: string })?.code, config);
       },
     );
-    once = buffered.kind === 'once';
+    bodyOnce = buffered.kind === 'once';
     data = buffered.kind === 'buffered' ? buffered.body : web ? Readable.toWeb(buffered.body) : buffered.body;
   }
 
-  const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const initial: Hop = {
+  const first: Hop = {
     // A Unix-socket request usually has a path-only url; axios's http adapter reads it against
     // http://localhost, so the host (and the service name) is the same here.
     url: new URL(uriBuilder.getUri(config), config.socketPath ? 'http://localhost' : undefined),
@@ -245,110 +228,71 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
     method: (config.method ?? 'get').toUpperCase(),
     headers,
     data,
-    once,
+    bodyOnce,
     auth: config.auth,
   };
-  let hop = initial;
-  for (let redirects = 0; ; redirects++) {
-    const outcome = await sendHop(hop);
-    const { response } = outcome;
-    const location = headerOf(response.headers, 'location');
-    if (!REDIRECT_STATUSES.has(response.status) || location === null || maxRedirects === 0) {
-      if (outcome.error) throw outcome.error;
-      return response;
-    }
-    if (redirects >= maxRedirects) {
-      await discardBody(response.data);
-      throw new AxiosError(
-        'Maximum number of redirects exceeded',
-        AxiosError.ERR_FR_TOO_MANY_REDIRECTS,
-        config,
-        response.request,
-        response,
-      );
-    }
-    const next = new URL(location, hop.url);
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      throw new AxiosError(
-        `Unsupported protocol ${next.protocol} in a redirect`,
-        AxiosError.ERR_BAD_RESPONSE,
-        config,
-      );
-    }
-    await discardBody(response.data);
-    const from = hop.url.href;
-    hop = nextHop(hop, response, next, config);
-    emit({ type: 'redirect', from, to: next.href, status: response.status, method: hop.method });
+  const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  let outcome: Outcome;
+  try {
+    outcome = await followRedirects(first, {
+      follow: maxRedirects > 0,
+      max: maxRedirects,
+      send: sendHop,
+      status: (o) => o.response.status,
+      location: (o) => headerOf(o.response.headers, 'location'),
+      discard: (o) => discardBody(o.response.data),
+      tooMany: (o) =>
+        new AxiosError(
+          'Maximum number of redirects exceeded',
+          AxiosError.ERR_FR_TOO_MANY_REDIRECTS,
+          config,
+          o.response.request,
+          o.response,
+        ),
+      next: (hop, plan, o) => nextHop(hop, plan, o.response, config),
+    });
+  } catch (error) {
+    throw axiosErrorOf(error, config);
   }
+  if (outcome.error) {
+    // The 401 that came back unauthenticated: axios's rejection points at the reason too.
+    const reason = negotiateErrorOf(outcome.response);
+    if (reason && outcome.error.cause === undefined) hideProperty(outcome.error, 'cause', reason);
+    throw outcome.error;
+  }
+  return outcome.response;
 
   /** One hop: the request, and its Negotiate resends when the server asks. */
-  async function sendHop(h: Hop): Promise<Outcome> {
+  function sendHop(hop: Hop): Promise<Outcome> {
     // A caller that brings its own Authorization (header or `auth` option) is not ours to change.
-    if (h.headers.has('authorization') || h.auth !== undefined) return attempt(h, null);
-    // A hop knows where the request started: no token on http after https.
-    const flow = auth.flow(h.url, 'server', { initialUrl: initial.url });
-    try {
-      let authorization: string | null;
-      if (h.once) {
-        try {
-          authorization = await flow.startRequired();
-        } catch (error) {
-          throw clientError(error as BodyNotReplayableError, config);
-        }
-      } else {
-        authorization = await flow.start();
-      }
-      for (;;) {
-        const outcome = await attempt(h, authorization);
-        const { response } = outcome;
-        let decision: Awaited<ReturnType<typeof flow.onResponse>>;
-        try {
-          decision = await flow.onResponse({
-            status: response.status,
-            challenges: headerOf(response.headers, 'www-authenticate'),
-          });
-        } catch (error) {
-          await discardBody(response.data);
-          throw clientError(error as HttpGssapiError, config, response);
-        }
-        if (decision.action === 'return') {
-          if (decision.error) report(decision.error, h.url, outcome);
-          if (decision.sanitize) sanitize(response);
-          return outcome;
-        }
-        if (h.once) {
-          // The body is gone: the 401 is the answer.
-          report(
-            new BodyNotReplayableError(
-              'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
-              { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
-            ),
-            h.url,
-            outcome,
-          );
-          return outcome;
-        }
-        await discardBody(response.data);
-        authorization = decision.authorization;
-      }
-    } finally {
-      flow.dispose();
-    }
+    if (hop.headers.has('authorization') || hop.auth !== undefined) return attempt(hop, null);
+    const flow = auth.flow(hop.url, { initialUrl: first.url, replayable: !hop.bodyOnce });
+    return runExchange<Outcome>(flow, {
+      send: (authorization) => attempt(hop, authorization),
+      status: (o) => o.response.status,
+      clientResponse: (o) => o.response,
+      header: (o, name) => headerOf(o.response.headers, name),
+      discard: (o) => discardBody(o.response.data),
+      sanitize(o, kept) {
+        sanitize(o.response, kept);
+        return o;
+      },
+    });
   }
 
   /** Sends one request through the base adapter, with redirects off and our token if any. */
-  async function attempt(h: Hop, authorization: string | null): Promise<Outcome> {
-    const legHeaders = h.headers.concat();
+  async function attempt(hop: Hop, authorization: string | null): Promise<Outcome> {
+    const legHeaders = hop.headers.concat();
     if (authorization) legHeaders.set('Authorization', authorization);
     const { auth: _auth, baseURL: _baseURL, params: _params, url: _url, ...rest } = config;
     const legConfig: Config = {
       ...rest,
       // The first hop goes as the caller built it; a redirect hop to its absolute URL.
-      ...(h.first ? firstHopUrl(config) : { url: h.url.href }),
-      ...(h.auth ? { auth: h.auth } : {}),
-      method: h.method.toLowerCase(),
+      ...(hop.first ? firstHopUrl(config) : { url: hop.url.href }),
+      ...(hop.auth ? { auth: hop.auth } : {}),
+      method: hop.method.toLowerCase(),
       headers: legHeaders,
-      data: h.data,
+      data: hop.data,
       maxRedirects: 0,
     };
     let outcome: Outcome;
@@ -362,8 +306,8 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
       outcome = { response: (error as AxiosError).response!, error: error as AxiosError };
     }
     legs.push({
-      url: h.url.href,
-      method: h.method,
+      url: hop.url.href,
+      method: hop.method,
       status: outcome.response.status,
       negotiate: authorization !== null,
     });
@@ -372,49 +316,28 @@ async function dispatch(auth: HTTPSPNEGOAuth, base: AdapterConfig, config: Confi
     if (outcome.error) scrub(outcome.error, config, authorization !== null);
     return outcome;
   }
-
-  function report(error: HttpGssapiError, url: URL, outcome: Outcome): void {
-    auth.reportError(error, url, outcome.response);
-    if (outcome.error && outcome.error.cause === undefined) hide(outcome.error, 'cause', error);
-  }
 }
 
-/** The next hop of a redirect, with follow-redirects' method rewrites and a stricter origin rule. */
-function nextHop(hop: Hop, response: AxiosResponse, next: URL, config: Config): Hop {
+/** The next hop of a redirect, by the shared policy, with axios's own options on top. */
+function nextHop(hop: Hop, plan: RedirectPlan, response: AxiosResponse, config: Config): Hop {
   let headers = hop.headers.concat();
-  let { method, data, once, auth } = hop;
-  const status = response.status;
-  if (redirectDropsBody(status, method)) {
-    method = 'GET';
-    data = undefined;
-    once = false;
-    headers.clear(/^content-/i);
-  } else if (once) {
-    throw clientError(
-      new BodyNotReplayableError(
-        `cannot follow a ${status} redirect with a streamed request body larger than maxReplayBodySize`,
-        { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
-      ),
-      config,
-      response,
-    );
-  }
-  if (leavesOrigin(hop.url, next)) {
-    // Credentials made for one origin never go to another (follow-redirects keeps them for
-    // subdomains; a Kerberos ticket is for one host only).
-    for (const name of [...ORIGIN_CREDENTIAL_HEADERS, ...(config.sensitiveHeaders ?? [])])
-      headers.delete(name);
-    auth = undefined;
+  for (const name of Object.keys(headers.toJSON())) if (plan.drops(name)) headers.delete(name);
+  let authOption = hop.auth;
+  if (plan.leavesOrigin) {
+    // axios's own list of headers not to send elsewhere, and its Basic `auth` option.
+    for (const name of config.sensitiveHeaders ?? []) headers.delete(name);
+    authOption = undefined;
   }
   if (typeof config.beforeRedirect === 'function') {
     // follow-redirects' hook, with the options it would pass: the caller may edit the headers.
+    const next = plan.url;
     const options = {
       href: next.href,
       protocol: next.protocol,
       hostname: next.hostname,
       port: next.port,
       path: next.pathname + next.search,
-      method,
+      method: plan.method,
       headers: headers.toJSON(),
     };
     config.beforeRedirect(
@@ -424,20 +347,37 @@ function nextHop(hop: Hop, response: AxiosResponse, next: URL, config: Config): 
     );
     headers = new (headers.constructor as new (h: object) => Headers)(options.headers);
   }
-  return { url: next, first: false, method, headers, data, once, auth };
+  return {
+    url: plan.url,
+    first: false,
+    method: plan.method,
+    headers,
+    data: plan.dropsBody ? undefined : hop.data,
+    bodyOnce: plan.dropsBody ? false : hop.bodyOnce,
+    auth: authOption,
+  };
 }
 
-/** A library error as axios reports errors: an AxiosError with our code, name and the error as cause. */
-function clientError(error: HttpGssapiError, config: Config, response?: AxiosResponse): AxiosError {
-  const wrapped = AxiosError.from(error, error.code, config, response?.request);
-  if (response) {
-    // Reachable, but never printed: an unauthenticated response is not to be trusted.
-    hide(wrapped, 'response', response);
-    hide(error, 'response', response);
-    wrapped.status = response.status;
+/**
+ * What a failed call rejects with, the axios way: an AxiosError as it is; a library error as an
+ * AxiosError with its code, name and the error as cause (the response it carries reachable, never
+ * printed); a refused redirect as ERR_BAD_RESPONSE.
+ */
+function axiosErrorOf(error: unknown, config: Config): unknown {
+  if (error instanceof HttpGssapiError) {
+    const response = error.response as AxiosResponse | undefined;
+    const wrapped = AxiosError.from(error, error.code, config, response?.request);
+    if (response) {
+      hideProperty(wrapped, 'response', response);
+      wrapped.status = response.status;
+    }
+    if (wrapped.request) hideProperty(wrapped, 'request', wrapped.request);
+    return wrapped;
   }
-  if (wrapped.request) hide(wrapped, 'request', wrapped.request);
-  return wrapped;
+  if (error instanceof TypeError && /redirect/.test(error.message)) {
+    return new AxiosError(error.message, AxiosError.ERR_BAD_RESPONSE, config);
+  }
+  return error;
 }
 
 /**
@@ -447,17 +387,12 @@ function clientError(error: HttpGssapiError, config: Config, response?: AxiosRes
  */
 function scrub(target: object, config: Config, carriedToken: boolean): void {
   (target as { config: Config }).config = config;
-  if (carriedToken && 'request' in target) hide(target, 'request', (target as { request: unknown }).request);
+  if (carriedToken && 'request' in target)
+    hideProperty(target, 'request', (target as { request: unknown }).request);
 }
 
-/** The response with its body and all headers but Date and Server removed (mutual auth REQUIRED). */
-function sanitize(response: AxiosResponse): void {
-  const kept: Record<string, string> = {};
-  for (const name of ['date', 'server']) {
-    const value = headerOf(response.headers, name);
-    if (value !== null) kept[name] = value;
-  }
-  kept['content-length'] = '0';
+/** Empties the response in place: these headers, no body (mutual authentication REQUIRED). */
+function sanitize(response: AxiosResponse, kept: Record<string, string>): void {
   const data: unknown = response.data;
   void discardBody(data);
   response.data =
@@ -515,8 +450,4 @@ function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Parti
   const picked: Partial<Pick<Config, K>> = {};
   for (const key of keys) if (config[key] !== undefined) picked[key] = config[key];
   return picked;
-}
-
-function hide(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
 }

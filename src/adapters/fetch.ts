@@ -1,13 +1,7 @@
-import { emit } from '../core/diagnostics.js';
-import { BodyNotReplayableError } from '../core/errors.js';
-import { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
+import { runExchange } from '../core/exchange.js';
+import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
+import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
-import {
-  leavesOrigin,
-  ORIGIN_CREDENTIAL_HEADERS,
-  REDIRECT_STATUSES,
-  redirectDropsBody,
-} from '../internal/redirect-rules.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -15,51 +9,25 @@ type FetchBody = FetchInit['body'];
 
 /** The fetch spec's redirect limit (WHATWG Fetch, "HTTP-redirect fetch" step 5). */
 const MAX_REDIRECTS = 20;
-/** Headers that describe a body, dropped when a redirect turns the request into a GET (Fetch 4.4 step 12). */
-const BODY_HEADERS = [
-  'content-encoding',
-  'content-language',
-  'content-location',
-  'content-type',
-  'content-length',
-];
+
+interface Hop extends RedirectHop {
+  readonly headers: Headers;
+  readonly body: FetchBody | null;
+}
 
 /**
  * A request body in a form that can be sent more than once. Strings, buffers, Blobs, FormData
  * and URLSearchParams are re-extracted by fetch on each send; streams are read once into
  * memory up to `maxReplayBodySize`, beyond which they are sent once with a token up front.
  */
-type Prepared =
-  | { readonly kind: 'replayable'; readonly body: FetchBody }
-  | { readonly kind: 'once'; readonly body: FetchBody };
-
-async function prepareBody(body: FetchBody | null | undefined, cap: number): Promise<Prepared> {
-  if (body == null || !isOneShotBody(body)) return { kind: 'replayable', body: body ?? null };
+async function prepareBody(
+  body: FetchBody | null | undefined,
+  cap: number,
+): Promise<{ body: FetchBody | null; once: boolean }> {
+  if (body == null || !isOneShotBody(body)) return { body: body ?? null, once: false };
   const read = await bufferBody(body as object, cap);
   // fetch takes any async iterable as a streamed body (with duplex: 'half').
-  return read.kind === 'buffered'
-    ? { kind: 'replayable', body: read.body }
-    : { kind: 'once', body: read.body as unknown as FetchBody };
-}
-
-/** The response with its body and all headers but Date and Server removed (mutual auth REQUIRED). */
-function sanitize(response: Response): Response {
-  const headers = new Headers({ 'content-length': '0' });
-  for (const name of ['date', 'server']) {
-    const value = response.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  void response.body?.cancel().catch(() => {});
-  const clean = new Response(null, { status: response.status, statusText: response.statusText, headers });
-  Object.defineProperty(clean, 'url', { value: response.url });
-  return clean;
-}
-
-interface Hop {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: Prepared;
+  return { body: read.body as unknown as FetchBody, once: read.kind === 'once' };
 }
 
 /**
@@ -88,18 +56,13 @@ interface Hop {
  * if (res.status === 401) console.error(negotiateErrorOf(res)?.message);
  * ```
  */
-export function createFetch(
-  auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth(),
-  baseFetch: Fetch = globalThis.fetch,
-): Fetch {
-  if (!(auth instanceof HTTPSPNEGOAuth)) throw new TypeError('auth must be an HTTPSPNEGOAuth');
+export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis.fetch): Fetch {
+  const negotiateAuth = requireAuth(auth);
   if (typeof baseFetch !== 'function') throw new TypeError('baseFetch must be a fetch function');
 
   const negotiateFetch = async (input: Parameters<Fetch>[0], init: FetchInit = {}): Promise<Response> => {
     const request = input instanceof Request ? input : null;
     const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
-    const headers = new Headers(init.headers ?? request?.headers);
-    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
     const redirectMode = init.redirect ?? request?.redirect ?? 'follow';
     const signal = init.signal ?? request?.signal ?? undefined;
     const rawBody = init.body !== undefined ? init.body : (request?.body ?? null);
@@ -107,120 +70,81 @@ export function createFetch(
     const common: FetchInit = request ? { ...requestInit(request), ...rest } : rest;
     if (signal) common.signal = signal;
 
-    const body = await prepareBody(rawBody, auth.options.maxReplayBodySize);
-    let hop: Hop = { url, method, headers, body };
-    for (let redirects = 0; ; redirects++) {
-      signal?.throwIfAborted();
-      const response = await sendHop(hop);
-      // As fetch does after following redirects (Fetch 4.4, "response's URL list").
-      if (redirects > 0) Object.defineProperty(response, 'redirected', { value: true });
-      if (!REDIRECT_STATUSES.has(response.status) || redirectMode === 'manual') return response;
-      const location = response.headers.get('location');
-      if (location === null) return response;
-      if (redirectMode === 'error') {
-        await discardBody(response.body);
-        throw new TypeError(`redirect mode is set to error: ${hop.url.href} redirected (${response.status})`);
-      }
-      if (redirects >= MAX_REDIRECTS) {
-        await discardBody(response.body);
-        throw new TypeError(`too many redirects (more than ${MAX_REDIRECTS}) from ${url.href}`);
-      }
-      const next = new URL(location, hop.url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new TypeError(`refusing to follow a redirect to ${next.protocol} URL`);
-      }
-      await discardBody(response.body);
-      hop = nextHop(hop, response.status, next);
-      emit({
-        type: 'redirect',
-        from: response.url || url.href,
-        to: next.href,
-        status: response.status,
-        method: hop.method,
-      });
-    }
+    const prepared = await prepareBody(rawBody, negotiateAuth.options.maxReplayBodySize);
+    const first: Hop = {
+      url,
+      method: (init.method ?? request?.method ?? 'GET').toUpperCase(),
+      headers: new Headers(init.headers ?? request?.headers),
+      body: prepared.body,
+      bodyOnce: prepared.once,
+    };
 
-    async function sendHop(h: Hop): Promise<Response> {
+    const sendHop = (hop: Hop): Promise<Response> => {
       const send = (authorization: string | null) => {
-        const hopHeaders = new Headers(h.headers);
-        if (authorization) hopHeaders.set('authorization', authorization);
+        const headers = new Headers(hop.headers);
+        if (authorization) headers.set('authorization', authorization);
         const hopInit: FetchInit & { duplex?: 'half' } = {
           ...common,
-          method: h.method,
-          headers: hopHeaders,
-          body: h.body.body ?? null,
+          method: hop.method,
+          headers,
+          body: hop.body ?? null,
           redirect: 'manual',
         };
-        if (h.body.kind === 'once') hopInit.duplex = 'half';
-        return baseFetch(h.url, hopInit);
+        if (hop.bodyOnce) hopInit.duplex = 'half';
+        return baseFetch(hop.url, hopInit);
       };
       // A caller that brings its own Authorization is not ours to change.
-      if (h.headers.has('authorization')) return send(null);
-      // A hop knows where the request started: no token on http after https.
-      const flow = auth.flow(h.url, 'server', { initialUrl: url });
-      try {
-        // A body that cannot go twice goes once, with a token (or BodyNotReplayableError).
-        let authorization: string | null =
-          h.body.kind === 'once' ? await flow.startRequired() : await flow.start();
-        for (;;) {
-          const response = await send(authorization);
-          const decision = await flow
-            .onResponse({
-              status: response.status,
-              challenges: response.headers.get('www-authenticate'),
-            })
-            .catch((error: unknown) => {
-              void response.body?.cancel().catch(() => {});
-              if (error && typeof error === 'object')
-                Object.defineProperty(error, 'response', {
-                  value: response,
-                  enumerable: false,
-                  configurable: true,
-                });
-              throw error;
-            });
-          if (decision.action === 'return') {
-            if (decision.error) auth.reportError(decision.error, h.url, response);
-            return decision.sanitize ? sanitize(response) : response;
-          }
-          if (h.body.kind === 'once') {
-            // The body is gone: the 401 is the answer.
-            const error = new BodyNotReplayableError(
-              `the server asked for another Negotiate leg but the streamed request body cannot be sent again`,
-              { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
-            );
-            auth.reportError(error, h.url, response);
-            flow.dispose();
-            return response;
-          }
-          await discardBody(response.body);
-          signal?.throwIfAborted();
-          authorization = decision.authorization;
-        }
-      } finally {
-        flow.dispose();
-      }
-    }
+      if (hop.headers.has('authorization')) return send(null);
+      const flow = negotiateAuth.flow(hop.url, { initialUrl: url, replayable: !hop.bodyOnce });
+      return runExchange(flow, {
+        send,
+        status: (res) => res.status,
+        header: (res, name) => res.headers.get(name),
+        discard: (res) => discardBody(res.body),
+        sanitize: (res, headers) => {
+          void res.body?.cancel().catch(() => {});
+          const clean = new Response(null, { status: res.status, statusText: res.statusText, headers });
+          Object.defineProperty(clean, 'url', { value: res.url });
+          return clean;
+        },
+        checkAborted: () => signal?.throwIfAborted(),
+      });
+    };
+
+    return followRedirects(first, {
+      follow: redirectMode !== 'manual',
+      // Redirect mode 'error': the first redirect is one too many.
+      max: redirectMode === 'error' ? 0 : MAX_REDIRECTS,
+      async send(hop, index) {
+        signal?.throwIfAborted();
+        const response = await sendHop(hop);
+        // As fetch does after following redirects (Fetch 4.4, "response's URL list").
+        if (index > 0) Object.defineProperty(response, 'redirected', { value: true });
+        return response;
+      },
+      status: (res) => res.status,
+      location: (res) => res.headers.get('location'),
+      discard: (res) => discardBody(res.body),
+      tooMany: (res) =>
+        new TypeError(
+          redirectMode === 'error'
+            ? `redirect mode is set to error: ${res.url || url.href} redirected (${res.status})`
+            : `too many redirects (more than ${MAX_REDIRECTS}) from ${url.href}`,
+        ),
+      next(hop, plan) {
+        const headers = new Headers();
+        for (const [name, value] of hop.headers) if (!plan.drops(name)) headers.append(name, value);
+        return {
+          url: plan.url,
+          method: plan.method,
+          headers,
+          body: plan.dropsBody ? null : hop.body,
+          bodyOnce: plan.dropsBody ? false : hop.bodyOnce,
+        };
+      },
+    });
   };
   return negotiateFetch as Fetch;
-}
-
-/** The next hop of a redirect, per the Fetch spec's "HTTP-redirect fetch" (WHATWG Fetch 4.4). */
-function nextHop(hop: Hop, status: number, next: URL): Hop {
-  const headers = new Headers(hop.headers);
-  let { method, body } = hop;
-  if (redirectDropsBody(status, method)) {
-    method = 'GET';
-    body = { kind: 'replayable', body: null };
-    for (const name of BODY_HEADERS) headers.delete(name);
-  } else if (body.kind === 'once') {
-    throw new TypeError('cannot follow a 307/308 redirect with a streamed request body (Fetch 4.4 step 11)');
-  }
-  if (leavesOrigin(hop.url, next)) {
-    // Credentials made for one origin never go to another (Fetch 4.4 step 13).
-    for (const name of ORIGIN_CREDENTIAL_HEADERS) headers.delete(name);
-  }
-  return { url: next, method, headers, body };
 }
 
 /** The RequestInit fields a Request carries beyond url, method, headers, body, redirect and signal. */

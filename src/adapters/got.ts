@@ -23,14 +23,18 @@ import type {
   HandlerFunction,
   NormalizedOptions,
   Options,
+  PlainResponse,
   Response,
 } from 'got';
 import { emit } from '../core/diagnostics.js';
-import { BodyNotReplayableError, HttpGssapiError } from '../core/errors.js';
-import { HTTPSPNEGOAuth, negotiateErrorOf } from '../core/http-spnego-auth.js';
-import type { NegotiateFlow } from '../core/negotiate-flow.js';
+import { negotiateErrorOf } from '../core/error-report.js';
+import { HttpGssapiError } from '../core/errors.js';
+import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
+import type { FlowDecision, NegotiateFlow } from '../core/negotiate-flow.js';
+import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy.js';
+import { sanitizedHeaders } from '../core/sanitize.js';
 import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
-import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../internal/redirect-rules.js';
+import { hideProperty } from '../internal/hide-property.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
@@ -126,8 +130,8 @@ function release(state: RequestState): void {
  * }
  * ```
  */
-export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): ExtendOptions {
-  if (!(auth instanceof HTTPSPNEGOAuth)) throw new TypeError('auth must be an HTTPSPNEGOAuth');
+export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
+  const negotiateAuth = requireAuth(auth);
 
   // Each got call starts with a fresh state; its retries and redirect hops share it.
   const handler: HandlerFunction = (options, next) => {
@@ -158,20 +162,17 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
     release(state);
     if (!state.bodyChecked) {
       state.bodyChecked = true;
-      if (isOneShotBody(options.body)) await bufferGotBody(options, state, auth.options.maxReplayBodySize);
+      if (isOneShotBody(options.body))
+        await bufferGotBody(options, state, negotiateAuth.options.maxReplayBodySize);
     }
-    const flow = auth.flow(options.url, 'server', { initialUrl: state.initial });
+    const flow = negotiateAuth.flow(options.url, { initialUrl: state.initial, replayable: !state.once });
     state.flow = flow;
     let authorization: string | null;
-    if (state.once) {
-      try {
-        authorization = await flow.startRequired();
-      } catch (error) {
-        release(state);
-        throw error;
-      }
-    } else {
+    try {
       authorization = await flow.start();
+    } catch (error) {
+      release(state);
+      throw error;
     }
     if (authorization) {
       options.headers.authorization = authorization;
@@ -183,31 +184,17 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
     const state = stateOf(response.request.options);
     const flow = state?.flow;
     if (!state || !flow) return response;
-    let decision: Awaited<ReturnType<NegotiateFlow['onResponse']>>;
+    let decision: FlowDecision;
     try {
-      decision = await flow.onResponse({
-        status: response.statusCode,
-        challenges: response.headers['www-authenticate'] ?? null,
-      });
+      decision = await decide(flow, response);
     } catch (error) {
-      // got reports it as a RequestError with our code, the error as cause, the response attached.
+      // got reports it as a RequestError with our code, the error (response attached) as cause.
       release(state);
-      hide(error, 'response', response);
       throw error;
     }
     if (decision.action === 'return') {
       release(state);
-      if (decision.error) auth.reportError(decision.error, flow.url, response);
       if (decision.sanitize) sanitize(response);
-      return response;
-    }
-    if (state.once) {
-      release(state);
-      const error = new BodyNotReplayableError(
-        'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
-        { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
-      );
-      auth.reportError(error, flow.url, response);
       return response;
     }
     state.pending = decision.authorization;
@@ -242,15 +229,7 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
     if (flow) {
       try {
         // The redirect is this hop's answer: verify it as createFetch does.
-        const decision = await flow.onResponse({
-          status: response.statusCode,
-          challenges: response.headers['www-authenticate'] ?? null,
-        });
-        if (decision.action === 'return' && decision.error)
-          auth.reportError(decision.error, flow.url, response);
-      } catch (error) {
-        hide(error, 'response', response);
-        throw error;
+        await decide(flow, response);
       } finally {
         release(state);
       }
@@ -281,7 +260,7 @@ export function negotiateGot(auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth()): Exten
   const beforeError: BeforeErrorHook = (error) => {
     // The 401 that came back unauthenticated: its HTTPError points at the reason too.
     const reason = error.response ? negotiateErrorOf(error.response) : undefined;
-    if (reason && !(error.cause instanceof HttpGssapiError)) hide(error, 'cause', reason);
+    if (reason && !(error.cause instanceof HttpGssapiError)) hideProperty(error, 'cause', reason);
     return error;
   };
 
@@ -322,21 +301,20 @@ function forwardErrors(stream: Readable): Readable {
   return stream;
 }
 
-/** The response with its body and all headers but Date and Server removed (mutual auth REQUIRED). */
+/** What the flow makes of a got response. */
+function decide(flow: NegotiateFlow, response: PlainResponse): Promise<FlowDecision> {
+  return flow.onResponse({
+    status: response.statusCode,
+    challenges: response.headers[flow.challengeHeader] ?? null,
+    response,
+  });
+}
+
+/** Empties the response in place: the sanitized headers, no body (mutual authentication REQUIRED). */
 function sanitize(response: Response): void {
-  const kept: Record<string, string> = {};
-  for (const name of ['date', 'server']) {
-    const value = response.headers[name];
-    if (typeof value === 'string') kept[name] = value;
-  }
-  kept['content-length'] = '0';
+  const kept = sanitizedHeaders((name) => response.headers[name]);
   response.headers = kept;
   response.rawHeaders = Object.entries(kept).flat();
   response.rawBody = Buffer.alloc(0);
   response.body = response.request.options.responseType === 'buffer' ? Buffer.alloc(0) : '';
-}
-
-function hide(target: unknown, key: string, value: unknown): void {
-  if (!target || typeof target !== 'object') return;
-  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
 }

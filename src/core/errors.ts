@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { hideProperty } from '../internal/hide-property.js';
 
 /**
  * Stable error codes, one per error class. Match on these rather than on `name` or on the
@@ -20,6 +21,7 @@
  * | `ERR_SPNEGO_EXCHANGE`     | {@link SPNEGOExchangeError}       | the Negotiate exchange fails              |
  * | `ERR_MUTUAL_AUTH`         | {@link MutualAuthenticationError} | the server could not be authenticated     |
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
+ * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -35,7 +37,8 @@ export type ErrorCode =
   | 'ERR_CHALLENGE_PARSE'
   | 'ERR_SPNEGO_EXCHANGE'
   | 'ERR_MUTUAL_AUTH'
-  | 'ERR_BODY_NOT_REPLAYABLE';
+  | 'ERR_BODY_NOT_REPLAYABLE'
+  | 'ERR_UNDICI_LEGACY_HANDLER';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -103,11 +106,29 @@ export class HttpGssapiError extends Error {
     this.name = new.target.name;
     this.code = code;
     if (options.hint !== undefined) this.hint = options.hint;
-    if ('request' in options) defineHidden(this, 'request', options.request);
-    if ('response' in options) defineHidden(this, 'response', options.response);
+    if (options.request !== undefined) hideProperty(this, 'request', options.request);
+    if (options.response !== undefined) hideProperty(this, 'response', options.response);
     // Start the stack at the `new` site, not inside this constructor chain.
     Error.captureStackTrace?.(this, new.target);
   }
+}
+
+/**
+ * The base of an error class with one fixed code: its constructor takes the message and the
+ * common options, so a class is declared in one line (the code written once, as its type too).
+ */
+function coded<C extends ErrorCode>(code: C) {
+  return class extends HttpGssapiError {
+    declare readonly code: C;
+
+    /**
+     * @param message - what went wrong; must not contain a token (see `redactToken`).
+     * @param options - `cause`, `hint`, `request`, `response`.
+     */
+    constructor(message: string, options?: HttpGssapiErrorOptions) {
+      super(code, message, options);
+    }
+  };
 }
 
 /**
@@ -142,8 +163,7 @@ export interface ChallengeParseErrorOptions extends HttpGssapiErrorOptions {
  * }
  * ```
  */
-export class ChallengeParseError extends HttpGssapiError {
-  declare readonly code: 'ERR_CHALLENGE_PARSE';
+export class ChallengeParseError extends coded('ERR_CHALLENGE_PARSE') {
   /** Offset in the header value where parsing failed; see {@link ChallengeParseErrorOptions.position}. */
   readonly position: number;
 
@@ -152,7 +172,7 @@ export class ChallengeParseError extends HttpGssapiError {
    * @param options - `position` plus the common options.
    */
   constructor(message: string, options: ChallengeParseErrorOptions) {
-    super('ERR_CHALLENGE_PARSE', message, options);
+    super(message, options);
     this.position = options.position;
   }
 }
@@ -169,17 +189,7 @@ export class ChallengeParseError extends HttpGssapiError {
  * throw new SPNEGOExchangeError('init_sec_context failed', { cause: gssError, response });
  * ```
  */
-export class SPNEGOExchangeError extends HttpGssapiError {
-  declare readonly code: 'ERR_SPNEGO_EXCHANGE';
-
-  /**
-   * @param message - what failed; must not contain a token.
-   * @param options - `cause` (typically the GSSAPI error), `hint`, `request`, `response`.
-   */
-  constructor(message: string, options?: HttpGssapiErrorOptions) {
-    super('ERR_SPNEGO_EXCHANGE', message, options);
-  }
-}
+export class SPNEGOExchangeError extends coded('ERR_SPNEGO_EXCHANGE') {}
 
 /**
  * The server could not be authenticated: with mutual authentication REQUIRED, a non-error response
@@ -210,11 +220,6 @@ export class MutualAuthenticationError extends HttpGssapiError {
   }
 }
 
-/** Defines a read-only, non-enumerable own property, so that loggers and JSON skip it. */
-function defineHidden(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false, writable: false, configurable: true });
-}
-
 /**
  * A request needs a Negotiate retry (RFC 4559 section 5: the server answers 401 with a challenge
  * and the request is sent again with a token) but its body is a stream that has already been
@@ -228,14 +233,66 @@ function defineHidden(target: object, key: string, value: unknown): void {
  * });
  * ```
  */
-export class BodyNotReplayableError extends HttpGssapiError {
-  declare readonly code: 'ERR_BODY_NOT_REPLAYABLE';
+export class BodyNotReplayableError extends coded('ERR_BODY_NOT_REPLAYABLE') {}
 
-  /**
-   * @param message - which request and why its body cannot be replayed.
-   * @param options - `cause`, `hint`, `request`, `response`.
-   */
-  constructor(message: string, options?: HttpGssapiErrorOptions) {
-    super('ERR_BODY_NOT_REPLAYABLE', message, options);
+/**
+ * The handler given to the undici interceptor uses undici's old handler API (`onConnect`,
+ * `onHeaders`, `onData`, `onComplete`, `onError`), which undici 8 no longer translates:
+ * typically Node's bundled `fetch` (Node 22 and 24 ship undici 6 and 7) with a dispatcher made
+ * by npm undici 8. Thrown synchronously by the dispatch, so the caller fails at once instead of
+ * waiting forever.
+ *
+ * @example
+ * ```ts
+ * import { Dispatcher1Wrapper } from 'undici'; // undici 8
+ * try {
+ *   await fetch(url, { dispatcher });
+ * } catch (err) {
+ *   if ((err as Error).cause instanceof LegacyHandlerError) await fetch(url, { dispatcher: new Dispatcher1Wrapper(dispatcher) });
+ * }
+ * ```
+ */
+export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
+  declare readonly hint: string;
+
+  constructor() {
+    super(
+      'the undici handler uses the old handler API (onConnect/onHeaders/onData/onComplete/onError); the negotiate interceptor needs onRequestStart/onResponseStart/onResponseData/onResponseEnd/onResponseError',
+      {
+        hint: "use undici's own fetch/request with this dispatcher, or wrap it for Node's bundled fetch: new Dispatcher1Wrapper(dispatcher) (undici 8)",
+      },
+    );
   }
 }
+
+/**
+ * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
+ * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
+ * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
+ *
+ * @example
+ * ```ts
+ * import { HttpGssapiError, type AnyHttpGssapiError } from 'http-gssapi';
+ * function explain(err: AnyHttpGssapiError): string {
+ *   switch (err.code) {
+ *     case 'ERR_CHALLENGE_PARSE': return `bad header at ${err.position}`;
+ *     case 'ERR_SPNEGO_EXCHANGE': return err.hint ?? err.message;
+ *     case 'ERR_MUTUAL_AUTH': return 'server not authenticated';
+ *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
+ *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
+ *   }
+ * }
+ * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
+ * ```
+ */
+export type AnyHttpGssapiError =
+  | ChallengeParseError
+  | SPNEGOExchangeError
+  | MutualAuthenticationError
+  | BodyNotReplayableError
+  | LegacyHandlerError;
+
+// Compile-time check: the union and ErrorCode name the same codes, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const codesAgree: Same<AnyHttpGssapiError['code'], ErrorCode> = true;
+void codesAgree;

@@ -1,8 +1,8 @@
 import type { Credentials } from '../gssapi/credentials.js';
+import { ContextFlag } from '../gssapi/index.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import type { OID } from '../gssapi/oid.js';
-import { ContextFlag } from '../gssapi/raw/constants.js';
 import { SecurityContext } from '../gssapi/security-context.js';
 
 /**
@@ -13,8 +13,8 @@ export interface NegotiateContext {
   step(token?: Uint8Array | null): Promise<Uint8Array | null>;
   readonly complete: boolean;
   readonly mech?: OID | null;
-  /** `ContextFlag` bits granted; when a multi-leg exchange completes on our side, MUTUAL tells whether the server proved itself. */
-  readonly actualFlags?: number;
+  /** Whether the exchange is complete with mutual authentication granted: the server proved itself. */
+  readonly mutualAuthenticated: boolean;
   dispose(): void;
 }
 
@@ -52,8 +52,8 @@ export const gssapiContextFactory: ContextFactory = (request) => {
     get mech() {
       return ctx.mech;
     },
-    get actualFlags() {
-      return ctx.actualFlags;
+    get mutualAuthenticated() {
+      return ctx.mutualAuthenticated;
     },
     dispose() {
       ctx.dispose();

@@ -1,15 +1,16 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
-import { ContextFlag } from '../gssapi/raw/constants.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
+import type { CredentialSource } from './credential-source.js';
 import { emit } from './diagnostics.js';
+import { reportExchangeError } from './error-report.js';
 import {
   BodyNotReplayableError,
   type HttpGssapiError,
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './errors.js';
-import type { HTTPSPNEGOAuth } from './http-spnego-auth.js';
+import type { LearnedOrigins } from './learned-origins.js';
 import {
   type ContextFactory,
   hopRefusal,
@@ -17,36 +18,69 @@ import {
   requestFlags,
   resolveTarget,
 } from './negotiate-context.js';
-import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
+import { DISABLED, OPTIONAL, REQUIRED, type ResolvedOptions } from './options.js';
 import { redactToken } from './redact.js';
 
-/** What the flow needs of a response: its status and its challenge header lines. */
+/** What a flow works with, shared by every flow of one `HTTPSPNEGOAuth`. */
+export interface FlowSetup {
+  readonly options: ResolvedOptions;
+  readonly credentials: CredentialSource;
+  readonly learned: LearnedOrigins;
+  readonly contextFactory: ContextFactory;
+}
+
+/**
+ * What an adapter tells a flow about its request.
+ *
+ * @example
+ * ```ts
+ * const flow = auth.flow(url, { initialUrl: firstUrl, replayable: false });
+ * ```
+ */
+export interface FlowOptions {
+  /** `'server'` (401, `Authorization`; default) or `'proxy'` (407, `Proxy-Authorization`). */
+  readonly kind?: 'server' | 'proxy';
+  /**
+   * For a redirect hop, the URL the request was first made to: the flow then refuses a token
+   * the hop must not get (an https request redirected to http, a fixed `targetName` on another
+   * host), and asks only for policy delegation on another host.
+   */
+  readonly initialUrl?: URL | string | null;
+  /**
+   * Whether the request body can be sent more than once. False (a stream too large to keep):
+   * {@link NegotiateFlow.start} must make a token or throw, and a server that asks for another
+   * leg gets its 401 back with a {@link BodyNotReplayableError}. Default true.
+   */
+  readonly replayable?: boolean;
+  /**
+   * An object of the client's, besides each response, for which `negotiateErrorOf` tells why
+   * the exchange failed (the undici interceptor's `res.context.negotiate`).
+   */
+  readonly subject?: object;
+}
+
+/** What the flow needs of a response. */
 export interface FlowResponse {
   readonly status: number;
-  /** `WWW-Authenticate` (or `Proxy-Authenticate` for a proxy flow) values, or null when absent. */
+  /** {@link NegotiateFlow.challengeHeader} values of the response, or null when absent. */
   readonly challenges: string | readonly string[] | null;
+  /**
+   * The client's own response object: attached (non-enumerable) to an error the flow throws for
+   * it, and what `negotiateErrorOf` answers for when the flow gives up on it.
+   */
+  readonly response?: object;
 }
 
 /** What an adapter does next. */
 export type FlowDecision =
-  /** Resend the request (same body) with this `Authorization` / `Proxy-Authorization` value. */
+  /** Resend the request (same body) with this value in {@link NegotiateFlow.header}. */
   | { readonly action: 'retry'; readonly authorization: string }
   /**
-   * Hand the response to the caller. `sanitize`: strip its body and headers (mutual
-   * authentication REQUIRED on an unauthenticated error response). `error`: why it is not
-   * authenticated, to report with `auth.reportError`.
+   * Hand the response to the caller. `sanitize`: strip it to what `sanitizedHeaders` keeps
+   * (mutual authentication REQUIRED on an unauthenticated error response). `error`: why it is
+   * not authenticated, already reported (diagnostics, `onError`, `negotiateErrorOf`).
    */
   | { readonly action: 'return'; readonly sanitize: boolean; readonly error?: HttpGssapiError };
-
-/** GSSAPI failures that say the credentials themselves are unusable (RFC 2743 section 1.2.1.1). */
-function isCredentialFailure(error: unknown): boolean {
-  const e = error as { majorName?: unknown; code?: unknown };
-  return (
-    (typeof e?.majorName === 'string' &&
-      ['GSS_S_NO_CRED', 'GSS_S_CREDENTIALS_EXPIRED', 'GSS_S_DEFECTIVE_CREDENTIAL'].includes(e.majorName)) ||
-    (typeof e?.code === 'string' && /^KRB5_F?CC_|TKT_EXPIRED/.test(e.code))
-  );
-}
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;
@@ -54,21 +88,19 @@ const MAX_CHALLENGES = 2;
 const RETURN = { action: 'return', sanitize: false } as const;
 
 /**
- * The RFC 4559 exchange for one request to one origin, independent of any HTTP client.
- * Call {@link NegotiateFlow.start} before the first attempt, then {@link NegotiateFlow.onResponse}
- * with each response until it says `return`. One fresh GSSAPI context per flow: a token is never
- * sent twice, and a flow never makes a token for another host. A flow for a redirect hop is told
- * where the request started (`initialUrl`) and makes no token when that would be unsafe (an
- * https request redirected to plain http, a fixed `targetName` on another host): a Negotiate 401
- * then comes back with the reason.
+ * The RFC 4559 exchange for one request (or one redirect hop) to one origin, independent of any
+ * HTTP client: every Negotiate decision is made here, once, for every adapter. Call
+ * {@link NegotiateFlow.start} before the first attempt, then {@link NegotiateFlow.onResponse}
+ * with each response until it says `return`. One fresh GSSAPI context per flow: a token is
+ * never sent twice, and a flow never makes a token for another host.
  *
  * @example
  * ```ts
  * const flow = auth.flow(url);
  * let authorization = await flow.start();
  * for (;;) {
- *   const res = await send(authorization);
- *   const next = await flow.onResponse({ status: res.status, challenges: res.headers.get('www-authenticate') });
+ *   const res = await send({ [flow.header]: authorization });
+ *   const next = await flow.onResponse({ status: res.status, challenges: res.headers.get(flow.challengeHeader), response: res });
  *   if (next.action === 'return') return res;
  *   authorization = next.authorization;
  * }
@@ -77,8 +109,13 @@ const RETURN = { action: 'return', sanitize: false } as const;
 export class NegotiateFlow {
   readonly url: URL;
   readonly kind: 'server' | 'proxy';
-  readonly #auth: HTTPSPNEGOAuth;
-  readonly #factory: ContextFactory;
+  /** The request header that carries the token: `authorization`, or `proxy-authorization`. */
+  readonly header: 'authorization' | 'proxy-authorization';
+  /** The response header with the challenges: `www-authenticate`, or `proxy-authenticate`. */
+  readonly challengeHeader: 'www-authenticate' | 'proxy-authenticate';
+  readonly #setup: FlowSetup;
+  readonly #replayable: boolean;
+  readonly #subject: object | undefined;
   #context: NegotiateContext | null = null;
   /** Whether the last attempt carried a token of ours. */
   #sent = false;
@@ -91,22 +128,17 @@ export class NegotiateFlow {
   /** Whether this is a redirect hop to another host than the one the request was made to. */
   readonly #otherHost: boolean;
 
-  /**
-   * @param initialUrl - for a redirect hop, the URL the request was first made to; null otherwise.
-   */
-  constructor(
-    auth: HTTPSPNEGOAuth,
-    url: URL,
-    kind: 'server' | 'proxy',
-    factory: ContextFactory,
-    initialUrl: URL | null = null,
-  ) {
-    this.#auth = auth;
+  constructor(setup: FlowSetup, url: URL, options: FlowOptions = {}) {
+    this.#setup = setup;
     this.url = url;
-    this.kind = kind;
-    this.#factory = factory;
-    this.#refusal = initialUrl ? hopRefusal(auth.options.targetName, initialUrl, url) : null;
-    this.#otherHost = initialUrl !== null && initialUrl.hostname !== url.hostname;
+    this.kind = options.kind ?? 'server';
+    this.header = this.kind === 'proxy' ? 'proxy-authorization' : 'authorization';
+    this.challengeHeader = this.kind === 'proxy' ? 'proxy-authenticate' : 'www-authenticate';
+    this.#replayable = options.replayable ?? true;
+    this.#subject = options.subject;
+    const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
+    this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
+    this.#otherHost = initial !== null && initial.hostname !== url.hostname;
   }
 
   /** How many tokens this flow has produced. */
@@ -114,18 +146,20 @@ export class NegotiateFlow {
     return this.#tokens;
   }
 
-  /** Whether the last attempt carried a token. */
-  get authenticated(): boolean {
-    return this.#sent;
-  }
-
   /**
    * The header value for the first attempt: a token when `opportunisticAuth` is on or the origin
    * is known to want Negotiate (learned preemption), else null. A failure here is not fatal: the
-   * request goes without a token and the server's 401 is handled as usual.
+   * request goes without a token and the server's 401 is handled as usual. For a body that
+   * cannot be sent twice (`replayable: false`) a token is always made, since the answer to a
+   * bare request could not be resent.
+   *
+   * @throws {BodyNotReplayableError} when the body cannot be sent twice and no token can be
+   *   made, before anything is sent; the exchange error (with the GSSError) as cause.
    */
   async start(): Promise<string | null> {
-    if (this.#refusal || !this.#auth.preemptive(this.url)) return null;
+    if (!this.#replayable) return this.#startRequired();
+    const { opportunisticAuth } = this.#setup.options;
+    if (this.#refusal || !(opportunisticAuth || this.#setup.learned.has(this.url.origin))) return null;
     try {
       return await this.#firstToken(true);
     } catch (error) {
@@ -137,20 +171,13 @@ export class NegotiateFlow {
     }
   }
 
-  /**
-   * Like {@link NegotiateFlow.start}, but always makes a token and throws when it cannot:
-   * for a request whose body cannot be sent twice (a stream larger than `maxReplayBodySize`).
-   * @throws {BodyNotReplayableError} before anything is sent, the exchange error (with the
-   * GSSError as its cause) as cause.
-   */
-  async startRequired(): Promise<string> {
+  async #startRequired(): Promise<string> {
     try {
       return await this.#firstToken(true);
     } catch (error) {
       this.#reset();
-      const { maxReplayBodySize } = this.#auth.options;
       throw new BodyNotReplayableError(
-        `the request body to ${this.url.origin} is a stream larger than maxReplayBodySize (${maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
+        `the request body to ${this.url.origin} is a stream larger than maxReplayBodySize (${this.#setup.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
         {
           cause: this.#exchangeError('could not make a Negotiate token', error),
           hint: 'obtain a ticket first (kinit, creds), or raise maxReplayBodySize, or send a Buffer',
@@ -159,12 +186,49 @@ export class NegotiateFlow {
     }
   }
 
-  /** Decides what to do with a response. Throws {@link MutualAuthenticationError} only. */
+  /**
+   * Whether a response with this status needs no decision at all: no token went out and it is
+   * not a challenge. The flow is then over (its context released); the response is the
+   * caller's. Synchronous, for clients that must not wait on a response that needs nothing.
+   */
+  passes(status: number): boolean {
+    if (this.#sent || status === this.#challengeStatus()) return false;
+    this.#reset();
+    return true;
+  }
+
+  /**
+   * Decides what to do with a response: answer a challenge, verify the server's final token,
+   * or hand the response over. A failure is reported (diagnostics, `onError`,
+   * `negotiateErrorOf`) and the response handed over with the error in the decision.
+   * @throws {MutualAuthenticationError} when the server could not be authenticated and mutual
+   *   authentication says the response must not be trusted; `response` attached to it.
+   */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
-    const challengeStatus = this.kind === 'proxy' ? 407 : 401;
-    if (response.status === challengeStatus) return this.#onChallenge(response);
-    const decision = await this.#verifyServer(response);
+    const decision =
+      response.status === this.#challengeStatus()
+        ? await this.#onChallenge(response)
+        : await this.#verifyServer(response);
+    if (decision.action === 'retry' && !this.#replayable) {
+      this.#reset();
+      return this.#giveUp(
+        new BodyNotReplayableError(
+          'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
+          { hint: REPLAY_HINT },
+        ),
+        response,
+      );
+    }
     return decision;
+  }
+
+  /** Releases the context, if the adapter stops early (abort, network error). */
+  dispose(): void {
+    this.#reset();
+  }
+
+  #challengeStatus(): number {
+    return this.kind === 'proxy' ? 407 : 401;
   }
 
   async #onChallenge(response: FlowResponse): Promise<FlowDecision> {
@@ -173,10 +237,10 @@ export class NegotiateFlow {
       challenge = findNegotiateChallenge(response.challenges);
     } catch (error) {
       this.#reset();
-      return {
-        ...RETURN,
-        error: this.#exchangeError('the server sent a malformed Negotiate challenge', error),
-      };
+      return this.#giveUp(
+        this.#exchangeError('the server sent a malformed Negotiate challenge', error),
+        response,
+      );
     }
     emit({
       type: 'challenge',
@@ -194,64 +258,60 @@ export class NegotiateFlow {
     if (this.#refusal) {
       // Asked for a token this hop must not get: the 401 is the answer, with the reason.
       this.#reset();
-      return { ...RETURN, error: this.#exchangeError('no Negotiate token may be sent', this.#refusal) };
+      return this.#giveUp(this.#exchangeError('no Negotiate token may be sent', this.#refusal), response);
     }
-    this.#auth.learn(this.url.origin);
+    this.#setup.learned.learn(this.url.origin);
     if (this.#challenges >= MAX_CHALLENGES) {
       this.#reset();
-      return {
-        ...RETURN,
-        error: new SPNEGOExchangeError(
-          `the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`,
-          {
-            hint: 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
-          },
-        ),
-      };
+      return this.#giveUp(
+        new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
+          hint: 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
+        }),
+        response,
+      );
     }
     this.#challenges++;
-    if (this.#preemptError !== undefined) {
-      const error = this.#preemptError;
-      this.#preemptError = undefined;
-      this.#reset();
-      return { ...RETURN, error: this.#exchangeError('could not answer the Negotiate challenge', error) };
-    }
     try {
+      if (this.#preemptError !== undefined) throw this.#preemptError;
       // A token in a 401 that answers our token continues the same context (a multi-leg
       // mechanism such as NTLM, RFC 4559 section 5); anything else starts a fresh one.
       if (this.#sent && challenge.token && this.#context && !this.#context.complete) {
-        const out = await this.#context.step(challenge.token);
-        return this.#retryWith(out, false);
+        return this.#retryWith(await this.#context.step(challenge.token), false);
       }
       return { action: 'retry', authorization: await this.#firstToken(false) };
     } catch (error) {
+      this.#preemptError = undefined;
       this.#reset();
-      return { ...RETURN, error: this.#exchangeError('could not answer the Negotiate challenge', error) };
+      return this.#giveUp(this.#exchangeError('could not answer the Negotiate challenge', error), response);
     }
   }
 
   async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
-    const mutual = this.#auth.options.mutualAuthentication;
+    const mutual = this.#setup.options.mutualAuthentication;
     if (!this.#sent || mutual === DISABLED) {
       this.#reset();
       return RETURN;
     }
     const ctx = this.#context!;
-    const emitResult = (result: 'verified' | 'not-required' | 'missing' | 'failed') =>
-      emit({ type: 'mutual', url: this.url.href, result, status: response.status });
+    const result = (outcome: 'verified' | 'not-required' | 'missing' | 'failed') =>
+      emit({ type: 'mutual', url: this.url.href, result: outcome, status: response.status });
+    const fail = (message: string, options: { cause?: unknown; hint?: string } = {}) => {
+      result('failed');
+      return new MutualAuthenticationError(message, { ...options, response: response.response });
+    };
     try {
       let token: Uint8Array | null;
       try {
         token = findNegotiateChallenge(response.challenges)?.token ?? null;
       } catch (error) {
-        throw new MutualAuthenticationError('the server sent a malformed Negotiate token', {
+        throw fail('the server sent a malformed Negotiate token', {
           cause: error,
           hint: 'a proxy may be rewriting headers; do not trust this response',
         });
       }
-      if (!token && ctx.complete && ((ctx.actualFlags ?? 0) & ContextFlag.MUTUAL) !== 0) {
+      if (!token && ctx.mutualAuthenticated) {
         // The exchange finished in an earlier leg with mutual authentication granted.
-        emitResult('verified');
+        result('verified');
         return RETURN;
       }
       if (token) {
@@ -261,32 +321,28 @@ export class NegotiateFlow {
           if (ctx.complete) throw new Error('the context was already complete');
           await ctx.step(token);
         } catch (error) {
-          emitResult('failed');
-          throw new MutualAuthenticationError('the server token failed verification', {
+          throw fail('the server token failed verification', {
             cause: error,
             hint: 'the response did not come from the service the ticket was for; do not trust it',
           });
         }
-        if (!ctx.complete) {
-          emitResult('failed');
-          throw new MutualAuthenticationError('the server token did not complete the exchange');
-        }
-        emitResult('verified');
+        if (!ctx.complete) throw fail('the server token did not complete the exchange');
+        result('verified');
         return RETURN;
       }
-      const isError = response.status >= 400;
-      if (isError || mutual === OPTIONAL) {
-        emitResult(mutual === OPTIONAL ? 'not-required' : 'missing');
+      if (response.status >= 400 || mutual === OPTIONAL) {
+        result(mutual === OPTIONAL ? 'not-required' : 'missing');
         return {
           action: 'return',
-          sanitize: mutual === REQUIRED && this.#auth.options.sanitizeMutualErrorResponse,
+          sanitize: mutual === REQUIRED && this.#setup.options.sanitizeMutualErrorResponse,
         };
       }
-      emitResult('missing');
+      result('missing');
       throw new MutualAuthenticationError(
         `the server answered ${response.status} without a Negotiate token, so it could not be authenticated`,
         {
           hint: 'the server may not send the final token: use mutualAuthentication OPTIONAL or DISABLED if you trust the channel (TLS)',
+          response: response.response,
         },
       );
     } finally {
@@ -297,28 +353,28 @@ export class NegotiateFlow {
   /** Makes a fresh context and its first token. */
   async #firstToken(preemptive: boolean): Promise<string> {
     if (this.#refusal) throw this.#refusal;
-    const creds = await this.#auth.credentials();
+    const source = this.#setup.credentials;
+    const creds = await source.get();
     try {
       return await this.#tokenWith(creds, preemptive);
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
       // drop them and try once more with fresh ones before reporting anything.
-      if (!isCredentialFailure(error) || !this.#auth.dropCachedDefault(creds)) throw error;
-      return await this.#tokenWith(await this.#auth.credentials(), preemptive);
+      if (!source.dropStale(creds, error)) throw error;
+      return await this.#tokenWith(await source.get(), preemptive);
     }
   }
 
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
-    const options = this.#auth.options;
-    this.#context = this.#factory({
+    const options = this.#setup.options;
+    this.#context = this.#setup.contextFactory({
       target: resolveTarget(options.targetName, this.url),
       flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
       mech: options.mech,
       creds,
     });
-    const out = await this.#context.step(null);
-    return this.#retryWith(out, preemptive).authorization;
+    return this.#retryWith(await this.#context.step(null), preemptive).authorization;
   }
 
   /**
@@ -329,7 +385,7 @@ export class NegotiateFlow {
    * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
    */
   #delegation(): boolean | 'policy' {
-    const { delegate } = this.#auth.options;
+    const { delegate } = this.#setup.options;
     return delegate === true && this.#otherHost ? 'policy' : delegate;
   }
 
@@ -337,7 +393,7 @@ export class NegotiateFlow {
     if (!out || out.length === 0) throw new Error('the security context produced no token to send');
     this.#sent = true;
     this.#tokens++;
-    const options = this.#auth.options;
+    const options = this.#setup.options;
     emit({
       type: 'token',
       build: () => ({
@@ -351,6 +407,12 @@ export class NegotiateFlow {
       }),
     });
     return { action: 'retry', authorization: formatNegotiateHeader(out) };
+  }
+
+  /** The response goes back unauthenticated; why is reported once, here. */
+  #giveUp(error: HttpGssapiError, response: FlowResponse): FlowDecision {
+    reportExchangeError(error, this.url, [response.response, this.#subject], this.#setup.options.onError);
+    return { ...RETURN, error };
   }
 
   #exchangeError(message: string, error: unknown): HttpGssapiError {
@@ -369,9 +431,6 @@ export class NegotiateFlow {
     this.#context = null;
     this.#sent = false;
   }
-
-  /** Releases the context, if the adapter stops early (abort, network error). */
-  dispose(): void {
-    this.#reset();
-  }
 }
+
+const REPLAY_HINT = 'raise maxReplayBodySize or send a Buffer so the body can be replayed';

@@ -1,6 +1,17 @@
-import { KRB5_ERROR_NAMES, KRB5_ERROR_TABLE_BASE } from './krb5-error-names.js';
+import { KRB5_ERROR_NAMES, KRB5_ERROR_TABLE_BASE, type Krb5ErrorName } from './krb5-error-names.js';
 import type { OID } from './oid.js';
 import * as raw from './raw/index.js';
+
+/**
+ * What {@link GSSError.code} can be: a krb5 error name, or a GSSAPI routine or calling error
+ * name. A literal union, so `switch (error.code)` is checked by the compiler.
+ *
+ * @example
+ * ```ts
+ * const retryable: ReadonlySet<GSSErrorCode> = new Set(['KRB5_KDC_UNREACH']);
+ * ```
+ */
+export type GSSErrorCode = Krb5ErrorName | raw.GSSStatusName;
 
 /**
  * A GSSAPI call failed. Keeps everything the library said: the major status split into its
@@ -27,7 +38,7 @@ export class GSSError extends Error {
    * one (`KRB5_KDC_UNREACH`, `KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN`, ...), else the routine error
    * (`GSS_S_NO_CRED`, `GSS_S_BAD_NAME`, ...).
    */
-  readonly code: string;
+  readonly code: GSSErrorCode;
   /** What to do about it, when the fix is known. */
   readonly hint: string | undefined;
   /** The GSSAPI routine that failed, e.g. `gss_init_sec_context`. */
@@ -38,15 +49,22 @@ export class GSSError extends Error {
   readonly routine: number;
   readonly supplementary: number;
   /** `GSS_S_*` name of the routine error, or of the calling error when there is no routine error. */
-  readonly majorName: string;
+  readonly majorName: raw.GSSStatusName;
   /** The krb5 error name of the minor code, when it is one. */
-  readonly minorName: string | undefined;
+  readonly minorName: Krb5ErrorName | undefined;
   /** The mechanism that reported the minor code, when known. */
   readonly mech: OID | null;
   /** Every message for the major code, in order (the display_status loop). */
   readonly majorMessages: readonly string[];
   /** Every message for the minor code, in order. */
   readonly minorMessages: readonly string[];
+  /**
+   * Whether the failure is the credentials' own (RFC 2743 section 1.2.1.1): `'missing'` (no
+   * ticket or ccache), `'expired'`, or `'defective'`; null for every other failure. A caller that
+   * cached credentials drops them on any of these and acquires afresh; the KDC, the name or the
+   * peer are not the credentials' fault.
+   */
+  readonly credentialFailure: CredentialFailure | null;
   /** The error token to send to the peer, if the mechanism made one. Non-enumerable. */
   declare readonly token: Uint8Array | null;
 
@@ -62,8 +80,10 @@ export class GSSError extends Error {
     const minorMessages = status.minor
       ? messages(status.minor, raw.StatusType.MECH_CODE, mech).filter((m) => m !== 'Success')
       : [];
-    const majorName =
-      raw.ROUTINE_ERROR_NAMES[parts.routine] ?? raw.CALLING_ERROR_NAMES[parts.calling] ?? 'GSS_S_FAILURE';
+    const majorName: raw.GSSStatusName =
+      (raw.ROUTINE_ERROR_NAMES as Record<number, raw.GSSStatusName>)[parts.routine] ??
+      (raw.CALLING_ERROR_NAMES as Record<number, raw.GSSStatusName>)[parts.calling] ??
+      'GSS_S_FAILURE';
     // Through SPNEGO, MIT hands back a mechglue-mapped minor code (small numbers such as 100001)
     // whose message is still the Kerberos one: name it from the message then.
     const minorName = krb5ErrorName(status.minor) ?? nameFromMessages(minorMessages);
@@ -87,8 +107,31 @@ export class GSSError extends Error {
     this.minorMessages = minorMessages;
     this.code = code;
     this.hint = hintFor(operation, code, majorName, minorMessages.join(' '));
+    this.credentialFailure = credentialFailureOf(majorName, code);
     Object.defineProperty(this, 'token', { value: options.token ?? null, enumerable: false });
   }
+}
+
+/**
+ * What is wrong with credentials that {@link GSSError.credentialFailure} names.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof GSSError && error.credentialFailure === 'expired') await renewTicket();
+ * ```
+ */
+export type CredentialFailure = 'missing' | 'expired' | 'defective';
+
+/**
+ * Classifies by the routine error (RFC 2744 section 3.9.1) and, where the mechanism says more
+ * than GSS_S_FAILURE, by the krb5 code: an unreadable or empty ccache is missing credentials, an
+ * expired TGT expired ones.
+ */
+function credentialFailureOf(majorName: string, code: string): CredentialFailure | null {
+  if (majorName === 'GSS_S_CREDENTIALS_EXPIRED' || code === 'KRB5KRB_AP_ERR_TKT_EXPIRED') return 'expired';
+  if (majorName === 'GSS_S_DEFECTIVE_CREDENTIAL') return 'defective';
+  if (majorName === 'GSS_S_NO_CRED' || /^KRB5_F?CC_/.test(code)) return 'missing';
+  return null;
 }
 
 function hex(n: number): string {
@@ -111,13 +154,13 @@ function messages(code: number, type: 1 | 2, mech: OID | null): string[] {
 }
 
 /** The krb5 com_err name of a minor code, if it falls in that table. */
-export function krb5ErrorName(minor: number): string | undefined {
+export function krb5ErrorName(minor: number): Krb5ErrorName | undefined {
   const offset = (minor | 0) - KRB5_ERROR_TABLE_BASE;
   return offset >= 0 && offset < 256 ? KRB5_ERROR_NAMES[offset] : undefined;
 }
 
 /** MIT and Heimdal messages of the krb5 errors users meet most, for mapped minor codes. */
-const MESSAGE_NAMES: readonly (readonly [RegExp, string])[] = [
+const MESSAGE_NAMES: readonly (readonly [RegExp, Krb5ErrorName])[] = [
   [/^Server .*not found in Kerberos database/i, 'KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN'],
   [/^Client .*not found in Kerberos database/i, 'KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN'],
   [/^Cannot contact any KDC/i, 'KRB5_KDC_UNREACH'],
@@ -132,7 +175,7 @@ const MESSAGE_NAMES: readonly (readonly [RegExp, string])[] = [
   [/^Key table entry not found/i, 'KRB5_KT_NOTFOUND'],
 ];
 
-function nameFromMessages(messages: readonly string[]): string | undefined {
+function nameFromMessages(messages: readonly string[]): Krb5ErrorName | undefined {
   for (const message of messages) {
     for (const [pattern, name] of MESSAGE_NAMES) if (pattern.test(message)) return name;
   }

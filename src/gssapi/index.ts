@@ -21,8 +21,9 @@ export {
   type CredentialUsage,
   type PasswordCredentialsOptions,
 } from './credentials.js';
-export { GSSError, krb5ErrorName } from './gss-error.js';
+export { type CredentialFailure, GSSError, type GSSErrorCode, krb5ErrorName } from './gss-error.js';
 export { liveHandleCount } from './handle.js';
+export type { Krb5ErrorName } from './krb5-error-names.js';
 export { Name } from './name.js';
 export { NameType } from './name-type.js';
 export { describeOid, OID } from './oid.js';

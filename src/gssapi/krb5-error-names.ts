@@ -5,7 +5,7 @@
 export const KRB5_ERROR_TABLE_BASE = -1765328384;
 
 /** Names of the krb5 error table, by offset from {@link KRB5_ERROR_TABLE_BASE}. */
-export const KRB5_ERROR_NAMES: readonly string[] = [
+export const KRB5_ERROR_NAMES = [
   'KRB5KDC_ERR_NONE',
   'KRB5KDC_ERR_NAME_EXP',
   'KRB5KDC_ERR_SERVICE_EXP',
@@ -262,4 +262,7 @@ export const KRB5_ERROR_NAMES: readonly string[] = [
   'KRB5_LOCAL_ADDR_REQUIRED',
   'KRB5_REMOTE_ADDR_REQUIRED',
   'KRB5_TRACE_NOSUPP',
-];
+] as const;
+
+/** A name of the krb5 error table: a `GSSError.code` when the minor status is a krb5 error. */
+export type Krb5ErrorName = (typeof KRB5_ERROR_NAMES)[number];

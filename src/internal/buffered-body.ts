@@ -7,10 +7,15 @@ import { Readable } from 'node:stream';
  */
 export type BufferedBody =
   | { readonly kind: 'buffered'; readonly body: Buffer }
-  | { readonly kind: 'once'; readonly body: Readable };
+  | {
+      readonly kind: 'once';
+      readonly body: Readable;
+      /** Releases the stream and its source when the body will never be sent (an abort). */
+      discard(): void;
+    };
 
 /** Response bodies we discard are read up to this size for keep-alive; larger ones are dropped. */
-const MAX_DRAIN = 64 * 1024;
+export const MAX_DRAIN = 64 * 1024;
 
 /**
  * Whether `value` is a body that is consumed by sending it: a Node stream (anything with `pipe`,
@@ -25,7 +30,9 @@ export function isOneShotBody(value: unknown): boolean {
     value instanceof ArrayBuffer ||
     value instanceof Blob ||
     value instanceof URLSearchParams ||
-    value instanceof FormData
+    value instanceof FormData ||
+    // Another realm's or package's FormData (npm undici's) is re-extracted on each send too.
+    (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'FormData'
   ) {
     return false;
   }
@@ -51,7 +58,18 @@ export async function bufferBody(source: object, cap: number): Promise<BufferedB
     const chunk = toBuffer(value);
     chunks.push(chunk);
     size += chunk.byteLength;
-    if (size > cap) return { kind: 'once', body: Readable.from(replay(chunks, iterator)) };
+    if (size > cap) {
+      const body = Readable.from(replay(chunks, iterator));
+      return {
+        kind: 'once',
+        body,
+        discard() {
+          // A replay never started has not taken the source over: release the source itself.
+          if (!body.readableDidRead) void Promise.resolve(iterator.return?.()).catch(() => {});
+          body.destroy();
+        },
+      };
+    }
   }
 }
 

@@ -12,6 +12,8 @@ export interface FakeScript {
   readonly validFinal?: readonly string[];
   /** Whether the first step completes the context (no mutual auth). Default: false. */
   readonly completeAfterFirst?: boolean;
+  /** Whether a context completed by a later step reports mutual authentication granted. Default: false. */
+  readonly mutualOnComplete?: boolean;
 }
 
 export interface FakeFactory extends ContextFactory {
@@ -35,6 +37,9 @@ export function fakeContextFactory(script: FakeScript = {}): FakeFactory {
         return complete;
       },
       mech: null,
+      get mutualAuthenticated() {
+        return complete && stepCount > 1 && (script.mutualOnComplete ?? false);
+      },
       async step(token) {
         steps.push(text(token));
         stepCount++;

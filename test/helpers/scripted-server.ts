@@ -156,6 +156,9 @@ export function targetedContextFactory(script: FakeScript = {}): FakeFactory {
       get mech() {
         return ctx.mech ?? null;
       },
+      get mutualAuthenticated() {
+        return ctx.mutualAuthenticated;
+      },
       async step(token) {
         const out = await ctx.step(token);
         if (token == null && out)

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Agent, type Dispatcher, interceptors, request, fetch as undiciFetch } from 'undici';
-import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici.js';
+import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici/index.js';
 import { SecurityContext } from '../../src/gssapi/security-context.js';
 import {
   BodyNotReplayableError,

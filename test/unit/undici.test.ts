@@ -13,7 +13,7 @@ import {
   type NegotiateDispatchContext,
   type NegotiateDispatchInfo,
   negotiate,
-} from '../../src/adapters/undici.js';
+} from '../../src/adapters/undici/index.js';
 import {
   BodyNotReplayableError,
   MutualAuthenticationError,

@@ -48,14 +48,14 @@ export const COMPLETE = 0;
 export const CONTINUE_NEEDED = 1;
 
 /** Calling errors, by their value after shifting (RFC 2744 section 3.9.1 table 5-1). */
-export const CALLING_ERROR_NAMES: Readonly<Record<number, string>> = {
+export const CALLING_ERROR_NAMES = {
   1: 'GSS_S_CALL_INACCESSIBLE_READ',
   2: 'GSS_S_CALL_INACCESSIBLE_WRITE',
   3: 'GSS_S_CALL_BAD_STRUCTURE',
-};
+} as const satisfies Readonly<Record<number, string>>;
 
 /** Routine errors, by their value after shifting (RFC 2744 section 3.9.1 table 5-2). */
-export const ROUTINE_ERROR_NAMES: Readonly<Record<number, string>> = {
+export const ROUTINE_ERROR_NAMES = {
   1: 'GSS_S_BAD_MECH',
   2: 'GSS_S_BAD_NAME',
   3: 'GSS_S_BAD_NAMETYPE',
@@ -75,7 +75,15 @@ export const ROUTINE_ERROR_NAMES: Readonly<Record<number, string>> = {
   17: 'GSS_S_DUPLICATE_ELEMENT',
   18: 'GSS_S_NAME_NOT_MN',
   19: 'GSS_S_BAD_MECH_ATTR',
-};
+} as const satisfies Readonly<Record<number, string>>;
+
+/**
+ * A routine or calling error name (RFC 2744 section 3.9.1): a `GSSError.code` when the minor
+ * status names nothing more specific.
+ */
+export type GSSStatusName =
+  | (typeof ROUTINE_ERROR_NAMES)[keyof typeof ROUTINE_ERROR_NAMES]
+  | (typeof CALLING_ERROR_NAMES)[keyof typeof CALLING_ERROR_NAMES];
 
 /** Supplementary information bits (RFC 2744 section 3.9.1 table 5-3). */
 export const SUPPLEMENTARY_NAMES: Readonly<Record<number, string>> = {

@@ -18,6 +18,7 @@ export {
   CONTINUE_NEEDED,
   ContextFlag,
   CredUsage,
+  type GSSStatusName,
   INDEFINITE,
   isError,
   ROUTINE_ERROR_NAMES,

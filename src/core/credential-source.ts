@@ -1,0 +1,137 @@
+import { Credentials } from '../gssapi/credentials.js';
+import { GSSError } from '../gssapi/gss-error.js';
+import { Name } from '../gssapi/name.js';
+import { NameType } from '../gssapi/name-type.js';
+import type { CredentialsDescription } from './options.js';
+
+/**
+ * How long default credentials (the ccache) are reused before being acquired again. Passing no
+ * credentials makes MIT acquire them inside every gss_init_sec_context (~150-200 us a token,
+ * docs/benchmarks.md); a minute bounds how long a `kinit` as someone else goes unseen, and a
+ * credential failure drops them at once.
+ */
+const DEFAULT_CREDS_TTL_MS = 60_000;
+
+/**
+ * The credentials every context of one {@link HTTPSPNEGOAuth} uses, from its `creds` option:
+ * given `Credentials` as they are; a description acquired once, on first use (a failed
+ * acquisition is not cached: the next request tries again); nothing means the default ccache,
+ * acquired once and reused for up to a minute, dropped when a context fails because of them.
+ *
+ * @example
+ * ```ts
+ * const source = new CredentialSource({ keytab: '/etc/app.keytab' });
+ * const creds = await source.get();
+ * ```
+ */
+export class CredentialSource {
+  readonly #option: Credentials | CredentialsDescription | null;
+  #described: Promise<Credentials> | null = null;
+  #owned: Credentials | null = null;
+  #default: { readonly creds: Credentials; readonly until: number } | null = null;
+  #defaultPending: Promise<Credentials | null> | null = null;
+
+  /** @param option - the validated `creds` option. */
+  constructor(option: Credentials | CredentialsDescription | null) {
+    this.#option = option;
+  }
+
+  /** The credentials for the next context; null means GSS_C_NO_CREDENTIAL (the library's default). */
+  get(): Promise<Credentials | null> {
+    const option = this.#option;
+    if (option === null) return this.#defaultCredentials();
+    if (option instanceof Credentials) return Promise.resolve(option);
+    if (!this.#described) {
+      this.#described = acquireDescribed(option).then(
+        (creds) => {
+          this.#owned = creds;
+          return creds;
+        },
+        (error: unknown) => {
+          this.#described = null;
+          throw error;
+        },
+      );
+    }
+    return this.#described;
+  }
+
+  /**
+   * After a context failed with `error` using `creds`: whether the failure is the credentials'
+   * own (see {@link GSSError.credentialFailure}) and `creds` were the cached default ones. If so
+   * they are dropped, and the caller may try once more with fresh ones: the ticket may have
+   * expired or been renewed, or a `kinit` as another user replaced the ccache.
+   */
+  dropStale(creds: Credentials | null, error: unknown): boolean {
+    if (!(error instanceof GSSError) || error.credentialFailure === null) return false;
+    if (!creds || this.#default?.creds !== creds) return false;
+    this.#default = null;
+    return true;
+  }
+
+  /** Releases credentials acquired from a description, and the cached default credentials. */
+  dispose(): void {
+    this.#owned?.dispose();
+    this.#owned = null;
+    this.#described = null;
+    this.#default?.creds.dispose();
+    this.#default = null;
+  }
+
+  /**
+   * The default credentials, acquired once and reused for up to {@link DEFAULT_CREDS_TTL_MS} (or
+   * until 30 s before they expire). When they cannot be acquired, null: the context then passes
+   * `GSS_C_NO_CREDENTIAL` and gss_init_sec_context reports why, with the usual codes. A replaced
+   * credential is not released here: contexts in flight may still use it; it is released when the
+   * last of them lets go of it (the FinalizationRegistry of the gssapi layer).
+   */
+  #defaultCredentials(): Promise<Credentials | null> {
+    const cached = this.#default;
+    if (cached && Date.now() < cached.until) return Promise.resolve(cached.creds);
+    this.#defaultPending ??= Credentials.acquire({ usage: 'initiate' })
+      .then(
+        (creds) => {
+          const lifetimeMs =
+            creds.lifetime === null ? Number.POSITIVE_INFINITY : (creds.lifetime - 30) * 1000;
+          this.#default = {
+            creds,
+            until: Date.now() + Math.max(0, Math.min(DEFAULT_CREDS_TTL_MS, lifetimeMs)),
+          };
+          return creds;
+        },
+        () => {
+          this.#default = null;
+          return null;
+        },
+      )
+      .finally(() => {
+        this.#defaultPending = null;
+      });
+    return this.#defaultPending;
+  }
+}
+
+let memoryCcacheCount = 0;
+
+async function acquireDescribed(d: CredentialsDescription): Promise<Credentials> {
+  const name = d.principal ? new Name(d.principal, NameType.krb5Principal) : null;
+  try {
+    if (d.password !== undefined)
+      return await Credentials.withPassword({ name: name!, password: d.password });
+    const store: Record<string, string> = {};
+    if (d.keytab !== undefined) {
+      store['client_keytab'] = d.keytab;
+      // A private memory ccache: a keytab login must not overwrite the user's default ccache.
+      store['ccache'] = d.ccache ?? `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
+    } else if (d.ccache !== undefined) {
+      store['ccache'] = d.ccache;
+    }
+    return await Credentials.acquire({
+      name,
+      usage: 'initiate',
+      store: Object.keys(store).length ? store : null,
+    });
+  } finally {
+    name?.dispose();
+  }
+}
