@@ -4,7 +4,7 @@
  * Run with `npm run build:test && node build/examples/axios.js` (needs the MIT KDC programs).
  */
 import axios from 'axios';
-import { withNegotiate } from '../src/adapters/axios.js';
+import { withNegotiate } from '../src/adapters/axios/index.js';
 import { HTTPSPNEGOAuth, negotiateErrorOf, REQUIRED } from '../src/index.js';
 import { NegotiateTestServer, TestRealm } from '../src/testing/index.js';
 

@@ -25,6 +25,7 @@ export {
 export { DIAGNOSTICS_CHANNELS, type NegotiateEvent } from './core/diagnostics.js';
 export { negotiateErrorOf } from './core/error-report.js';
 export {
+  type AnyHttpGssapiError,
   BodyNotReplayableError,
   ChallengeParseError,
   type ErrorCode,
@@ -35,14 +36,10 @@ export {
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
+export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
-export {
-  type FlowDecision,
-  type FlowOptions,
-  type FlowResponse,
-  NegotiateFlow,
-} from './core/negotiate-flow.js';
+export { NegotiateFlow } from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
   DISABLED,

@@ -29,8 +29,9 @@ import type {
 import { emit } from '../core/diagnostics.js';
 import { negotiateErrorOf } from '../core/error-report.js';
 import { HttpGssapiError } from '../core/errors.js';
+import type { FlowDecision } from '../core/flow-types.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
-import type { FlowDecision, NegotiateFlow } from '../core/negotiate-flow.js';
+import type { NegotiateFlow } from '../core/negotiate-flow.js';
 import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy.js';
 import { sanitizedHeaders } from '../core/sanitize.js';
 import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';

@@ -1,7 +1,8 @@
 import { CredentialSource } from './credential-source.js';
+import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
 import { type ContextFactory, gssapiContextFactory } from './negotiate-context.js';
-import { type FlowOptions, type FlowSetup, NegotiateFlow } from './negotiate-flow.js';
+import { NegotiateFlow } from './negotiate-flow.js';
 import { type HTTPSPNEGOAuthOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
 /**

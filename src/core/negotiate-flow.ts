@@ -1,7 +1,6 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
-import type { CredentialSource } from './credential-source.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
 import {
@@ -10,77 +9,10 @@ import {
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './errors.js';
-import type { LearnedOrigins } from './learned-origins.js';
-import {
-  type ContextFactory,
-  hopRefusal,
-  type NegotiateContext,
-  requestFlags,
-  resolveTarget,
-} from './negotiate-context.js';
-import { DISABLED, OPTIONAL, REQUIRED, type ResolvedOptions } from './options.js';
+import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
+import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
-
-/** What a flow works with, shared by every flow of one `HTTPSPNEGOAuth`. */
-export interface FlowSetup {
-  readonly options: ResolvedOptions;
-  readonly credentials: CredentialSource;
-  readonly learned: LearnedOrigins;
-  readonly contextFactory: ContextFactory;
-}
-
-/**
- * What an adapter tells a flow about its request.
- *
- * @example
- * ```ts
- * const flow = auth.flow(url, { initialUrl: firstUrl, replayable: false });
- * ```
- */
-export interface FlowOptions {
-  /** `'server'` (401, `Authorization`; default) or `'proxy'` (407, `Proxy-Authorization`). */
-  readonly kind?: 'server' | 'proxy';
-  /**
-   * For a redirect hop, the URL the request was first made to: the flow then refuses a token
-   * the hop must not get (an https request redirected to http, a fixed `targetName` on another
-   * host), and asks only for policy delegation on another host.
-   */
-  readonly initialUrl?: URL | string | null;
-  /**
-   * Whether the request body can be sent more than once. False (a stream too large to keep):
-   * {@link NegotiateFlow.start} must make a token or throw, and a server that asks for another
-   * leg gets its 401 back with a {@link BodyNotReplayableError}. Default true.
-   */
-  readonly replayable?: boolean;
-  /**
-   * An object of the client's, besides each response, for which `negotiateErrorOf` tells why
-   * the exchange failed (the undici interceptor's `res.context.negotiate`).
-   */
-  readonly subject?: object;
-}
-
-/** What the flow needs of a response. */
-export interface FlowResponse {
-  readonly status: number;
-  /** {@link NegotiateFlow.challengeHeader} values of the response, or null when absent. */
-  readonly challenges: string | readonly string[] | null;
-  /**
-   * The client's own response object: attached (non-enumerable) to an error the flow throws for
-   * it, and what `negotiateErrorOf` answers for when the flow gives up on it.
-   */
-  readonly response?: object;
-}
-
-/** What an adapter does next. */
-export type FlowDecision =
-  /** Resend the request (same body) with this value in {@link NegotiateFlow.header}. */
-  | { readonly action: 'retry'; readonly authorization: string }
-  /**
-   * Hand the response to the caller. `sanitize`: strip it to what `sanitizedHeaders` keeps
-   * (mutual authentication REQUIRED on an unauthenticated error response). `error`: why it is
-   * not authenticated, already reported (diagnostics, `onError`, `negotiateErrorOf`).
-   */
-  | { readonly action: 'return'; readonly sanitize: boolean; readonly error?: HttpGssapiError };
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;

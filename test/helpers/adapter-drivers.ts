@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import got, { HTTPError as GotHTTPError, type Response as GotResponse, RequestError } from 'got';
 import ky, { HTTPError as KyHTTPError } from 'ky';
-import { withNegotiate } from '../../src/adapters/axios.js';
+import { withNegotiate } from '../../src/adapters/axios/index.js';
 import { createFetch } from '../../src/adapters/fetch.js';
 import { negotiateGot } from '../../src/adapters/got.js';
 import { negotiateKy } from '../../src/adapters/ky.js';

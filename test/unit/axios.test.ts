@@ -13,7 +13,7 @@ import {
   negotiateAdapter,
   negotiateLegsOf,
   withNegotiate,
-} from '../../src/adapters/axios.js';
+} from '../../src/adapters/axios/index.js';
 import { createFetch } from '../../src/adapters/fetch.js';
 import { SPNEGOExchangeError } from '../../src/core/errors.js';
 import { negotiateErrorOf } from '../../src/core/http-spnego-auth.js';

@@ -1,12 +1,15 @@
 import type { Dispatcher } from 'undici';
+import type { FlowDecision } from '../../core/flow-types.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
-import type { FlowDecision, NegotiateFlow } from '../../core/negotiate-flow.js';
+import type { NegotiateFlow } from '../../core/negotiate-flow.js';
 import { sanitizedHeaders } from '../../core/sanitize.js';
+import { AbortRace } from '../../internal/abort-race.js';
 import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
+import { DispatchInfo } from './dispatch-info.js';
 import { headerPairs, withToken } from './request-target.js';
 import { StableController } from './stable-controller.js';
-import type { NegotiateDispatchContext, NegotiateDispatchInfo } from './types.js';
+import type { NegotiateDispatchContext } from './types.js';
 
 type DispatchOptions = Dispatcher.DispatchOptions;
 type DispatchHandler = Dispatcher.DispatchHandler;
@@ -14,7 +17,6 @@ type DispatchController = Dispatcher.DispatchController;
 type Dispatch = Dispatcher.Dispatch;
 type DispatchBody = DispatchOptions['body'];
 type ResponseHeaders = Record<string, string | string[] | undefined>;
-type UpgradeArgs = Parameters<NonNullable<DispatchHandler['onRequestUpgrade']>>;
 
 /** Where the current attempt's response is going. */
 type Mode =
@@ -41,17 +43,6 @@ class Dropped extends Error {}
 
 const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-class Info implements NegotiateDispatchInfo {
-  readonly url: string;
-  error: NegotiateDispatchInfo['error'] = undefined;
-  tokensSent = 0;
-  connectionBound = false;
-
-  constructor(url: URL) {
-    this.url = url.href;
-  }
-}
-
 /** What a {@link NegotiateHandler} is made with, besides the caller's request. */
 export interface NegotiateRequestSetup {
   readonly auth: HTTPSPNEGOAuth;
@@ -77,9 +68,9 @@ export class NegotiateHandler implements DispatchHandler {
   readonly #caller: DispatchHandler;
   readonly #headers: [string, string][];
   readonly #controller: StableController;
-  readonly #info: Info;
-  readonly #aborted: Promise<Error>;
-  #signalAbort!: (reason: Error) => void;
+  readonly #info: DispatchInfo;
+  /** Steps between attempts (a body buffered, a token made, a lock awaited) give way to an abort. */
+  readonly #race = new AbortRace();
   #flow: NegotiateFlow | null = null;
   #body: BufferedBody | { readonly kind: 'as-is'; readonly body: DispatchBody } | null = null;
   #done = false;
@@ -100,10 +91,7 @@ export class NegotiateHandler implements DispatchHandler {
     this.#opts = opts;
     this.#caller = caller;
     this.#headers = headerPairs(opts.headers);
-    this.#info = new Info(setup.url);
-    this.#aborted = new Promise((resolve) => {
-      this.#signalAbort = resolve;
-    });
+    this.#info = new DispatchInfo(setup.url);
     this.#controller = new StableController((reason) => this.#onCallerAbort(reason));
   }
 
@@ -127,15 +115,6 @@ export class NegotiateHandler implements DispatchHandler {
     this.#attempt = controller;
     this.#controller.attach(controller);
     if (this.#controller.aborted) controller.abort(this.#controller.reason!);
-  }
-
-  onRequestUpgrade(
-    _controller: DispatchController,
-    statusCode: number,
-    headers: UpgradeArgs[2],
-    socket: UpgradeArgs[3],
-  ): void {
-    this.#caller.onRequestUpgrade?.(this.#controller, statusCode, headers, socket);
   }
 
   onResponseStarted(): void {
@@ -252,12 +231,12 @@ export class NegotiateHandler implements DispatchHandler {
     const { auth, url, initialUrl } = this.#setup;
     const source = this.#opts.body;
     this.#body = isOneShotBody(source)
-      ? await this.#orAbort(bufferBody(source as object, auth.options.maxReplayBodySize), (late) =>
+      ? await this.#race.run(bufferBody(source as object, auth.options.maxReplayBodySize), (late) =>
           late.kind === 'once' ? late.discard() : undefined,
         )
       : { kind: 'as-is', body: source };
     this.#flow = auth.flow(url, { initialUrl, replayable: this.#body.kind !== 'once', subject: this.#info });
-    await this.#send(await this.#orAbort(this.#flow.start()));
+    await this.#send(await this.#race.run(this.#flow.start()));
   }
 
   /** Sends one attempt; tokens go through the origin's dedicated connection in connection-bound mode. */
@@ -268,7 +247,7 @@ export class NegotiateHandler implements DispatchHandler {
     if (authorization !== null && origins) {
       if (!this.#release) {
         this.#dedicated = origins.for(this.#setup.url.origin);
-        this.#release = await this.#orAbort(this.#dedicated.lock.acquire(this.#aborted), (release) =>
+        this.#release = await this.#race.run(this.#dedicated.lock.acquire(this.#race.aborted), (release) =>
           release(),
         );
       }
@@ -409,7 +388,7 @@ export class NegotiateHandler implements DispatchHandler {
   }
 
   #onCallerAbort(reason: Error): void {
-    this.#signalAbort(reason);
+    this.#race.abort(reason);
     const target = this.#controller.target;
     if (this.#mode === 'forward' && target) {
       // The caller has the response: undici reports the abort through the attempt.
@@ -419,23 +398,6 @@ export class NegotiateHandler implements DispatchHandler {
     target?.abort(reason);
     // Between attempts (a body being buffered, a ticket fetched, a lock awaited, a 401 drained).
     queueMicrotask(() => this.#fail(reason));
-  }
-
-  /**
-   * Resolves with `work`, or rejects with the abort reason once the caller aborts; `late` then
-   * receives what the abandoned work produces, to release it.
-   */
-  #orAbort<T>(work: Promise<T>, late?: (value: T) => void): Promise<T> {
-    return Promise.race([
-      work,
-      this.#aborted.then((reason) => {
-        work.then(
-          (value) => late?.(value),
-          () => {},
-        );
-        throw reason;
-      }),
-    ]);
   }
 }
 
