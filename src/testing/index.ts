@@ -22,15 +22,15 @@ export {
   type RecordedRequest,
   type TestServerBehavior,
 } from './negotiate-server.js';
-export {
-  type AddPrincipalOptions,
-  type KinitOptions,
-  type KinitSecret,
-  type PrincipalKey,
-  TestRealm,
-  type TestRealmEnv,
-  type TestRealmService,
-  type TestRealmUser,
-} from './test-realm.js';
+export { TestRealm } from './test-realm.js';
 export type { TestRealmOptions } from './test-realm-options.js';
+export type {
+  AddPrincipalOptions,
+  KinitOptions,
+  KinitSecret,
+  PrincipalKey,
+  TestRealmEnv,
+  TestRealmService,
+  TestRealmUser,
+} from './test-realm-types.js';
 export { TestingError, type TestingErrorCode, type TestingErrorOptions } from './testing-error.js';

@@ -8,7 +8,10 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestingError } from './testing-error.js';
+import type { RealmPaths } from './realm-layout.js';
+import type { SecretRedactor } from './secret-redactor.js';
+import type { TestRealmEnv } from './test-realm-types.js';
+import { TestingError, type TestingErrorCode } from './testing-error.js';
 
 /** Absolute paths of the MIT programs, found once per realm. */
 export interface Krb5Tools {
@@ -104,6 +107,32 @@ export async function locateKrb5Tools(paths: Krb5ToolPaths = {}): Promise<Krb5To
   return found as unknown as Krb5Tools;
 }
 
+/**
+ * What the modules that run a realm's programs (its commands, its KDC) share about the realm.
+ *
+ * @example
+ * ```ts
+ * const context: RealmToolContext = { realm: 'HTTPGSSAPI.TEST', dir, paths, ccache, env, tools, redactor, log };
+ * const commands = new Krb5Commands(context);
+ * ```
+ */
+export interface RealmToolContext {
+  /** The realm name: appended to short principal names, and the only realm they may name. */
+  readonly realm: string;
+  /** The realm's directory, where keytabs go by default. */
+  readonly dir: string;
+  readonly paths: RealmPaths;
+  /** The ccache kinit fills when none is given. */
+  readonly ccache: string;
+  /** The realm's variables, set for every program on top of this process's environment. */
+  readonly env: TestRealmEnv;
+  readonly tools: Krb5Tools;
+  /** Learns every password that passes through; every message and output tail goes through it. */
+  readonly redactor: SecretRedactor;
+  /** Progress lines, redacted by the receiver. */
+  readonly log: (line: string) => void;
+}
+
 /** What a finished tool run produced. */
 export interface ToolResult {
   readonly exitCode: number | null;
@@ -124,12 +153,79 @@ export interface RunToolOptions {
 }
 
 /**
+ * The environment of every MIT program a realm runs: this process's, with the realm's variables
+ * over it.
+ *
+ * @example
+ * ```ts
+ * const result = await runTool(tools.klist, ['-s'], { env: krb5ToolEnv(realm.env), timeoutMs: 10_000 });
+ * ```
+ */
+export function krb5ToolEnv(realmEnv: TestRealmEnv): NodeJS.ProcessEnv {
+  // LC_ALL=C: messages in English, so that kadmin's confirmations can be recognised.
+  return { ...process.env, ...realmEnv, LC_ALL: 'C' };
+}
+
+/**
  * Runs a program to completion. Never rejects for a non-zero exit (the caller decides what a
  * failure is: `kadmin.local -q` exits 0 when its command failed); rejects only when the program
- * could not be started. Stdin is always closed, so a prompt that was not expected reads EOF and
- * fails instead of hanging the test.
+ * could not be started, with `ERR_TEST_REALM_TOOL`. Stdin is always closed, so a prompt that was
+ * not expected reads EOF and fails instead of hanging the test.
+ *
+ * @example
+ * ```ts
+ * const result = await runTool(tools.kinit, ['-c', ccache, principal], { env, input: `${password}\n`, timeoutMs: 15_000 });
+ * if (result.exitCode !== 0) throw toolFailure('ERR_TEST_REALM_KINIT', 'kinit failed', tools.kinit, result, redact);
+ * ```
  */
-export function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<ToolResult> {
+export async function runTool(
+  file: string,
+  args: readonly string[],
+  options: RunToolOptions,
+): Promise<ToolResult> {
+  try {
+    return await spawnTool(file, args, options);
+  } catch (cause) {
+    throw new TestingError('ERR_TEST_REALM_TOOL', `cannot run ${file}: ${(cause as Error).message}`, {
+      tool: file,
+      cause,
+    });
+  }
+}
+
+/**
+ * The error for a run that failed: what was attempted, how the program ended, and the tail of
+ * what it said, every known password redacted.
+ *
+ * @example
+ * ```ts
+ * if (result.exitCode !== 0) throw toolFailure('ERR_TEST_REALM_TOOL', `klist ${ccache} failed`, tools.klist, result, redact);
+ * ```
+ */
+export function toolFailure(
+  code: TestingErrorCode,
+  what: string,
+  tool: string,
+  result: ToolResult,
+  redact: (text: string) => string,
+): TestingError {
+  // MIT tools write their errors to stderr; stdout holds prompts and progress.
+  const output = redact(tail(result.stderr.trim() === '' ? result.stdout : result.stderr));
+  const status = result.timedOut
+    ? 'killed after its time limit'
+    : result.signal
+      ? `killed by ${result.signal}`
+      : result.exitCode === 0
+        ? 'it reported an error'
+        : `exit code ${result.exitCode}`;
+  return new TestingError(code, redact(`${what} (${status})${output ? `:\n${output}` : ''}`), {
+    tool,
+    exitCode: result.exitCode,
+    output,
+  });
+}
+
+function spawnTool(file: string, args: readonly string[], options: RunToolOptions): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];

@@ -4,6 +4,9 @@
  *
  * @module
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { RealmPaths } from './realm-layout.js';
+import { TestingError } from './testing-error.js';
 
 /** What the two files are made from. */
 export interface RealmConfigParams {
@@ -19,19 +22,6 @@ export interface RealmConfigParams {
   readonly maxLife: string;
   readonly maxRenewableLife: string;
   readonly paths: RealmPaths;
-}
-
-/** Files inside the realm's directory. */
-export interface RealmPaths {
-  readonly krb5Config: string;
-  readonly kdcProfile: string;
-  readonly database: string;
-  readonly stash: string;
-  readonly acl: string;
-  readonly kdcLog: string;
-  readonly ccache: string;
-  readonly serviceKeytab: string;
-  readonly unusedClientKeytab: string;
 }
 
 /** The client side, read through `KRB5_CONFIG` by kinit, klist and libgssapi_krb5. */
@@ -110,4 +100,29 @@ export function kdcConf(p: RealmConfigParams): string {
     `  default = FILE:${p.paths.kdcLog}`,
     '',
   ].join('\n');
+}
+
+/**
+ * Writes krb5.conf, kdc.conf and an empty kadm5.acl, and creates the replay cache directory.
+ *
+ * @throws TestingError `ERR_TEST_REALM_SETUP` when the directory is not writable.
+ *
+ * @example
+ * ```ts
+ * await writeRealmFiles({ realm: 'HTTPGSSAPI.TEST', hostname: 'localhost', dir, kdcPort, kdcAddress, tcpOnly: false, maxLife: '10h', maxRenewableLife: '7d', paths: realmPaths(dir) });
+ * ```
+ */
+export async function writeRealmFiles(params: RealmConfigParams): Promise<void> {
+  const { paths } = params;
+  try {
+    await mkdir(paths.rcache);
+    await writeFile(paths.krb5Config, krb5Conf(params));
+    await writeFile(paths.kdcProfile, kdcConf(params));
+    // Nobody gets kadmind rights: only kadmin.local (direct database access) is used.
+    await writeFile(paths.acl, '');
+  } catch (cause) {
+    throw new TestingError('ERR_TEST_REALM_SETUP', `cannot write the realm's files in ${params.dir}`, {
+      cause,
+    });
+  }
 }

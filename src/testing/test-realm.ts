@@ -1,195 +1,39 @@
 /**
- * {@link TestRealm}: a throwaway MIT Kerberos realm for integration tests.
+ * {@link TestRealm}: a throwaway MIT Kerberos realm for integration tests. This file holds the
+ * realm's lifecycle; the KDC process lives in `kdc-process.ts` and the MIT commands in
+ * `krb5-commands.ts`, as k5test keeps `realm.py` apart from each implementation's commands.
  *
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DelayProxy } from './delay-proxy.js';
+import type { DelayProxy } from './delay-proxy.js';
 import { onProcessExit } from './exit-cleanup.js';
-import { releasePort, reserveKdcPort } from './free-port.js';
-import { type Krb5Tools, locateKrb5Tools, runTool, type ToolResult, tail } from './krb5-tools.js';
-import { kdcConf, krb5Conf, type RealmPaths } from './realm-config.js';
+import { releasePort } from './free-port.js';
+import { type KdcEndpoint, KdcProcess, reserveKdcEndpoint } from './kdc-process.js';
+import { Krb5Commands } from './krb5-commands.js';
+import { type Krb5Tools, locateKrb5Tools } from './krb5-tools.js';
+import { overrideProcessEnv } from './process-env.js';
+import { writeRealmFiles } from './realm-config.js';
+import { createRealmDir, type RealmPaths, realmLayout } from './realm-layout.js';
 import { SecretRedactor } from './secret-redactor.js';
 import {
-  KRB5_DURATION,
   type ResolvedTestRealmOptions,
   resolveTestRealmOptions,
   type TestRealmOptions,
 } from './test-realm-options.js';
-import { TestingError, type TestingErrorCode } from './testing-error.js';
-
-/**
- * The realm's user principal, `user@REALM`. `password` is random per realm and is not
- * enumerable, so logging or serialising the object does not print it.
- *
- * @example
- * ```ts
- * await realm.kinit(realm.user.principal, { keytab: realm.user.keytab });
- * ```
- */
-export interface TestRealmUser {
-  /** `user@REALM`. */
-  readonly principal: string;
-  /** The user's password (random, 24 characters). */
-  readonly password: string;
-  /** A keytab holding the keys derived from that password (`kinit -k -t` works with it). */
-  readonly keytab: string;
-}
-
-/**
- * The realm's HTTP service principal, `HTTP/<hostname>@REALM`, with a random key.
- *
- * @example
- * ```ts
- * const creds = await Credentials.acquire({ usage: 'accept', store: { keytab: realm.service.keytab } });
- * ```
- */
-export interface TestRealmService {
-  /** `HTTP/<hostname>@REALM`. */
-  readonly principal: string;
-  /** The host part, same as {@link TestRealm.hostname}. */
-  readonly hostname: string;
-  /** The service keytab (also `KRB5_KTNAME` in {@link TestRealm.env}). */
-  readonly keytab: string;
-}
-
-/**
- * The environment variables that point Kerberos programs and libgssapi_krb5 at a realm.
- *
- * `KRB5_CLIENT_KTNAME` is deliberately absent. With it, MIT's initiator fetches a new TGT from
- * the user keytab whenever the ccache is missing *or expired* (measured with 1.20.1, even for a
- * ccache filled by a password kinit), so "no ticket" and "expired ticket" tests would pass
- * through a silent re-login instead of reaching the failure they test. Add it where that
- * re-login is wanted: ``realm.applyEnv({ KRB5_CLIENT_KTNAME: `FILE:${realm.user.keytab}` })``.
- *
- * @example
- * ```ts
- * spawn('curl', ['--negotiate', '-u', ':', url], { env: { ...process.env, ...realm.env } });
- * ```
- */
-export interface TestRealmEnv {
-  /** The realm's krb5.conf. */
-  readonly KRB5_CONFIG: string;
-  /** The realm's kdc.conf (read by the KDC programs only). */
-  readonly KRB5_KDC_PROFILE: string;
-  /** The default ccache, `FILE:<dir>/ccache`. */
-  readonly KRB5CCNAME: string;
-  /** The service keytab, for acceptors. */
-  readonly KRB5_KTNAME: string;
-  /** Replay cache directory inside the realm's dir, so tests never share or litter /var/tmp. */
-  readonly KRB5RCACHEDIR: string;
-}
-
-/**
- * How {@link TestRealm.kinit} proves the principal's identity.
- *
- * @example
- * ```ts
- * const secret: KinitSecret = { keytab: realm.user.keytab };
- * ```
- */
-export type KinitSecret = { password: string } | { keytab: string };
-
-/**
- * Options of {@link TestRealm.kinit}.
- *
- * @example
- * ```ts
- * await realm.kinit(realm.user.principal, { password: realm.user.password }, { ccache: 'FILE:/tmp/cc', lifetime: '5m' });
- * ```
- */
-export interface KinitOptions {
-  /** Where to store the ticket; default {@link TestRealm.ccache}. */
-  ccache?: string;
-  /** Ask for a forwardable ticket (needed for delegation); default `true`. */
-  forwardable?: boolean;
-  /** Requested lifetime, a krb5 duration (`'5m'`); the KDC caps it at the realm's `maxLife`. */
-  lifetime?: string;
-  /** Requested renewable lifetime, a krb5 duration; default: not renewable. */
-  renewableLife?: string;
-}
-
-/**
- * The key of a principal created by {@link TestRealm.addPrincipal}: derived from a password, or
- * random (services).
- *
- * @example
- * ```ts
- * const key: PrincipalKey = { randkey: true };
- * ```
- */
-export type PrincipalKey = { password: string } | { randkey: true };
-
-/**
- * Attributes of a principal created by {@link TestRealm.addPrincipal}.
- *
- * @example
- * ```ts
- * await realm.addPrincipal('HTTP/trusted.localhost', { randkey: true }, { okAsDelegate: true });
- * ```
- */
-export interface AddPrincipalOptions {
-  /** Set `ok_as_delegate`: the KDC marks tickets to this service as fit for delegation. */
-  okAsDelegate?: boolean;
-  /** Require pre-authentication (as Active Directory does); adds a round trip to every kinit. */
-  requiresPreauth?: boolean;
-  /** The principal's own max ticket life (krb5 duration); default the realm's. */
-  maxLife?: string;
-  /** The principal's own max renewable life (krb5 duration); default the realm's. */
-  maxRenewableLife?: string;
-}
-
-// Principal names go into kadmin command lines: no quoting, no spaces, no second realm.
-const PRINCIPAL = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*(?:@[A-Za-z0-9._-]+)?$/;
-
-// kadmin.local -q exits 0 even when its command failed (MIT 1.20.1); failures show as lines on
-// stderr. These stderr lines are not failures.
-const KADMIN_NOISE = [
-  /^No policy specified for .*; defaulting to no policy$/,
-  /^WARNING: no policy specified/,
-];
-
-function checkPrincipal(name: string, value: unknown): string {
-  if (typeof value !== 'string' || !PRINCIPAL.test(value)) {
-    throw new TypeError(
-      `${name} must be a principal name like 'user' or 'HTTP/host@REALM', got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkDuration(name: string, value: unknown): string {
-  if (typeof value !== 'string' || !KRB5_DURATION.test(value)) {
-    throw new TypeError(
-      `${name} must be a krb5 duration such as '10h' or '5s', got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkPassword(name: string, value: unknown): string {
-  // Never echo the value: it is a password.
-  if (typeof value !== 'string' || value === '' || /[\r\n]/.test(value)) {
-    throw new TypeError(`${name} must be a non-empty string without line breaks`);
-  }
-  return value;
-}
-
-function checkPath(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '' || value.includes('"') || /[\r\n]/.test(value)) {
-    throw new TypeError(
-      `${name} must be a file path without quotes or line breaks, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
+import type {
+  AddPrincipalOptions,
+  KinitOptions,
+  KinitSecret,
+  PrincipalKey,
+  TestRealmEnv,
+  TestRealmService,
+  TestRealmUser,
+} from './test-realm-types.js';
+import { TestingError } from './testing-error.js';
 
 /** A password that passes any policy and needs no quoting anywhere. */
 function randomPassword(): string {
@@ -257,18 +101,12 @@ export class TestRealm implements AsyncDisposable {
   readonly proxy: DelayProxy | null;
 
   readonly #options: ResolvedTestRealmOptions;
-  readonly #tools: Krb5Tools;
-  readonly #paths: RealmPaths & {
-    readonly kdcOutput: string;
-    readonly kdcPid: string;
-    readonly rcache: string;
-  };
+  readonly #paths: RealmPaths;
   readonly #redactor = new SecretRedactor();
   readonly #masterPassword = randomPassword();
   readonly #unregisterExit: () => void;
-  #kdc: ChildProcess | null = null;
-  #kdcExited: Promise<void> = Promise.resolve();
-  #kadminQueue: Promise<unknown> = Promise.resolve();
+  readonly #kdc: KdcProcess;
+  readonly #commands: Krb5Commands;
   #stopped = false;
   #stopping: Promise<void> | undefined;
 
@@ -278,65 +116,44 @@ export class TestRealm implements AsyncDisposable {
     options: ResolvedTestRealmOptions,
     tools: Krb5Tools,
     dir: string,
-    kdcPort: number,
-    proxy: DelayProxy | null,
+    { port: kdcPort, proxy }: KdcEndpoint,
   ) {
     if (token !== STARTED) throw new TypeError('use TestRealm.start()');
     this.#options = options;
-    this.#tools = tools;
     this.name = options.realm;
     this.hostname = options.hostname;
     this.dir = dir;
     this.kdcPort = kdcPort;
     this.proxy = proxy;
     this.kdcAddress = proxy ? `${proxy.host}:${proxy.port}` : `127.0.0.1:${kdcPort}`;
-    this.#paths = {
-      krb5Config: join(dir, 'krb5.conf'),
-      kdcProfile: join(dir, 'kdc.conf'),
-      database: join(dir, 'principal'),
-      stash: join(dir, 'stash'),
-      acl: join(dir, 'kadm5.acl'),
-      kdcLog: join(dir, 'kdc.log'),
-      kdcOutput: join(dir, 'krb5kdc.out'),
-      kdcPid: join(dir, 'krb5kdc.pid'),
-      ccache: join(dir, 'ccache'),
-      serviceKeytab: join(dir, 'service.keytab'),
-      unusedClientKeytab: join(dir, 'no-default-client.keytab'),
-      rcache: join(dir, 'rcache'),
-    };
-    this.krb5Config = this.#paths.krb5Config;
-    this.kdcProfile = this.#paths.kdcProfile;
-    this.kdcLog = this.#paths.kdcLog;
-    this.ccache = `FILE:${this.#paths.ccache}`;
     const password = randomPassword();
     this.#redactor.add(password);
     this.#redactor.add(this.#masterPassword);
-    this.user = Object.freeze(
-      Object.defineProperty(
-        { principal: `user@${this.name}`, keytab: join(dir, 'user.keytab') },
-        'password',
-        {
-          value: password,
-          enumerable: false,
-        },
-      ) as TestRealmUser,
-    );
-    this.service = Object.freeze({
-      principal: `HTTP/${this.hostname}@${this.name}`,
-      hostname: this.hostname,
-      keytab: this.#paths.serviceKeytab,
-    });
-    this.env = Object.freeze({
-      KRB5_CONFIG: this.krb5Config,
-      KRB5_KDC_PROFILE: this.kdcProfile,
-      KRB5CCNAME: this.ccache,
-      KRB5_KTNAME: `FILE:${this.service.keytab}`,
-      KRB5RCACHEDIR: this.#paths.rcache,
-    });
+    const layout = realmLayout(this.name, this.hostname, dir, password);
+    this.#paths = layout.paths;
+    this.krb5Config = layout.paths.krb5Config;
+    this.kdcProfile = layout.paths.kdcProfile;
+    this.kdcLog = layout.paths.kdcLog;
+    this.ccache = layout.ccache;
+    this.user = layout.user;
+    this.service = layout.service;
+    this.env = layout.env;
+    const context = {
+      realm: this.name,
+      dir,
+      paths: layout.paths,
+      ccache: layout.ccache,
+      env: layout.env,
+      tools,
+      redactor: this.#redactor,
+      log: (line: string) => this.#log(line),
+    };
+    this.#kdc = new KdcProcess(context, kdcPort, options.startTimeoutMs);
+    this.#commands = new Krb5Commands(context);
     // If the process exits without stop(), the KDC would outlive it (it is not our process
     // group's to clean up) and the temp dir would stay: kill and remove, synchronously.
     this.#unregisterExit = onProcessExit(() => {
-      this.#kdc?.kill('SIGKILL');
+      this.#kdc.kill();
       rmSync(dir, { recursive: true, force: true });
     });
   }
@@ -364,34 +181,15 @@ export class TestRealm implements AsyncDisposable {
     const resolved = resolveTestRealmOptions(options);
     const tools = await locateKrb5Tools(resolved.toolPaths);
     const deadline = performance.now() + resolved.startTimeoutMs;
-    let dir: string;
+    const dir = await createRealmDir();
+    let endpoint: KdcEndpoint;
     try {
-      dir = await mkdtemp(join(tmpdir(), 'http-gssapi-realm-'));
-    } catch (cause) {
-      throw new TestingError('ERR_TEST_REALM_SETUP', `cannot create the realm directory in ${tmpdir()}`, {
-        cause,
-      });
-    }
-    let kdcPort: number | undefined;
-    let proxy: DelayProxy | null = null;
-    try {
-      kdcPort = await reserveKdcPort();
-      if (resolved.kdcDelayMs !== undefined) {
-        proxy = await DelayProxy.start({
-          target: { host: '127.0.0.1', port: kdcPort },
-          delayMs: resolved.kdcDelayMs,
-        });
-      }
-    } catch (cause) {
-      await proxy?.stop();
-      if (kdcPort !== undefined) releasePort(kdcPort);
+      endpoint = await reserveKdcEndpoint(resolved.kdcDelayMs);
+    } catch (error) {
       await rm(dir, { recursive: true, force: true });
-      if (cause instanceof TestingError) throw cause;
-      throw new TestingError('ERR_TEST_REALM_SETUP', `cannot set up the KDC's port: ${String(cause)}`, {
-        cause,
-      });
+      throw error;
     }
-    const realm = new TestRealm(STARTED, resolved, tools, dir, kdcPort, proxy);
+    const realm = new TestRealm(STARTED, resolved, tools, dir, endpoint);
     try {
       await realm.#initialize(deadline);
       return realm;
@@ -403,7 +201,7 @@ export class TestRealm implements AsyncDisposable {
 
   /** Process id of the running krb5kdc, or `null` while it is stopped. */
   get kdcPid(): number | null {
-    return this.#kdc?.pid ?? null;
+    return this.#kdc.pid;
   }
 
   /**
@@ -424,22 +222,7 @@ export class TestRealm implements AsyncDisposable {
    * ```
    */
   applyEnv(overrides: Readonly<Record<string, string | undefined>> = {}): () => void {
-    const values: Record<string, string | undefined> = { ...this.env, ...overrides };
-    const previous = new Map<string, string | undefined>();
-    for (const [name, value] of Object.entries(values)) {
-      previous.set(name, process.env[name]);
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    let restored = false;
-    return () => {
-      if (restored) return;
-      restored = true;
-      for (const [name, value] of previous) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    };
+    return overrideProcessEnv({ ...this.env, ...overrides });
   }
 
   /**
@@ -458,43 +241,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async kinit(principal: string, secret: KinitSecret, options: KinitOptions = {}): Promise<void> {
     this.#assertRunning('kinit');
-    return this.#kinit(principal, secret, options);
-  }
-
-  async #kinit(
-    principal: string,
-    secret: KinitSecret,
-    options: KinitOptions,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    checkPrincipal('principal', principal);
-    const args: string[] = [];
-    let input: string | undefined;
-    if (typeof secret !== 'object' || secret === null) {
-      throw new TypeError('secret must be { password } or { keytab }');
-    }
-    if ('password' in secret) {
-      const password = checkPassword('secret.password', secret.password);
-      this.#redactor.add(password);
-      input = `${password}\n`;
-    } else if ('keytab' in secret) {
-      args.push('-k', '-t', checkPath('secret.keytab', secret.keytab));
-    } else {
-      throw new TypeError('secret must be { password } or { keytab }');
-    }
-    const { ccache = this.ccache, forwardable = true, lifetime, renewableLife } = options;
-    args.push(forwardable ? '-f' : '-F', '-c', checkPath('options.ccache', ccache));
-    if (lifetime !== undefined) args.push('-l', checkDuration('options.lifetime', lifetime));
-    if (renewableLife !== undefined) args.push('-r', checkDuration('options.renewableLife', renewableLife));
-    args.push(principal);
-    const result = await this.#run('kinit', args, {
-      timeoutMs: 15_000,
-      ...(input === undefined ? {} : { input }),
-      ...(signal === undefined ? {} : { signal }),
-    });
-    if (result.exitCode !== 0) {
-      throw this.#toolError('ERR_TEST_REALM_KINIT', `kinit ${principal} failed`, 'kinit', result);
-    }
+    return this.#commands.kinit(principal, secret, options);
   }
 
   /**
@@ -510,11 +257,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async klist(ccache: string = this.ccache): Promise<string> {
     this.#assertRunning('klist');
-    const result = await this.#run('klist', ['-f', checkPath('ccache', ccache)], { timeoutMs: 10_000 });
-    if (result.exitCode !== 0) {
-      throw this.#toolError('ERR_TEST_REALM_TOOL', `klist ${ccache} failed`, 'klist', result);
-    }
-    return result.stdout;
+    return this.#commands.klist(ccache);
   }
 
   /**
@@ -529,8 +272,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async hasValidTicket(ccache: string = this.ccache): Promise<boolean> {
     this.#assertRunning('hasValidTicket');
-    const result = await this.#run('klist', ['-s', checkPath('ccache', ccache)], { timeoutMs: 10_000 });
-    return result.exitCode === 0;
+    return this.#commands.hasValidTicket(ccache);
   }
 
   /**
@@ -545,10 +287,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async kdestroy(ccache: string = this.ccache): Promise<void> {
     this.#assertRunning('kdestroy');
-    const result = await this.#run('kdestroy', ['-c', checkPath('ccache', ccache)], { timeoutMs: 10_000 });
-    if (result.exitCode !== 0) {
-      throw this.#toolError('ERR_TEST_REALM_TOOL', `kdestroy ${ccache} failed`, 'kdestroy', result);
-    }
+    return this.#commands.kdestroy(ccache);
   }
 
   /**
@@ -568,43 +307,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async addPrincipal(name: string, key: PrincipalKey, options: AddPrincipalOptions = {}): Promise<string> {
     this.#assertRunning('addPrincipal');
-    const principal = this.#qualify(name);
-    const args: string[] = [];
-    let input: string | undefined;
-    if (typeof key !== 'object' || key === null) {
-      throw new TypeError('key must be { password } or { randkey: true }');
-    }
-    if ('password' in key) {
-      const password = checkPassword('key.password', key.password);
-      this.#redactor.add(password);
-      // kadmin's prompter asks twice; stdin keeps the password off the command line.
-      input = `${password}\n${password}\n`;
-    } else if ('randkey' in key && key.randkey === true) {
-      args.push('-randkey');
-    } else {
-      throw new TypeError('key must be { password } or { randkey: true }');
-    }
-    if (options.okAsDelegate) args.push('+ok_as_delegate');
-    if (options.requiresPreauth) args.push('+requires_preauth');
-    if (options.maxLife !== undefined) {
-      args.push('-maxlife', checkDuration('options.maxLife', options.maxLife));
-    }
-    if (options.maxRenewableLife !== undefined) {
-      args.push('-maxrenewlife', checkDuration('options.maxRenewableLife', options.maxRenewableLife));
-    }
-    const output = await this.#kadmin(`addprinc ${[...args, principal].join(' ')}`, input);
-    if (!output.includes(`Principal "${principal}" created.`)) {
-      throw new TestingError(
-        'ERR_TEST_REALM_KADMIN',
-        this.#redact(`addprinc ${principal} did not confirm:\n${tail(output)}`),
-        {
-          tool: this.#tools['kadmin.local'],
-          output: this.#redact(tail(output)),
-        },
-      );
-    }
-    this.#log(`added principal ${principal}`);
-    return principal;
+    return this.#commands.addPrincipal(name, key, options);
   }
 
   /**
@@ -623,20 +326,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async extractKeytab(principal: string, path?: string): Promise<string> {
     this.#assertRunning('extractKeytab');
-    const full = this.#qualify(principal);
-    const file = checkPath('path', path ?? join(this.dir, `${full.replace(/[/@]/g, '_')}.keytab`));
-    const output = await this.#kadmin(`ktadd -k "${file}" -norandkey ${full}`);
-    if (!output.includes('added to keytab')) {
-      throw new TestingError(
-        'ERR_TEST_REALM_KADMIN',
-        this.#redact(`ktadd ${full} did not confirm:\n${tail(output)}`),
-        {
-          tool: this.#tools['kadmin.local'],
-          output: this.#redact(tail(output)),
-        },
-      );
-    }
-    return file;
+    return this.#commands.extractKeytab(principal, path);
   }
 
   /**
@@ -653,14 +343,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async kadmin(query: string): Promise<string> {
     this.#assertRunning('kadmin');
-    if (typeof query !== 'string' || query.trim() === '' || /[\r\n]/.test(query)) {
-      throw new TypeError('query must be one kadmin command on one line');
-    }
-    // Defence in depth: if a password was passed anyway, keep it out of errors and logs.
-    for (const match of query.matchAll(/-pw\s+("[^"]*"|\S+)/g)) {
-      this.#redactor.add(match[1]!.replace(/^"|"$/g, ''));
-    }
-    return this.#kadmin(query);
+    return this.#commands.kadmin(query);
   }
 
   /**
@@ -675,19 +358,8 @@ export class TestRealm implements AsyncDisposable {
    * await realm.startKdc();
    * ```
    */
-  async stopKdc(): Promise<void> {
-    const child = this.#kdc;
-    if (!child) return;
-    this.#kdc = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      // The handle is unref'd while the KDC runs; hold the loop open until its exit is seen.
-      child.ref();
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await this.#kdcExited;
-      clearTimeout(timer);
-    }
-    this.#log(`krb5kdc pid ${child.pid} stopped`);
+  stopKdc(): Promise<void> {
+    return this.#kdc.stop();
   }
 
   /**
@@ -705,7 +377,7 @@ export class TestRealm implements AsyncDisposable {
    */
   async startKdc(): Promise<void> {
     this.#assertRunning('startKdc');
-    if (this.#kdc) return;
+    if (this.#kdc.started) return;
     await this.#launchKdc(performance.now() + this.#options.startTimeoutMs, false);
   }
 
@@ -722,7 +394,7 @@ export class TestRealm implements AsyncDisposable {
     this.#stopping ??= (async () => {
       this.#stopped = true;
       // Let a kadmin command that is running finish before its files disappear.
-      await this.#kadminQueue.catch(() => {});
+      await this.#commands.idle();
       await this.stopKdc();
       await this.proxy?.stop();
       releasePort(this.kdcPort);
@@ -740,8 +412,7 @@ export class TestRealm implements AsyncDisposable {
 
   async #initialize(deadline: number): Promise<void> {
     const started = performance.now();
-    const paths = this.#paths;
-    const params = {
+    await writeRealmFiles({
       realm: this.name,
       hostname: this.hostname,
       dir: this.dir,
@@ -750,30 +421,11 @@ export class TestRealm implements AsyncDisposable {
       tcpOnly: this.proxy !== null,
       maxLife: this.#options.maxLife,
       maxRenewableLife: this.#options.maxRenewableLife,
-      paths,
-    };
-    try {
-      await mkdir(paths.rcache);
-      await writeFile(paths.krb5Config, krb5Conf(params));
-      await writeFile(paths.kdcProfile, kdcConf(params));
-      // Nobody gets kadmind rights: only kadmin.local (direct database access) is used.
-      await writeFile(paths.acl, '');
-    } catch (cause) {
-      throw new TestingError('ERR_TEST_REALM_SETUP', `cannot write the realm's files in ${this.dir}`, {
-        cause,
-      });
-    }
+      paths: this.#paths,
+    });
     this.#log(`dir ${this.dir}, KDC port ${this.kdcPort}, clients use ${this.kdcAddress}`);
 
-    // -s writes the stash file, so krb5kdc starts without asking for the master password.
-    const master = `${this.#masterPassword}\n`;
-    const created = await this.#run('kdb5_util', ['create', '-s', '-r', this.name], {
-      input: master + master,
-      timeoutMs: Math.max(1, deadline - performance.now()),
-    });
-    if (created.exitCode !== 0) {
-      throw this.#toolError('ERR_TEST_REALM_SETUP', 'kdb5_util create failed', 'kdb5_util', created);
-    }
+    await this.#commands.createDatabase(this.#masterPassword, Math.max(1, deadline - performance.now()));
     await this.addPrincipal(this.user.principal, { password: this.user.password });
     await this.addPrincipal(this.service.principal, { randkey: true });
     await this.extractKeytab(this.user.principal, this.user.keytab);
@@ -783,173 +435,18 @@ export class TestRealm implements AsyncDisposable {
   }
 
   /**
-   * Spawns krb5kdc, waits for its TCP port, then proves it serves by a real AS exchange through
-   * the address clients use (the proxy included): a listening socket alone does not show that the
-   * database, the stash and krb5.conf agree.
+   * Starts the KDC and proves it serves by a real AS exchange through the address clients use
+   * (the proxy included). When `kinitUser` is false the probe's ticket goes to a scratch ccache,
+   * so {@link TestRealm.ccache} stays as the test left it.
    */
   async #launchKdc(deadline: number, kinitUser: boolean): Promise<void> {
-    const output = openSync(this.#paths.kdcOutput, 'a');
-    let child: ChildProcess;
-    try {
-      // -n: stay in the foreground, so this process owns it and sees it exit.
-      child = spawn(this.#tools.krb5kdc, ['-n', '-r', this.name, '-P', this.#paths.kdcPid], {
-        env: this.#toolEnv(),
-        stdio: ['ignore', output, output],
-      });
-    } finally {
-      closeSync(output);
-    }
-    let exit: string | undefined;
-    this.#kdcExited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exit = `exit code ${String(code)}, signal ${String(signal)}`;
-        resolve();
-      });
-      child.once('error', (error) => {
-        exit = error.message;
-        resolve();
-      });
-    });
-    this.#kdc = child;
-    // The realm never keeps the event loop alive by itself: a test runner whose tests are done
-    // exits, and the 'exit' hook kills the KDC.
-    child.unref();
-    const fail = async (message: string, cause?: unknown): Promise<never> => {
-      await this.stopKdc();
-      const log = await this.#kdcLogTail();
-      throw new TestingError('ERR_TEST_REALM_KDC_START', this.#redact(`${message}\n${log}`), {
-        tool: this.#tools.krb5kdc,
-        output: this.#redact(log),
-        ...(cause === undefined ? {} : { cause }),
-      });
-    };
-
-    while (!(await canConnect(this.kdcPort))) {
-      if (exit !== undefined) {
-        return fail(`krb5kdc exited before listening on 127.0.0.1:${this.kdcPort} (${exit})`);
-      }
-      if (performance.now() > deadline) {
-        return fail(
-          `krb5kdc did not listen on 127.0.0.1:${this.kdcPort} within ${this.#options.startTimeoutMs} ms`,
-        );
-      }
-      await sleep(20);
-    }
-    this.#log(`krb5kdc pid ${child.pid} listening on 127.0.0.1:${this.kdcPort}`);
-
-    const ccache = kinitUser ? this.ccache : `FILE:${join(this.dir, 'probe.ccache')}`;
+    const probeCcache = join(this.dir, 'probe.ccache');
+    const ccache = kinitUser ? this.ccache : `FILE:${probeCcache}`;
     const secret = kinitUser ? { password: this.user.password } : { keytab: this.user.keytab };
-    // Something else may have accepted the TCP connection (a KDC that failed to bind exits, and
-    // kinit would then wait on the other listener until its own timeout): stop kinit the moment
-    // the KDC exits.
-    const kdcGone = new AbortController();
-    void this.#kdcExited.then(() => kdcGone.abort());
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#kinit(this.user.principal, secret, { ccache }, kdcGone.signal);
-        break;
-      } catch (error) {
-        if (exit !== undefined) return fail(`krb5kdc exited (${exit})`, error);
-        if (attempt >= 5 || performance.now() > deadline) {
-          return fail(
-            `krb5kdc listens but kinit failed ${attempt} times: ${(error as Error).message}`,
-            error,
-          );
-        }
-        await sleep(100 * attempt);
-      }
-    }
-    if (!kinitUser) await rm(join(this.dir, 'probe.ccache'), { force: true });
-  }
-
-  async #kdcLogTail(): Promise<string> {
-    const parts: string[] = [];
-    for (const file of [this.#paths.kdcOutput, this.#paths.kdcLog]) {
-      try {
-        const text = tail(await readFile(file, 'utf8'), 10);
-        if (text) parts.push(`--- ${file}\n${text}`);
-      } catch {
-        // Not written yet.
-      }
-    }
-    return parts.join('\n');
-  }
-
-  /** kadmin.local commands run one at a time: they share one database file and its lock. */
-  #kadmin(query: string, input?: string): Promise<string> {
-    const run = async () => {
-      const result = await this.#run('kadmin.local', ['-r', this.name, '-q', query], {
-        timeoutMs: 30_000,
-        ...(input === undefined ? {} : { input }),
-      });
-      const errors = result.stderr
-        .split('\n')
-        .filter((line) => line.trim() !== '' && !KADMIN_NOISE.some((noise) => noise.test(line)));
-      if (result.exitCode !== 0 || errors.length > 0) {
-        throw this.#toolError(
-          'ERR_TEST_REALM_KADMIN',
-          `kadmin.local "${query}" failed`,
-          'kadmin.local',
-          result,
-        );
-      }
-      return result.stdout;
-    };
-    const next = this.#kadminQueue.then(run, run);
-    this.#kadminQueue = next.catch(() => {});
-    return next;
-  }
-
-  async #run(
-    tool: keyof Krb5Tools,
-    args: string[],
-    options: { input?: string; timeoutMs: number; signal?: AbortSignal },
-  ): Promise<ToolResult> {
-    try {
-      return await runTool(this.#tools[tool], args, { env: this.#toolEnv(), ...options });
-    } catch (cause) {
-      throw new TestingError(
-        'ERR_TEST_REALM_TOOL',
-        `cannot run ${this.#tools[tool]}: ${(cause as Error).message}`,
-        {
-          tool: this.#tools[tool],
-          cause,
-        },
-      );
-    }
-  }
-
-  #toolError(code: TestingErrorCode, what: string, tool: keyof Krb5Tools, result: ToolResult): TestingError {
-    // MIT tools write their errors to stderr; stdout holds prompts and progress.
-    const output = this.#redact(tail(result.stderr.trim() === '' ? result.stdout : result.stderr));
-    const status = result.timedOut
-      ? 'killed after its time limit'
-      : result.signal
-        ? `killed by ${result.signal}`
-        : result.exitCode === 0
-          ? 'it reported an error'
-          : `exit code ${result.exitCode}`;
-    return new TestingError(code, this.#redact(`${what} (${status})${output ? `:\n${output}` : ''}`), {
-      tool: this.#tools[tool],
-      exitCode: result.exitCode,
-      output,
-    });
-  }
-
-  /** The environment of every MIT program the realm runs. */
-  #toolEnv(): NodeJS.ProcessEnv {
-    // LC_ALL=C: messages in English, so that kadmin's confirmations can be recognised.
-    return { ...process.env, ...this.env, LC_ALL: 'C' };
-  }
-
-  #qualify(name: string): string {
-    checkPrincipal('name', name);
-    const at = name.indexOf('@');
-    if (at === -1) return `${name}@${this.name}`;
-    if (name.slice(at + 1) !== this.name) {
-      throw new TypeError(`principal ${name} is not in realm ${this.name}`);
-    }
-    return name;
+    await this.#kdc.start(deadline, (signal) =>
+      this.#commands.kinit(this.user.principal, secret, { ccache }, signal),
+    );
+    if (!kinitUser) await rm(probeCcache, { force: true });
   }
 
   #assertRunning(method: string): void {
@@ -961,26 +458,7 @@ export class TestRealm implements AsyncDisposable {
     }
   }
 
-  #redact(text: string): string {
-    return this.#redactor.redact(text);
-  }
-
   #log(line: string): void {
-    this.#options.log?.(this.#redact(`[TestRealm ${this.name}] ${line}`));
+    this.#options.log?.(this.#redactor.redact(`[TestRealm ${this.name}] ${line}`));
   }
-}
-
-/** Whether a TCP connection to 127.0.0.1:port is accepted within 500 ms. */
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(500);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }

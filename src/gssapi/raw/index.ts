@@ -3,6 +3,17 @@
  * the MIT/Heimdal extensions the typed layer needs). Results are status records; nothing here
  * throws a GSS error. Most applications want `http-gssapi/gssapi` instead.
  *
+ * C types map as follows: handles are opaque `bigint` addresses (0n is `GSS_C_NO_NAME` /
+ * `GSS_C_NO_CREDENTIAL` / `GSS_C_NO_CONTEXT`), OIDs are their DER content bytes, buffers are
+ * `Uint8Array`. Deciding what is an error is the typed layer's job (python-gssapi's raw layer is
+ * the model, RFC 2744 the reference). Calls that may reach the KDC, DNS or the disk return
+ * promises: they run on a worker thread and at most {@link setMaxConcurrentCalls} of them are in
+ * flight.
+ *
+ * One module per C API area, as in python-gssapi's `gssapi/raw/`: `names`, `creds`,
+ * `sec-contexts`, `misc`, and one per extension (`ext-cred-store`, `ext-password`,
+ * `ext-neg-mechs`), each probed when the library loads (`GssapiLibraryInfo.capabilities`).
+ *
  * @example
  * ```ts
  * import { importName, displayName, releaseName, isError } from 'http-gssapi/gssapi/raw';
@@ -11,6 +22,7 @@
  * ```
  * @module
  */
+export { concurrentCalls, setMaxConcurrentCalls } from './call-limiter.js';
 export {
   AddressType,
   CALLING_ERROR_NAMES,
@@ -29,36 +41,22 @@ export {
 export {
   type AcquireCredInput,
   type AcquireCredResult,
-  acceptSecContext,
   acquireCred,
-  acquireCredFrom,
-  acquireCredWithPassword,
+  inquireCred,
+  releaseCred,
+} from './creds.js';
+export { acquireCredFrom, storeCredInto } from './ext-cred-store.js';
+export { setNegMechs } from './ext-neg-mechs.js';
+export { acquireCredWithPassword } from './ext-password.js';
+export {
   type ContextHandle,
   type CredHandle,
-  canonicalizeName,
-  compareName,
-  concurrentCalls,
-  deleteSecContext,
-  displayName,
-  displayStatus,
-  duplicateName,
-  exportName,
-  importName,
-  indicateMechs,
-  initSecContext,
-  inquireContext,
-  inquireCred,
   type NameHandle,
   NO_CONTEXT,
   NO_CREDENTIAL,
   NO_NAME,
-  releaseCred,
-  releaseName,
   type Status,
-  setMaxConcurrentCalls,
-  setNegMechs,
-  storeCredInto,
-} from './functions.js';
+} from './handles.js';
 export {
   defaultCandidates,
   type GssapiCapabilities,
@@ -70,3 +68,14 @@ export {
   loadGssapiLibrary,
 } from './library.js';
 export { type ChannelBindingsInput, outstandingAllocations } from './memory.js';
+export { displayStatus, indicateMechs } from './misc.js';
+export {
+  canonicalizeName,
+  compareName,
+  displayName,
+  duplicateName,
+  exportName,
+  importName,
+  releaseName,
+} from './names.js';
+export { acceptSecContext, deleteSecContext, initSecContext, inquireContext } from './sec-contexts.js';

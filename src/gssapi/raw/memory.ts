@@ -228,3 +228,38 @@ export class Arena {
     }
   }
 }
+
+/**
+ * Runs `body` with an arena whose memory is released when it settles: for an async call, only
+ * once the worker thread is done with the arguments.
+ *
+ * @example
+ * ```ts
+ * const major = await withArena((arena) => callAsync(fn, [minor, arena.buffer(token), out]));
+ * ```
+ */
+export async function withArena<T>(body: (arena: Arena) => Promise<T>): Promise<T> {
+  const arena = new Arena();
+  try {
+    return await body(arena);
+  } finally {
+    arena.free();
+  }
+}
+
+/**
+ * {@link withArena} for a synchronous call.
+ *
+ * @example
+ * ```ts
+ * const major = withArenaSync((arena) => fn(minor, arena.buffer(bytes), out));
+ * ```
+ */
+export function withArenaSync<T>(body: (arena: Arena) => T): T {
+  const arena = new Arena();
+  try {
+    return body(arena);
+  } finally {
+    arena.free();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The limit on blocking GSSAPI calls in flight. Calls that may reach the KDC, DNS or the disk
+ * run on libuv's thread pool through koffi's `.async`, and at most {@link setMaxConcurrentCalls}
+ * of them at once, so that a slow KDC never takes every thread from fs and dns.
+ *
+ * @module
+ */
+import type * as Koffi from 'koffi';
+import { AsyncLimiter } from '../../internal/async-limiter.js';
+
+/** A bound C function, as koffi returns it. */
+export type GssFunction = ReturnType<Koffi.LibraryHandle['func']>;
+
+const limiter = new AsyncLimiter(Number(process.env['HTTP_GSSAPI_MAX_CONCURRENCY']) || 2);
+
+/**
+ * Sets how many blocking GSSAPI calls may run at once on libuv's thread pool (default 2, or
+ * `HTTP_GSSAPI_MAX_CONCURRENCY`); the rest queue in order. Keep it below `UV_THREADPOOL_SIZE`
+ * (4 by default) so file system and DNS work are never starved by a slow KDC.
+ *
+ * @example
+ * ```ts
+ * import { setMaxConcurrentCalls } from 'http-gssapi/gssapi/raw';
+ * setMaxConcurrentCalls(4); // with UV_THREADPOOL_SIZE=8
+ * ```
+ */
+export function setMaxConcurrentCalls(limit: number): void {
+  limiter.limit = limit;
+}
+
+/**
+ * How many blocking calls are running and queued now (for diagnostics and tests).
+ *
+ * @example
+ * ```ts
+ * const { running, pending, limit } = concurrentCalls();
+ * ```
+ */
+export function concurrentCalls(): { running: number; pending: number; limit: number } {
+  return { running: limiter.running, pending: limiter.pending, limit: limiter.limit };
+}
+
+/**
+ * Runs `fn(...args)` on a worker thread once a slot is free; resolves with the major status.
+ *
+ * @example
+ * ```ts
+ * const major = await callAsync(fn, [minor, cred, name, lifetime, usage, mechs]);
+ * ```
+ */
+export function callAsync(fn: GssFunction, args: unknown[]): Promise<number> {
+  return limiter.run(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        fn.async(...args, (error: unknown, result: number) => (error ? reject(error) : resolve(result)));
+      }),
+  );
+}
