@@ -80,9 +80,9 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis
     };
 
     const sendHop = (hop: Hop): Promise<Response> => {
-      const send = (authorization: string | null) => {
+      const send = (extra: Readonly<Record<string, string>>) => {
         const headers = new Headers(hop.headers);
-        if (authorization) headers.set('authorization', authorization);
+        for (const [name, value] of Object.entries(extra)) headers.set(name, value);
         const hopInit: FetchInit & { duplex?: 'half' } = {
           ...common,
           method: hop.method,
@@ -94,7 +94,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis
         return baseFetch(hop.url, hopInit);
       };
       // A caller that brings its own Authorization is not ours to change.
-      if (hop.headers.has('authorization')) return send(null);
+      if (hop.headers.has('authorization')) return send({});
       const flow = negotiateAuth.flow(hop.url, { initialUrl: url, replayable: !hop.bodyOnce });
       return runExchange(flow, {
         send,

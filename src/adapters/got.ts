@@ -175,10 +175,8 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       release(state);
       throw error;
     }
-    if (authorization) {
-      options.headers.authorization = authorization;
-      state.ours.add(authorization);
-    }
+    Object.assign(options.headers, flow.requestHeaders(authorization));
+    if (authorization) state.ours.add(authorization);
   };
 
   const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {
@@ -203,7 +201,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     try {
       // preserveHooks: this hook must see the resent request's response (verify, next leg).
       return await retryWithMergedOptions({
-        headers: { authorization: decision.authorization },
+        headers: flow.requestHeaders(decision.authorization),
         preserveHooks: true,
       });
     } catch (error) {

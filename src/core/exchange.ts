@@ -8,7 +8,7 @@ import { sanitizedHeaders } from './sanitize.js';
  * @example
  * ```ts
  * const exchange: Exchange<Response> = {
- *   send: (authorization) => fetch(url, { headers: authorization ? { [flow.header]: authorization } : {} }),
+ *   send: (headers) => fetch(url, { headers }),
  *   status: (res) => res.status,
  *   header: (res, name) => res.headers.get(name),
  *   discard: (res) => res.body?.cancel(),
@@ -17,8 +17,11 @@ import { sanitizedHeaders } from './sanitize.js';
  * ```
  */
 export interface Exchange<R> {
-  /** Sends one attempt, with the token for {@link NegotiateFlow.header} or none. */
-  send(authorization: string | null): Promise<R>;
+  /**
+   * Sends one attempt with these request headers set on top of the request's own (the token in
+   * {@link NegotiateFlow.header}, or nothing): see {@link NegotiateFlow.requestHeaders}.
+   */
+  send(headers: Readonly<Record<string, string>>): Promise<R>;
   status(response: R): number;
   /**
    * The object the caller receives for `response`, when it is not `response` itself: what a
@@ -50,7 +53,7 @@ export async function runExchange<R>(flow: NegotiateFlow, exchange: Exchange<R>)
   try {
     let authorization = await flow.start();
     for (;;) {
-      const response = await exchange.send(authorization);
+      const response = await exchange.send(flow.requestHeaders(authorization));
       let decision: Awaited<ReturnType<NegotiateFlow['onResponse']>>;
       try {
         decision = await flow.onResponse({

@@ -119,6 +119,15 @@ export class NegotiateFlow {
   }
 
   /**
+   * The headers an attempt carries on top of the request's own, for the header value that
+   * {@link NegotiateFlow.start} or a `retry` decision gave (null: none). Adapters set them as
+   * they are, so what the exchange adds to a request is decided here.
+   */
+  requestHeaders(authorization: string | null): Record<string, string> {
+    return authorization === null ? {} : { [this.header]: authorization };
+  }
+
+  /**
    * Whether a response with this status needs no decision at all: no token went out and it is
    * not a challenge. The flow is then over (its context released); the response is the
    * caller's. Synchronous, for clients that must not wait on a response that needs nothing.

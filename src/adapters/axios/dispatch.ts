@@ -111,10 +111,10 @@ export async function dispatch(
   /** One hop: the request, and its Negotiate resends when the server asks. */
   function sendHop(hop: Hop): Promise<Outcome> {
     // A caller that brings its own Authorization (header or `auth` option) is not ours to change.
-    if (hop.headers.has('authorization') || hop.auth !== undefined) return attempt(hop, null);
+    if (hop.headers.has('authorization') || hop.auth !== undefined) return attempt(hop, {});
     const flow = auth.flow(hop.url, { initialUrl: first.url, replayable: !hop.bodyOnce });
     return runExchange<Outcome>(flow, {
-      send: (authorization) => attempt(hop, authorization),
+      send: (extra) => attempt(hop, extra),
       status: (o) => o.response.status,
       clientResponse: (o) => o.response,
       header: (o, name) => headerOf(o.response.headers, name),
@@ -127,9 +127,11 @@ export async function dispatch(
   }
 
   /** Sends one request through the base adapter, with redirects off and our token if any. */
-  async function attempt(hop: Hop, authorization: string | null): Promise<Outcome> {
+  async function attempt(hop: Hop, extra: Readonly<Record<string, string>>): Promise<Outcome> {
     const legHeaders = hop.headers.concat();
-    if (authorization) legHeaders.set('Authorization', authorization);
+    for (const [name, value] of Object.entries(extra)) legHeaders.set(name, value);
+    // Whether this leg carries a token (the only header the exchange adds today).
+    const carriesToken = Object.keys(extra).length > 0;
     const { auth: _auth, baseURL: _baseURL, params: _params, url: _url, ...rest } = config;
     const legConfig: Config = {
       ...rest,
@@ -146,7 +148,7 @@ export async function dispatch(
       outcome = { response: await send(legConfig) };
     } catch (error) {
       if (!(error instanceof Error && 'isAxiosError' in error && (error as AxiosError).response)) {
-        if (error instanceof Error && 'isAxiosError' in error) scrub(error, config, authorization !== null);
+        if (error instanceof Error && 'isAxiosError' in error) scrub(error, config, carriesToken);
         throw error;
       }
       outcome = { response: (error as AxiosError).response!, error: error as AxiosError };
@@ -155,11 +157,11 @@ export async function dispatch(
       url: hop.url.href,
       method: hop.method,
       status: outcome.response.status,
-      negotiate: authorization !== null,
+      negotiate: carriesToken,
     });
     // The caller sees its own config, never the copy with the token in it.
-    scrub(outcome.response, config, authorization !== null);
-    if (outcome.error) scrub(outcome.error, config, authorization !== null);
+    scrub(outcome.response, config, carriesToken);
+    if (outcome.error) scrub(outcome.error, config, carriesToken);
     return outcome;
   }
 }

@@ -7,7 +7,7 @@ import { AbortRace } from '../../internal/abort-race.js';
 import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
 import { DispatchInfo } from './dispatch-info.js';
-import { headerPairs, withToken } from './request-target.js';
+import { headerPairs, withHeaders } from './request-target.js';
 import { StableController } from './stable-controller.js';
 import type { NegotiateDispatchContext } from './types.js';
 
@@ -267,7 +267,7 @@ export class NegotiateHandler implements DispatchHandler {
       ...this.#opts,
       // The dedicated connection must outlive each leg (`reset` would close it after this one).
       ...(this.#release !== null ? { reset: false } : {}),
-      headers: withToken(this.#headers, this.#flow!.header, authorization),
+      headers: withHeaders(this.#headers, this.#flow!.requestHeaders(authorization)),
       body: (this.#body!.body ?? null) as NonNullable<DispatchBody> | null,
     };
     try {

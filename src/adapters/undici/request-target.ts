@@ -81,14 +81,13 @@ export function headerPairs(headers: DispatchOptions['headers']): [string, strin
   return pairs;
 }
 
-/** The caller's headers plus our token header, flat (`[name, value, name, value, ...]`). */
-export function withToken(
+/** The caller's headers plus the exchange's, flat (`[name, value, name, value, ...]`). */
+export function withHeaders(
   pairs: readonly [string, string][],
-  header: string,
-  authorization: string | null,
+  extra: Readonly<Record<string, string>>,
 ): string[] {
   const flat: string[] = [];
   for (const [name, value] of pairs) flat.push(name, value);
-  if (authorization !== null) flat.push(header, authorization);
+  for (const [name, value] of Object.entries(extra)) flat.push(name, value);
   return flat;
 }
