@@ -1,6 +1,6 @@
 /**
- * Loads a compiled adapter (build/src/adapters/<name>.js) at run time, so the bench compiles
- * and runs whichever adapters exist when it runs.
+ * Loads a compiled adapter (build/src/adapters/<name>.js, or <name>/index.js for an adapter that
+ * is a folder) at run time, so the bench compiles and runs whichever adapters exist when it runs.
  *
  * @module
  */
@@ -8,9 +8,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ClientUnavailableError } from './types.js';
 
-/** URL of a compiled adapter module. */
+/** URL of a compiled adapter module: a file, or a folder's index. */
 export function adapterUrl(name: string): URL {
-  return new URL(`../../src/adapters/${name}.js`, import.meta.url);
+  const file = new URL(`../../src/adapters/${name}.js`, import.meta.url);
+  return existsSync(fileURLToPath(file))
+    ? file
+    : new URL(`../../src/adapters/${name}/index.js`, import.meta.url);
 }
 
 /** Whether the adapter's source exists in src/adapters (and so is compiled with the bench). */

@@ -142,7 +142,7 @@ export class NegotiateHandler implements DispatchHandler {
       return;
     }
     this.#mode = 'deciding';
-    this.#controller.hold();
+    this.#controller.hold(true);
     flow
       .onResponse({
         status: statusCode,
@@ -285,7 +285,7 @@ export class NegotiateHandler implements DispatchHandler {
       this.#mode = 'drain';
       this.#nextAuthorization = decision.authorization;
       this.#flush();
-      this.#controller.release();
+      this.#controller.hold(false);
       return;
     }
     this.#unlock();
@@ -312,7 +312,7 @@ export class NegotiateHandler implements DispatchHandler {
       return;
     }
     this.#flush();
-    this.#controller.release();
+    this.#controller.hold(false);
   }
 
   /** The flow rejected the response (mutual authentication): nothing of it reaches the caller. */

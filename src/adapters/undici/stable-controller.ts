@@ -31,14 +31,9 @@ export class StableController implements DispatchController {
     return this.#target;
   }
 
-  /** The interceptor pauses the attempt without the caller seeing it. */
-  hold(): void {
-    this.#held = true;
-    this.#flow();
-  }
-
-  release(): void {
-    this.#held = false;
+  /** The interceptor pauses (true) or lets go of (false) the attempt without the caller seeing it. */
+  hold(held: boolean): void {
+    this.#held = held;
     this.#flow();
   }
 
