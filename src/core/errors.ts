@@ -233,7 +233,10 @@ export class MutualAuthenticationError extends HttpGssapiError {
  * });
  * ```
  */
-export class BodyNotReplayableError extends coded('ERR_BODY_NOT_REPLAYABLE') {}
+export class BodyNotReplayableError extends coded('ERR_BODY_NOT_REPLAYABLE') {
+  /** The fix when a body had to be sent again and could not. */
+  static readonly REPLAY_HINT = 'raise maxReplayBodySize or send a Buffer so the body can be replayed';
+}
 
 /**
  * The handler given to the undici interceptor uses undici's old handler API (`onConnect`,

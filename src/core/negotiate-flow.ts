@@ -155,7 +155,7 @@ export class NegotiateFlow {
       return this.#giveUp(
         new BodyNotReplayableError(
           'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
-          { hint: REPLAY_HINT },
+          { hint: BodyNotReplayableError.REPLAY_HINT },
         ),
         response,
       );
@@ -373,5 +373,3 @@ export class NegotiateFlow {
     this.#sent = false;
   }
 }
-
-const REPLAY_HINT = 'raise maxReplayBodySize or send a Buffer so the body can be replayed';

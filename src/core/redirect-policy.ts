@@ -95,7 +95,7 @@ export function planRedirect(
   if (!dropsBody && bodyOnce) {
     throw new BodyNotReplayableError(
       `cannot follow a ${status} redirect with a streamed request body larger than maxReplayBodySize`,
-      { hint: 'raise maxReplayBodySize or send a Buffer so the body can be replayed' },
+      { hint: BodyNotReplayableError.REPLAY_HINT },
     );
   }
   const left = leavesOrigin(from, url);
