@@ -26,30 +26,17 @@ import {
   REQUIRED,
   SPNEGOExchangeError,
 } from '../../src/index.js';
-import { NegotiateTestServer, TestRealm } from '../../src/testing/index.js';
-import { ApacheServer } from '../helpers/apache.js';
+import { useRealm } from '../helpers/realm-fixture.js';
 
 // The undici interceptor end to end: a real MIT KDC and tickets, the project's acceptor-based
 // server, a per-connection acceptor speaking NTLM inside SPNEGO (gss-ntlmssp), and Apache with
 // mod_auth_gssapi's GssapiConnectionBound.
 
-let realm: TestRealm;
-let restoreEnv: () => void;
-let server: NegotiateTestServer;
 const closers: { close(): Promise<unknown> }[] = [];
+after(() => Promise.all(closers.map((c) => c.close().catch(() => {}))));
 
-before(async () => {
-  realm = await TestRealm.start();
-  restoreEnv = realm.applyEnv();
-  server = await NegotiateTestServer.start({ keytab: realm.service.keytab, hostname: realm.hostname });
-});
-
-after(async () => {
-  await Promise.all(closers.map((c) => c.close().catch(() => {})));
-  await server?.stop();
-  restoreEnv?.();
-  await realm?.stop();
-});
+const apacheAvailable = existsSync('/usr/sbin/apache2') || existsSync('/usr/sbin/httpd');
+const fixture = useRealm({ negotiateServer: true, apache: apacheAvailable && { connectionBound: true } });
 
 function dispatcherWith(options: HTTPSPNEGOAuthOptions = {}, connectionBound = false): Dispatcher {
   const interceptor = negotiate(new HTTPSPNEGOAuth({ learnedPreemption: false, ...options }), {
@@ -60,9 +47,9 @@ function dispatcherWith(options: HTTPSPNEGOAuthOptions = {}, connectionBound = f
   return dispatcher;
 }
 
-const url = (path: string) => new URL(path, server.url).href;
+const url = (path: string) => new URL(path, fixture.negotiateServer.url).href;
 let unique = 0;
-/** A fresh path per test, so server.requestsTo() sees only this test's requests. */
+/** A fresh path per test, so its requestsTo() sees only this test's requests. */
 const path = (behavior: string) => `/${behavior}/u${++unique}`;
 const infoOf = (res: { context: object }) => (res.context as NegotiateDispatchContext).negotiate;
 const json = async (res: Dispatcher.ResponseData) => (await res.body.json()) as Record<string, unknown>;
@@ -72,8 +59,8 @@ describe('undici.request', () => {
     const p = path('ok');
     const res = await request(url(p), { dispatcher: dispatcherWith() });
     assert.equal(res.statusCode, 200);
-    assert.equal((await json(res)).user, realm.user.principal);
-    const seen = server.requestsTo(p);
+    assert.equal((await json(res)).user, fixture.realm.user.principal);
+    const seen = fixture.negotiateServer.requestsTo(p);
     assert.deepEqual(
       seen.map((r) => [r.negotiate, r.status]),
       [
@@ -97,7 +84,7 @@ describe('undici.request', () => {
     const res = await request(url(p), { dispatcher: dispatcherWith() });
     assert.equal(res.statusCode, 401);
     await res.body.text();
-    assert.equal(server.requestsTo(p).length, 3);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 3);
     assert.ok(negotiateErrorOf(infoOf(res)) instanceof SPNEGOExchangeError);
   });
 
@@ -107,18 +94,18 @@ describe('undici.request', () => {
     assert.equal(res.statusCode, 200);
     await res.body.text();
     assert.deepEqual(
-      server.requestsTo(p).map((r) => r.status),
+      fixture.negotiateServer.requestsTo(p).map((r) => r.status),
       [401, 401, 200],
     );
   });
 
   test('no ticket: the 401 at once, with the GSS code and hint', async () => {
     const p = path('ok');
-    const dispatcher = dispatcherWith({ creds: { ccache: `FILE:${realm.dir}/empty-ccache` } });
+    const dispatcher = dispatcherWith({ creds: { ccache: `FILE:${fixture.realm.dir}/empty-ccache` } });
     const res = await request(url(p), { dispatcher });
     assert.equal(res.statusCode, 401);
     await res.body.text();
-    assert.equal(server.requestsTo(p).length, 1);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 1);
     const error = infoOf(res).error;
     assert.ok(error instanceof SPNEGOExchangeError);
     assert.match((error.cause as { code: string }).code, /KRB5_FCC_NOFILE|KRB5_CC_NOTFOUND|GSS_S_NO_CRED/);
@@ -165,7 +152,7 @@ describe('undici.request', () => {
     const r1 = await json(await request(url(p1), { dispatcher, method: 'POST', body }));
     assert.equal(r1.bodyLength, body.length);
     assert.deepEqual(
-      server.requestsTo(p1).map((r) => r.bodyLength),
+      fixture.negotiateServer.requestsTo(p1).map((r) => r.bodyLength),
       [body.length, body.length],
     );
     const p2 = path('ok');
@@ -173,7 +160,7 @@ describe('undici.request', () => {
     const r2 = await json(await request(url(p2), { dispatcher, method: 'PUT', body: Readable.from(chunks) }));
     assert.equal(r2.bodyLength, 100_000);
     assert.deepEqual(
-      server.requestsTo(p2).map((r) => r.bodyLength),
+      fixture.negotiateServer.requestsTo(p2).map((r) => r.bodyLength),
       [100_000, 100_000],
     );
   });
@@ -189,7 +176,7 @@ describe('undici.request', () => {
     assert.equal(res.statusCode, 200);
     await res.body.text();
     assert.deepEqual(
-      server.requestsTo(p).map((r) => [r.negotiate, r.bodyLength]),
+      fixture.negotiateServer.requestsTo(p).map((r) => [r.negotiate, r.bodyLength]),
       [[true, 200_000]],
     );
   });
@@ -198,13 +185,13 @@ describe('undici.request', () => {
     const p = path('ok');
     const dispatcher = dispatcherWith({
       maxReplayBodySize: 10,
-      creds: { ccache: `FILE:${realm.dir}/empty-ccache` },
+      creds: { ccache: `FILE:${fixture.realm.dir}/empty-ccache` },
     });
     await assert.rejects(
       request(url(p), { dispatcher, method: 'PUT', body: Readable.from([Buffer.alloc(1000)]) }),
       BodyNotReplayableError,
     );
-    assert.equal(server.requestsTo(p).length, 0);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 0);
   });
 
   test('redirects (negotiate before redirect): a fresh token per hop, none for another host', async () => {
@@ -216,13 +203,13 @@ describe('undici.request', () => {
     assert.equal(res.statusCode, 200);
     assert.equal((await json(res)).path, target);
     assert.deepEqual(
-      server.requestsTo(target).map((r) => [r.negotiate, r.status]),
+      fixture.negotiateServer.requestsTo(target).map((r) => [r.negotiate, r.status]),
       [
         [false, 401],
         [true, 200],
       ],
     );
-    const elsewhere = `http://127.0.0.1:${server.port}${path('ok')}`;
+    const elsewhere = `http://127.0.0.1:${fixture.negotiateServer.port}${path('ok')}`;
     const opportunistic = new Agent().compose(
       negotiate(new HTTPSPNEGOAuth({ opportunisticAuth: true, learnedPreemption: false })),
       interceptors.redirect({ maxRedirections: 5 }),
@@ -234,7 +221,7 @@ describe('undici.request', () => {
     // HTTP@127.0.0.1 has no principal: that hop gets no token at all, and its 401 comes back.
     assert.equal(cross.statusCode, 401);
     await cross.body.text();
-    const hops = server.requests.filter((r) => r.host.startsWith('127.0.0.1'));
+    const hops = fixture.negotiateServer.requests.filter((r) => r.host.startsWith('127.0.0.1'));
     assert.ok(hops.length >= 1 && hops.every((r) => !r.negotiate), 'no token reached 127.0.0.1');
   });
 });
@@ -244,12 +231,12 @@ describe('fetch with the dispatcher option', () => {
     const dispatcher = dispatcherWith({ mutualAuthentication: REQUIRED });
     const res = await undiciFetch(url(path('ok')), { dispatcher });
     assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as { user: string }).user, realm.user.principal);
+    assert.equal(((await res.json()) as { user: string }).user, fixture.realm.user.principal);
     const p = path('ok');
     const posted = await undiciFetch(url(p), { dispatcher, method: 'POST', body: 'x'.repeat(5000) });
     assert.equal(((await posted.json()) as { bodyLength: number }).bodyLength, 5000);
     assert.deepEqual(
-      server.requestsTo(p).map((r) => r.bodyLength),
+      fixture.negotiateServer.requestsTo(p).map((r) => r.bodyLength),
       [5000, 5000],
     );
   });
@@ -266,7 +253,7 @@ describe('fetch with the dispatcher option', () => {
     if (major >= 8) dispatcher = new undici.Dispatcher1Wrapper!(dispatcher);
     const res = await globalThis.fetch(url(path('ok')), { dispatcher } as unknown as RequestInit);
     assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as { user: string }).user, realm.user.principal);
+    assert.equal(((await res.json()) as { user: string }).user, fixture.realm.user.principal);
   });
 });
 
@@ -466,38 +453,26 @@ describe('NTLM inside SPNEGO: a real two-leg exchange (gss-ntlmssp)', {
   });
 });
 
-const apacheAvailable = existsSync('/usr/sbin/apache2') || existsSync('/usr/sbin/httpd');
-
 describe('Apache mod_auth_gssapi with GssapiConnectionBound On', {
   skip: !apacheAvailable && 'Apache is not installed',
 }, () => {
-  let apache: ApacheServer;
-
-  before(async () => {
-    apache = await ApacheServer.start({ realm, connectionBound: true });
-  });
-
-  after(async () => {
-    await apache?.stop();
-  });
-
   test('the handshake goes over the dedicated connection; later requests on it stay authenticated', async () => {
-    await apache.clearAccessLog();
+    await fixture.apache.clearAccessLog();
     const interceptor = negotiate(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED }), {
       connectionBound: true,
     });
     const dispatcher = new Agent().compose(interceptor);
     closers.push(dispatcher, interceptor);
-    const first = await request(new URL('/bound/one', apache.url), { dispatcher });
+    const first = await request(new URL('/bound/one', fixture.apache.url), { dispatcher });
     assert.equal(first.statusCode, 200);
-    assert.equal(((await first.body.json()) as { user: string }).user, realm.user.principal);
+    assert.equal(((await first.body.json()) as { user: string }).user, fixture.realm.user.principal);
     // Learned preemption: the next requests carry a token up front, through the same connection.
     for (const p of ['/bound/two', '/private/three']) {
-      const res = await request(new URL(p, apache.url), { dispatcher });
+      const res = await request(new URL(p, fixture.apache.url), { dispatcher });
       assert.equal(res.statusCode, 200, p);
       await res.body.text();
     }
-    const log = await apache.accessLog({ minEntries: 4 });
+    const log = await fixture.apache.accessLog({ minEntries: 4 });
     assert.deepEqual(
       log.map((e) => [e.target, e.status, e.authorization]),
       [
@@ -512,7 +487,7 @@ describe('Apache mod_auth_gssapi with GssapiConnectionBound On', {
   });
 
   test('concurrent handshakes to one origin are serialized over one connection', async () => {
-    await apache.clearAccessLog();
+    await fixture.apache.clearAccessLog();
     const interceptor = negotiate(
       new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED, opportunisticAuth: true }),
       {
@@ -523,15 +498,15 @@ describe('Apache mod_auth_gssapi with GssapiConnectionBound On', {
     closers.push(dispatcher, interceptor);
     const users = await Promise.all(
       Array.from({ length: 5 }, async (_, i) => {
-        const res = await request(new URL(`/bound/c${i}`, apache.url), { dispatcher });
+        const res = await request(new URL(`/bound/c${i}`, fixture.apache.url), { dispatcher });
         return [res.statusCode, ((await res.body.json()) as { user: string }).user];
       }),
     );
     assert.deepEqual(
       users,
-      Array.from({ length: 5 }, () => [200, realm.user.principal]),
+      Array.from({ length: 5 }, () => [200, fixture.realm.user.principal]),
     );
-    const log = await apache.accessLog({ minEntries: 5 });
+    const log = await fixture.apache.accessLog({ minEntries: 5 });
     assert.equal(new Set(log.map((e) => e.remotePort)).size, 1);
     assert.deepEqual(
       log.map((e) => e.keepAliveRequests),
