@@ -22,8 +22,8 @@ import {
 import type { ApacheServer } from '../helpers/apache.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 
-// One behavior table, end to end: every case runs through createFetch (the baseline), axios, got
-// and ky, against the project's acceptor-based server (which can misbehave on purpose) and
+// One behavior table, end to end: every case runs through createFetch (the baseline), axios, got,
+// ky and undici, against the project's acceptor-based server (which can misbehave on purpose) and
 // against Apache with mod_auth_gssapi (what deployments run), with a real MIT KDC and tickets.
 
 /** What a server can be asked to do beyond plain authentication. */
@@ -169,6 +169,7 @@ const cases: readonly Case[] = [
       const res = await ctx.get(url, { creds: { ccache: `FILE:${ctx.realm.dir}/empty-ccache` } });
       const error = unauthenticated(ctx, res);
       assert.match((error.cause as { code: string }).code, /KRB5_FCC_NOFILE|KRB5_CC_NOTFOUND|GSS_S_NO_CRED/);
+      assert.match(error.hint ?? '', /kinit/);
       assert.equal((await ctx.target.seen(url, 1)).length, 1);
     },
   },
