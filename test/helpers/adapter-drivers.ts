@@ -3,16 +3,18 @@ import { Readable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import got, { HTTPError as GotHTTPError, type Response as GotResponse, RequestError } from 'got';
 import ky, { HTTPError as KyHTTPError } from 'ky';
+import { Agent, interceptors, request as undiciRequest } from 'undici';
 import { withNegotiate } from '../../src/adapters/axios/index.js';
 import { createFetch } from '../../src/adapters/fetch.js';
 import { negotiateGot } from '../../src/adapters/got.js';
 import { negotiateKy } from '../../src/adapters/ky.js';
+import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici/index.js';
 import { HttpGssapiError } from '../../src/core/errors.js';
 import { type HTTPSPNEGOAuth, negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
 
 // One client-agnostic way to send a request through each adapter, so one behavior table runs
-// against fetch, axios, got and ky. Each driver checks its client's own error model, then hands
-// the table the same thing: an Outcome for a response, or the library error itself.
+// against fetch, axios, got, ky and undici. Each driver checks its client's own error model,
+// then hands the table the same thing: an Outcome for a response, or the library error itself.
 
 /** What a table case asks for. */
 export interface SendInit {
@@ -20,7 +22,7 @@ export interface SendInit {
   readonly headers?: Readonly<Record<string, string>>;
   /** A string body: every client can resend it as is. */
   readonly body?: string;
-  /** A streamed body: a web ReadableStream for fetch and ky, a node Readable for axios and got. */
+  /** A streamed body: a web ReadableStream for fetch and ky, a node Readable for axios, got and undici. */
   readonly stream?: { readonly size: number; readonly chunk?: number } | readonly string[];
 }
 
@@ -37,7 +39,7 @@ export interface Outcome {
 }
 
 export interface Driver {
-  readonly name: 'fetch' | 'axios' | 'got' | 'ky';
+  readonly name: 'fetch' | 'axios' | 'got' | 'ky' | 'undici';
   /**
    * Sends one request with a client made for `auth` (learned state lives in `auth`, so two
    * sends with one auth share it). Rejects only with the library's own error, unwrapped.
@@ -194,7 +196,51 @@ export const kyDriver: Driver = {
   },
 };
 
-export const drivers: readonly Driver[] = [fetchDriver, axiosDriver, gotDriver, kyDriver];
+/** The undici driver's redirect limit: undici follows none unless its redirect interceptor is composed. */
+const MAX_REDIRECTIONS = 5;
+
+/**
+ * undici.request through `new Agent().compose(negotiate(auth), interceptors.redirect(...))`:
+ * redirect() composed after negotiate(), so each hop is its own Negotiate exchange (the order
+ * src/adapters/undici.ts documents). A 401 resolves, as with fetch; the reason is on
+ * `res.context.negotiate` (the interceptor's NegotiateDispatchInfo); MutualAuthenticationError
+ * and BodyNotReplayableError reject the request itself.
+ */
+export const undiciDriver: Driver = {
+  name: 'undici',
+  async send(auth, url, init = {}) {
+    const agent = new Agent();
+    try {
+      const res = await undiciRequest(url, {
+        dispatcher: agent.compose(
+          negotiate(auth),
+          interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }),
+        ),
+        method: (init.method ?? 'GET') as 'GET',
+        headers: { ...init.headers },
+        ...(init.stream ? { body: Readable.from(chunksOf(init.stream)) } : {}),
+        ...(init.body !== undefined ? { body: init.body } : {}),
+      });
+      const body = await res.body.text();
+      // Absent when the interceptor let the request pass untouched (a caller Authorization header).
+      const info = (res.context as Partial<NegotiateDispatchContext> | null)?.negotiate;
+      if (info) assert.equal(negotiateErrorOf(info), info.error, 'negotiateErrorOf(info) is info.error');
+      return {
+        status: res.statusCode,
+        body,
+        headers: Object.fromEntries(
+          Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+        ),
+        negotiateError: info?.error,
+        rejection: null,
+      };
+    } finally {
+      await agent.close();
+    }
+  },
+};
+
+export const drivers: readonly Driver[] = [fetchDriver, axiosDriver, gotDriver, kyDriver, undiciDriver];
 
 /** Which driver names reject a non-2xx response by default, and with what. */
 export const rejectsWith: Record<Driver['name'], string | null> = {
@@ -202,4 +248,5 @@ export const rejectsWith: Record<Driver['name'], string | null> = {
   axios: 'AxiosError',
   got: 'HTTPError',
   ky: 'HTTPError',
+  undici: null,
 };

@@ -98,6 +98,7 @@ export function runUnitTable(driver: Driver): void {
       const res = await driver.send(auth, server().url());
       assert.equal(server().requests.length, 3);
       assert.ok(assertUnauthenticated(driver, res) instanceof SPNEGOExchangeError);
+      assert.equal(res.body, 'denied', 'the last 401 comes back whole');
     });
 
     test('a token in a 401 answering our token continues the same context (multi-leg)', async () => {
@@ -110,6 +111,7 @@ export function runUnitTable(driver: Driver): void {
       assert.equal(res.status, 200);
       assert.deepEqual(auths(), [null, TOKEN_A, 'tok-2']);
       assert.equal(factory.created.length, 1);
+      assert.deepEqual(factory.steps, [null, 'leg-2']);
     });
   });
 

@@ -1,36 +1,27 @@
 /**
  * {@link ApacheServer}: a real Apache httpd with mod_auth_gssapi, the Negotiate server most
- * deployments run, started per test against a {@link TestRealm}.
+ * deployments run, started per test against a `TestRealm`.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestRealm } from '../../src/testing/index.js';
-import { AccessLogReader, type AccessLogReadOptions } from './access-log.js';
-import { freeLoopbackPort, type LoopbackPort, listenAddress } from './loopback-port.js';
-import { chownTree, isRoot, type ServiceAccount, serviceAccount } from './service-account.js';
-import { fileTail, ServiceProcess } from './service-process.js';
-
-/** What the server needs of a realm: a hand-made stand-in for a {@link TestRealm} works too. */
-export type ApacheRealm = Pick<TestRealm, 'name' | 'hostname' | 'krb5Config' | 'service'>;
+import { type LoopbackPort, listenAddress } from './loopback-port.js';
+import * as service from './loopback-service.js';
+import type { ServiceAccount } from './service-account.js';
 
 /**
- * Options of {@link ApacheServer.start}. Every value is checked before anything starts; a bad
- * one (or a misspelt name) throws a `TypeError` naming it.
+ * Options of {@link ApacheServer.start}, beyond those of every service (`realm`, `keytab`,
+ * `startTimeoutMs`). Every value is checked before anything starts; a bad one (or a misspelt
+ * name) throws a `TypeError` naming it.
  *
  * @example
  * ```ts
  * const server = await ApacheServer.start({ realm, connectionBound: true, gssapiConfig: 'GssapiNegotiateOnce On' });
  * ```
  */
-export interface ApacheServerOptions {
-  /** The realm whose `HTTP/<hostname>` key the server accepts. */
-  realm: ApacheRealm;
+export interface ApacheServerOptions extends service.ServiceOptions {
   /** `GssapiConnectionBound On` on every Negotiate location (`/bound/` always has it); default false. */
   connectionBound?: boolean;
   /**
@@ -46,10 +37,6 @@ export interface ApacheServerOptions {
   logLevel?: string;
   /** Write MIT's KRB5_TRACE of the server to `<dir>/logs/krb5-trace.log`; default false. */
   krb5Trace?: boolean;
-  /** Service keytab; default `realm.service.keytab`. Copied at start: later changes are not seen. */
-  keytab?: string;
-  /** Bound on start-up, readiness included; default 15 000 ms. */
-  startTimeoutMs?: number;
 }
 
 /**
@@ -90,17 +77,14 @@ export interface ApacheAccessLogEntry {
   readonly pid: number;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'realm',
+const OWN_OPTIONS = [
   'connectionBound',
   'sessionCookie',
   'gssapiConfig',
   'extraConfig',
   'logLevel',
   'krb5Trace',
-  'keytab',
-  'startTimeoutMs',
-]);
+];
 
 /** Where Debian, then Fedora/RHEL, put the binary and the modules. */
 const HTTPD_BINARIES = ['/usr/sbin/apache2', '/usr/sbin/httpd'];
@@ -192,17 +176,7 @@ function parseAccessLine(line: string): ApacheAccessLogEntry {
   };
 }
 
-interface ResolvedOptions {
-  readonly realm: ApacheRealm;
-  readonly connectionBound: boolean;
-  readonly sessionCookie: boolean;
-  readonly gssapiConfig: string;
-  readonly extraConfig: string;
-  readonly logLevel: string;
-  readonly krb5Trace: boolean;
-  readonly keytab: string;
-  readonly startTimeoutMs: number;
-}
+type ResolvedOptions = Required<ApacheServerOptions>;
 
 function checkString(name: string, value: unknown, pattern?: RegExp): string {
   if (typeof value !== 'string' || (pattern && !pattern.test(value))) {
@@ -211,95 +185,39 @@ function checkString(name: string, value: unknown, pattern?: RegExp): string {
   return value;
 }
 
-function resolveOptions(options: ApacheServerOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
-  }
-  const { realm } = options;
-  if (
-    typeof realm !== 'object' ||
-    realm === null ||
-    typeof realm.name !== 'string' ||
-    typeof realm.krb5Config !== 'string' ||
-    typeof realm.service?.keytab !== 'string'
-  ) {
-    throw new TypeError('realm must be a TestRealm (name, hostname, krb5Config, service.keytab)');
-  }
-  checkString('realm.hostname', realm.hostname, /^[a-z0-9.-]+$/);
+/** Apache's own options, checked, next to `common`: those every service takes, checked. */
+function resolveOptions(
+  options: ApacheServerOptions,
+  common: Required<service.ServiceOptions>,
+): ResolvedOptions {
   const flag = (name: 'connectionBound' | 'sessionCookie' | 'krb5Trace') => {
     const value = options[name] ?? false;
     if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
     return value;
   };
-  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
-  if (typeof startTimeoutMs !== 'number' || !(startTimeoutMs > 0)) {
-    throw new TypeError(`startTimeoutMs must be a number > 0, got ${String(startTimeoutMs)}`);
-  }
   return {
-    realm,
+    ...common,
     connectionBound: flag('connectionBound'),
     sessionCookie: flag('sessionCookie'),
     krb5Trace: flag('krb5Trace'),
     gssapiConfig: checkString('gssapiConfig', options.gssapiConfig ?? ''),
     extraConfig: checkString('extraConfig', options.extraConfig ?? ''),
     logLevel: checkString('logLevel', options.logLevel ?? 'warn auth_gssapi:info', /^[\w: .-]+$/),
-    keytab: checkString('keytab', options.keytab ?? realm.service.keytab, /^\/[^"\n]*$/),
-    startTimeoutMs,
   };
 }
 
-async function firstExisting(paths: readonly string[]): Promise<string | undefined> {
-  for (const path of paths) {
-    try {
-      await access(path, constants.X_OK);
-      return path;
-    } catch {
-      // Next.
-    }
-  }
-  return undefined;
-}
-
-async function locateApache(): Promise<{ httpd: string; modules: string }> {
-  const httpd = await firstExisting(HTTPD_BINARIES);
-  let modules: string | undefined;
-  for (const dir of MODULE_DIRS) {
-    try {
-      await access(join(dir, 'mod_auth_gssapi.so'));
-      modules = dir;
-      break;
-    } catch {
-      // Next.
-    }
-  }
-  if (!httpd || !modules) {
-    throw new Error(
-      `ApacheServer needs Apache httpd and mod_auth_gssapi (looked for ${HTTPD_BINARIES.join(', ')} and ` +
-        `mod_auth_gssapi.so in ${MODULE_DIRS.join(', ')}). ${INSTALL_HINT}`,
-    );
-  }
-  return { httpd, modules };
-}
-
 /** Files of one server, all inside its temp directory. */
-interface ApachePaths {
-  readonly dir: string;
+interface ApacheFiles extends service.ServiceFiles {
   readonly conf: string;
   readonly htdocs: string;
   readonly run: string;
   readonly logs: string;
-  readonly accessLog: string;
   readonly errorLog: string;
-  readonly output: string;
-  readonly keytab: string;
-  readonly krb5Config: string;
-  readonly rcache: string;
   readonly deleg: string;
   readonly echoLua: string;
 }
 
-function apachePaths(dir: string): ApachePaths {
+function apacheFiles(dir: string): ApacheFiles {
   const logs = join(dir, 'logs');
   return {
     dir,
@@ -320,7 +238,7 @@ function apachePaths(dir: string): ApachePaths {
 
 interface ConfigParams {
   readonly options: ResolvedOptions;
-  readonly paths: ApachePaths;
+  readonly paths: ApacheFiles;
   readonly modules: string;
   readonly listen: LoopbackPort;
   readonly account: ServiceAccount | null;
@@ -434,40 +352,6 @@ function httpdConf({ options, paths, modules, listen, account, sessionKey }: Con
   return lines.join('\n');
 }
 
-/** The environment of the server: the realm's copies and nothing of the test process's Kerberos state. */
-function serverEnv(paths: ApachePaths, krb5Trace: boolean): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    LANG: 'C',
-    LC_ALL: 'C',
-    KRB5_CONFIG: paths.krb5Config,
-    KRB5_KTNAME: `FILE:${paths.keytab}`,
-    KRB5RCACHEDIR: paths.rcache,
-    // Never the user's ccache: the server must not pick up the test user's tickets.
-    KRB5CCNAME: `FILE:${join(paths.dir, 'server.ccache')}`,
-    ...(krb5Trace ? { KRB5_TRACE: join(paths.logs, 'krb5-trace.log') } : {}),
-  };
-}
-
-/** GET `path` on 127.0.0.1 with `Host: localhost`; resolves with the status, or 0 on a socket error. */
-function probe(port: number, path: string, hostname: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, headers: { host: `${hostname}:${port}` }, agent: false },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
-        res.once('error', () => resolve(0));
-      },
-    );
-    req.setTimeout(2000, () => req.destroy());
-    req.once('error', () => resolve(0));
-    req.end();
-  });
-}
-
-const STARTED = Symbol('ApacheServer.start');
-
 /**
  * A real Apache httpd (`/usr/sbin/apache2 -DFOREGROUND`) with mod_auth_gssapi, in its own temp
  * directory, on a free loopback port (127.0.0.1, and ::1 where available), accepting the realm's
@@ -499,6 +383,8 @@ const STARTED = Symbol('ApacheServer.start');
  * as root); the realm's krb5.conf and service keytab are copied into the server's directory,
  * which that account owns, because the realm's own directory is private to root.
  *
+ * The lifecycle (port, readiness, access log, stop) is {@link service.LoopbackService}'s.
+ *
  * @example
  * ```ts
  * await using server = await ApacheServer.start({ realm });
@@ -506,43 +392,20 @@ const STARTED = Symbol('ApacheServer.start');
  * assert.equal((await server.accessLog({ minEntries: 1 }))[0]?.status, 401);
  * ```
  */
-export class ApacheServer implements AsyncDisposable {
-  /** `http://<hostname>:<port>/`, e.g. `'http://localhost:41234/'`. */
-  readonly url: string;
-  readonly port: number;
-  /** The loopback addresses it listens on. */
-  readonly hosts: readonly string[];
-  /** The server's temp directory (httpd.conf, logs, keytab copy); removed by stop(). */
-  readonly dir: string;
-  readonly accessLogPath: string;
+export class ApacheServer extends service.LoopbackService<ApacheAccessLogEntry> {
   readonly errorLogPath: string;
   /** Where `/delegate/` stores delegated credentials: one ccache per client principal. */
   readonly delegatedCcacheDir: string;
-  /** How long start() took, ms (config, spawn, and the first 200 from /public/). */
-  readonly startMs: number;
-  readonly #process: ServiceProcess;
-  readonly #log: AccessLogReader<ApacheAccessLogEntry>;
 
   /** Use {@link ApacheServer.start}. */
   private constructor(
-    token: typeof STARTED,
-    process: ServiceProcess,
-    paths: ApachePaths,
-    listen: LoopbackPort,
+    launched: service.LaunchedService<ApacheFiles, ApacheAccessLogEntry>,
     hostname: string,
-    startMs: number,
   ) {
-    if (token !== STARTED) throw new TypeError('use ApacheServer.start()');
-    this.#process = process;
-    this.port = listen.port;
-    this.hosts = listen.hosts;
-    this.url = `http://${hostname}:${listen.port}/`;
-    this.dir = paths.dir;
-    this.accessLogPath = paths.accessLog;
-    this.errorLogPath = paths.errorLog;
-    this.delegatedCcacheDir = paths.deleg;
-    this.startMs = startMs;
-    this.#log = new AccessLogReader(paths.accessLog, parseAccessLine);
+    // `http://<hostname>:<port>/`, e.g. `'http://localhost:41234/'`.
+    super(launched, `http://${hostname}:${launched.listen.port}/`);
+    this.errorLogPath = launched.files.errorLog;
+    this.delegatedCcacheDir = launched.files.deleg;
   }
 
   /**
@@ -563,109 +426,52 @@ export class ApacheServer implements AsyncDisposable {
    * ```
    */
   static async start(options: ApacheServerOptions): Promise<ApacheServer> {
-    const resolved = resolveOptions(options);
-    const started = performance.now();
-    const { httpd, modules } = await locateApache();
-    const account = isRoot() ? serviceAccount(['www-data', 'apache', 'http', 'nobody']) : null;
-    if (/[\s"]/.test(tmpdir())) {
-      throw new Error(`ApacheServer needs a temp directory path without spaces or quotes, got ${tmpdir()}`);
-    }
-    for (let attempt = 1; ; attempt++) {
-      const dir = await mkdtemp(join(tmpdir(), 'http-gssapi-apache-'));
-      const paths = apachePaths(dir);
-      const listen = await freeLoopbackPort();
-      let child: ServiceProcess | undefined;
-      try {
-        for (const sub of [paths.htdocs, paths.run, paths.logs, paths.rcache, paths.deleg]) {
+    const resolved = resolveOptions(options, ApacheServer.checkOptions(options, OWN_OPTIONS));
+    const { httpd, modules } = await ApacheServer.#locate();
+    const { hostname } = resolved.realm;
+    const launched = await ApacheServer.launch({
+      name: 'apache2',
+      command: httpd,
+      options: resolved,
+      accounts: ['www-data', 'apache', 'http', 'nobody'],
+      files: apacheFiles,
+      async configure(paths, listen, account) {
+        for (const sub of [paths.htdocs, paths.run, paths.logs, paths.deleg]) {
           await mkdir(sub, { recursive: true });
         }
-        await copyFile(resolved.realm.krb5Config, paths.krb5Config);
-        await copyFile(resolved.keytab, paths.keytab);
         await writeFile(paths.echoLua, ECHO_LUA);
         const sessionKey = randomBytes(32).toString('base64');
-        await writeFile(
-          paths.conf,
-          httpdConf({ options: resolved, paths, modules, listen, account, sessionKey }),
-        );
-        if (account) await chownTree(dir, account);
-        child = ServiceProcess.spawn({
-          name: 'apache2',
-          command: httpd,
-          args: ['-d', dir, '-f', paths.conf, '-DFOREGROUND'],
-          env: serverEnv(paths, resolved.krb5Trace),
-          cwd: dir,
-          outputPath: paths.output,
-          dir,
-        });
-        await child.waitUntilReady(
-          async () => (await probe(listen.port, '/public/', resolved.realm.hostname)) === 200,
-          Math.max(1, resolved.startTimeoutMs - (performance.now() - started)),
-          () => diagnostics(paths),
-        );
-        const server = new ApacheServer(
-          STARTED,
-          child,
-          paths,
-          listen,
-          resolved.realm.hostname,
-          Math.round(performance.now() - started),
-        );
-        // The readiness probe is not one of the test's requests.
-        await server.#log.mark();
-        return server;
-      } catch (error) {
-        const text = await diagnostics(paths);
-        if (child) await child.stop('SIGKILL', 0);
-        else await rm(dir, { recursive: true, force: true });
-        if (attempt < 3 && /Address already in use/.test(text)) continue;
-        throw error;
+        const conf = httpdConf({ options: resolved, paths, modules, listen, account, sessionKey });
+        await writeFile(paths.conf, conf);
+        return ['-d', paths.dir, '-f', paths.conf, '-DFOREGROUND'];
+      },
+      extraEnv: (paths) => (resolved.krb5Trace ? { KRB5_TRACE: join(paths.logs, 'krb5-trace.log') } : {}),
+      ready: (port) => ({ path: '/public/', host: `${hostname}:${port}`, status: 200 }),
+      logs: (paths) => [paths.output, paths.errorLog],
+      parseAccessLine,
+    });
+    return new ApacheServer(launched, hostname);
+  }
+
+  static async #locate(): Promise<{ httpd: string; modules: string }> {
+    const httpd = await ApacheServer.firstExecutable(HTTPD_BINARIES);
+    let modules: string | undefined;
+    for (const dir of MODULE_DIRS) {
+      try {
+        await access(join(dir, 'mod_auth_gssapi.so'));
+        modules = dir;
+        break;
+      } catch {
+        // Next.
       }
     }
-  }
-
-  /** Process id of the Apache parent process. */
-  get pid(): number {
-    return this.#process.pid;
-  }
-
-  /**
-   * The requests logged since start (the readiness probe excluded) or since the last
-   * {@link ApacheServer.clearAccessLog}, oldest first. Waits until the log has stopped growing,
-   * and with `minEntries` until that many are there (bounded by `timeoutMs`, default 5 s).
-   *
-   * @example
-   * ```ts
-   * const entries = await server.accessLog({ minEntries: 2 });
-   * assert.deepEqual(entries.map((e) => e.status), [401, 200]);
-   * ```
-   */
-  accessLog(options?: AccessLogReadOptions): Promise<ApacheAccessLogEntry[]> {
-    return this.#log.read(options);
-  }
-
-  /**
-   * How many requests {@link ApacheServer.accessLog} holds.
-   *
-   * @example
-   * ```ts
-   * assert.equal(await server.requestCount(), 2);
-   * ```
-   */
-  async requestCount(options?: AccessLogReadOptions): Promise<number> {
-    return (await this.#log.read(options)).length;
-  }
-
-  /**
-   * Makes later {@link ApacheServer.accessLog} calls start from here (the file is kept).
-   *
-   * @example
-   * ```ts
-   * beforeEach(() => server.clearAccessLog());
-   * ```
-   */
-  async clearAccessLog(): Promise<void> {
-    await this.#log.read();
-    await this.#log.mark();
+    if (!httpd || !modules) {
+      throw new Error(
+        `ApacheServer needs Apache httpd and mod_auth_gssapi (looked for ${HTTPD_BINARIES.join(', ')} and ` +
+          `mod_auth_gssapi.so in ${MODULE_DIRS.join(', ')}). ${INSTALL_HINT}`,
+      );
+    }
+    return { httpd, modules };
   }
 
   /**
@@ -678,7 +484,7 @@ export class ApacheServer implements AsyncDisposable {
    * ```
    */
   errorLogTail(lines = 30): Promise<string> {
-    return fileTail(this.errorLogPath, lines);
+    return this.logTail(this.errorLogPath, lines);
   }
 
   /**
@@ -693,32 +499,4 @@ export class ApacheServer implements AsyncDisposable {
   delegatedCcache(principal: string): string {
     return join(this.delegatedCcacheDir, principal);
   }
-
-  /**
-   * Stops Apache and removes the directory. Idempotent. SIGTERM is Apache's immediate stop; its
-   * graceful stop (SIGWINCH) would wait for idle keep-alive connections a client's pool still
-   * holds open. SIGKILL to the whole process group follows after 5 s, or at once for stragglers.
-   *
-   * @example
-   * ```ts
-   * after(() => server.stop());
-   * ```
-   */
-  stop(): Promise<void> {
-    return this.#process.stop('SIGTERM', 5000);
-  }
-
-  /** Same as {@link ApacheServer.stop}, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
-  }
-}
-
-async function diagnostics(paths: ApachePaths): Promise<string> {
-  const parts: string[] = [];
-  for (const file of [paths.output, paths.errorLog]) {
-    const text = await fileTail(file, 15);
-    if (text) parts.push(`--- ${file}\n${text}`);
-  }
-  return parts.join('\n');
 }

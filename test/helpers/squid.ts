@@ -1,40 +1,29 @@
 /**
  * {@link SquidProxy}: a real squid forward proxy that demands Negotiate proxy authentication
  * (`407` + `Proxy-Authenticate: Negotiate`, RFC 4559 section 4 applied to RFC 9110's proxy
- * authentication), started per test against a {@link TestRealm}.
+ * authentication), started per test against a `TestRealm`.
  *
  * @module
  */
-import { constants } from 'node:fs';
-import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestRealm } from '../../src/testing/index.js';
-import { AccessLogReader, type AccessLogReadOptions } from './access-log.js';
-import { freeLoopbackPort, type LoopbackPort, listenAddress } from './loopback-port.js';
-import { chownTree, isRoot, type ServiceAccount, serviceAccount } from './service-account.js';
-import { fileTail, ServiceProcess } from './service-process.js';
-
-/** What the proxy needs of a realm: a hand-made stand-in for a {@link TestRealm} works too. */
-export type SquidRealm = Pick<TestRealm, 'name' | 'hostname' | 'krb5Config' | 'service'>;
+import { type LoopbackPort, listenAddress } from './loopback-port.js';
+import * as service from './loopback-service.js';
+import type { ServiceAccount } from './service-account.js';
 
 /**
- * Options of {@link SquidProxy.start}. Every value is checked before anything starts; a bad one
- * (or a misspelt name) throws a `TypeError` naming it.
+ * Options of {@link SquidProxy.start}, beyond those of every service (`realm`, `keytab`,
+ * `startTimeoutMs`). Every value is checked before anything starts; a bad one (or a misspelt
+ * name) throws a `TypeError` naming it.
  *
  * @example
  * ```ts
  * const proxy = await SquidProxy.start({ realm, helpers: 10 });
  * ```
  */
-export interface SquidProxyOptions {
-  /** The realm whose `HTTP/<hostname>` key the proxy accepts. */
-  realm: SquidRealm;
+export interface SquidProxyOptions extends service.ServiceOptions {
   /** The proxy's service principal (`-s` of the helper); default `realm.service.principal`. */
   servicePrincipal?: string;
-  /** Its keytab; default `realm.service.keytab`. Copied at start: later changes are not seen. */
-  keytab?: string;
   /** Most negotiate_kerberos_auth helper processes (each checks one token at a time); default 5. */
   helpers?: number;
   /** Full helper debug (`-d`) and squid's auth debug sections into cache.log; default false. */
@@ -44,8 +33,6 @@ export interface SquidProxyOptions {
    * first matching rule), e.g. an `acl` plus `http_access allow` for unauthenticated paths.
    */
   extraConfig?: string;
-  /** Bound on start-up, readiness included; default 15 000 ms. */
-  startTimeoutMs?: number;
 }
 
 /**
@@ -78,15 +65,7 @@ export interface SquidAccessLogEntry {
   readonly durationMs: number;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'realm',
-  'servicePrincipal',
-  'keytab',
-  'helpers',
-  'debug',
-  'extraConfig',
-  'startTimeoutMs',
-]);
+const OWN_OPTIONS = ['servicePrincipal', 'helpers', 'debug', 'extraConfig'];
 
 const SQUID_BINARIES = ['/usr/sbin/squid'];
 const HELPERS = ['/usr/lib/squid/negotiate_kerberos_auth', '/usr/lib64/squid/negotiate_kerberos_auth'];
@@ -110,41 +89,16 @@ function parseAccessLine(line: string): SquidAccessLogEntry {
   };
 }
 
-interface ResolvedOptions {
-  readonly realm: SquidRealm;
-  readonly servicePrincipal: string;
-  readonly keytab: string;
-  readonly helpers: number;
-  readonly debug: boolean;
-  readonly extraConfig: string;
-  readonly startTimeoutMs: number;
-}
+type ResolvedOptions = Required<SquidProxyOptions>;
 
-function resolveOptions(options: SquidProxyOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
-  }
-  const { realm } = options;
-  if (
-    typeof realm !== 'object' ||
-    realm === null ||
-    typeof realm.krb5Config !== 'string' ||
-    typeof realm.service?.keytab !== 'string' ||
-    typeof realm.service.principal !== 'string'
-  ) {
-    throw new TypeError('realm must be a TestRealm (name, hostname, krb5Config, service)');
-  }
-  if (typeof realm.hostname !== 'string' || !/^[a-z0-9.-]+$/.test(realm.hostname)) {
-    throw new TypeError('realm.hostname must be a host name');
-  }
-  const servicePrincipal = options.servicePrincipal ?? realm.service.principal;
+/** squid's own options, checked, next to `common`: those every service takes, checked. */
+function resolveOptions(
+  options: SquidProxyOptions,
+  common: Required<service.ServiceOptions>,
+): ResolvedOptions {
+  const servicePrincipal = options.servicePrincipal ?? common.realm.service.principal;
   if (typeof servicePrincipal !== 'string' || !/^[\w./-]+@[\w.-]+$/.test(servicePrincipal)) {
     throw new TypeError(`servicePrincipal must be like 'HTTP/host@REALM', got ${String(servicePrincipal)}`);
-  }
-  const keytab = options.keytab ?? realm.service.keytab;
-  if (typeof keytab !== 'string' || !/^\/\S*$/.test(keytab)) {
-    throw new TypeError('keytab must be an absolute path without spaces');
   }
   const helpers = options.helpers ?? 5;
   if (!Number.isInteger(helpers) || helpers < 1 || helpers > 100) {
@@ -154,51 +108,17 @@ function resolveOptions(options: SquidProxyOptions): ResolvedOptions {
   if (typeof debug !== 'boolean') throw new TypeError('debug must be a boolean');
   const extraConfig = options.extraConfig ?? '';
   if (typeof extraConfig !== 'string') throw new TypeError('extraConfig must be a string');
-  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
-  if (typeof startTimeoutMs !== 'number' || !(startTimeoutMs > 0)) {
-    throw new TypeError(`startTimeoutMs must be a number > 0, got ${String(startTimeoutMs)}`);
-  }
-  return { realm, servicePrincipal, keytab, helpers, debug, extraConfig, startTimeoutMs };
-}
-
-async function firstExecutable(paths: readonly string[]): Promise<string | undefined> {
-  for (const path of paths) {
-    try {
-      await access(path, constants.X_OK);
-      return path;
-    } catch {
-      // Next.
-    }
-  }
-  return undefined;
-}
-
-async function locateSquid(): Promise<{ squid: string; helper: string }> {
-  const squid = await firstExecutable(SQUID_BINARIES);
-  const helper = await firstExecutable(HELPERS);
-  if (!squid || !helper) {
-    throw new Error(
-      `SquidProxy needs squid and its negotiate_kerberos_auth helper (looked for ` +
-        `${[...SQUID_BINARIES, ...HELPERS].join(', ')}). ${INSTALL_HINT}`,
-    );
-  }
-  return { squid, helper };
+  return { ...common, servicePrincipal, helpers, debug, extraConfig };
 }
 
 /** Files of one proxy, all inside its temp directory. */
-interface SquidPaths {
-  readonly dir: string;
+interface SquidFiles extends service.ServiceFiles {
   readonly conf: string;
-  readonly accessLog: string;
   readonly cacheLog: string;
-  readonly output: string;
   readonly pid: string;
-  readonly keytab: string;
-  readonly krb5Config: string;
-  readonly rcache: string;
 }
 
-function squidPaths(dir: string): SquidPaths {
+function squidFiles(dir: string): SquidFiles {
   return {
     dir,
     conf: join(dir, 'squid.conf'),
@@ -214,7 +134,7 @@ function squidPaths(dir: string): SquidPaths {
 
 interface ConfigParams {
   readonly options: ResolvedOptions;
-  readonly paths: SquidPaths;
+  readonly paths: SquidFiles;
   readonly helper: string;
   readonly listen: LoopbackPort;
   readonly account: ServiceAccount | null;
@@ -266,47 +186,6 @@ function squidConf({ options, paths, helper, listen, account }: ConfigParams): s
   ].join('\n');
 }
 
-function squidEnv(paths: SquidPaths): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    LANG: 'C',
-    LC_ALL: 'C',
-    // squid hands its environment to the helpers; negotiate_kerberos_auth reads these.
-    KRB5_CONFIG: paths.krb5Config,
-    KRB5_KTNAME: `FILE:${paths.keytab}`,
-    KRB5RCACHEDIR: paths.rcache,
-    KRB5CCNAME: `FILE:${join(paths.dir, 'proxy.ccache')}`,
-  };
-}
-
-/**
- * Sends a request for an absolute URL without credentials through the proxy: a ready squid
- * answers 407 at once (it never contacts the origin for an unauthenticated request).
- */
-function probe(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: 'http://localhost:1/',
-        headers: { host: 'localhost:1' },
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
-        res.once('error', () => resolve(0));
-      },
-    );
-    req.setTimeout(2000, () => req.destroy());
-    req.once('error', () => resolve(0));
-    req.end();
-  });
-}
-
-const STARTED = Symbol('SquidProxy.start');
-
 /**
  * A real squid (`squid -N`, foreground, no cache) as a forward proxy on a free loopback port,
  * admitting only clients that authenticate with Negotiate (`auth_param negotiate` with
@@ -317,47 +196,23 @@ const STARTED = Symbol('SquidProxy.start');
  * machine's DNS servers are never queried). As root (CI) it switches to the `proxy` account, which
  * owns its directory, including copies of the realm's krb5.conf and service keytab.
  *
+ * The lifecycle (port, readiness, access log, stop) is {@link service.LoopbackService}'s.
+ *
  * @example
  * ```ts
  * await using proxy = await SquidProxy.start({ realm });
  * // curl --proxy-negotiate -U : -x proxy.url http://localhost:<port>/public/
  * ```
  */
-export class SquidProxy implements AsyncDisposable {
-  /** `http://<hostname>:<port>`, e.g. `'http://localhost:41235'`. */
-  readonly url: string;
-  readonly port: number;
-  /** The loopback addresses it listens on. */
-  readonly hosts: readonly string[];
-  /** The proxy's temp directory (squid.conf, logs, keytab copy); removed by stop(). */
-  readonly dir: string;
-  readonly accessLogPath: string;
+export class SquidProxy extends service.LoopbackService<SquidAccessLogEntry> {
   /** squid's own log (`cache_log`): start-up, helper and authentication messages. */
   readonly cacheLogPath: string;
-  /** How long start() took, ms (config, spawn, and the first 407). */
-  readonly startMs: number;
-  readonly #process: ServiceProcess;
-  readonly #log: AccessLogReader<SquidAccessLogEntry>;
 
   /** Use {@link SquidProxy.start}. */
-  private constructor(
-    token: typeof STARTED,
-    child: ServiceProcess,
-    paths: SquidPaths,
-    listen: LoopbackPort,
-    hostname: string,
-    startMs: number,
-  ) {
-    if (token !== STARTED) throw new TypeError('use SquidProxy.start()');
-    this.#process = child;
-    this.port = listen.port;
-    this.hosts = listen.hosts;
-    this.url = `http://${hostname}:${listen.port}`;
-    this.dir = paths.dir;
-    this.accessLogPath = paths.accessLog;
-    this.cacheLogPath = paths.cacheLog;
-    this.startMs = startMs;
-    this.#log = new AccessLogReader(paths.accessLog, parseAccessLine);
+  private constructor(launched: service.LaunchedService<SquidFiles, SquidAccessLogEntry>, hostname: string) {
+    // `http://<hostname>:<port>`, e.g. `'http://localhost:41235'`: a proxy URL has no path.
+    super(launched, `http://${hostname}:${launched.listen.port}`);
+    this.cacheLogPath = launched.files.cacheLog;
   }
 
   /**
@@ -378,102 +233,33 @@ export class SquidProxy implements AsyncDisposable {
    * ```
    */
   static async start(options: SquidProxyOptions): Promise<SquidProxy> {
-    const resolved = resolveOptions(options);
-    const started = performance.now();
-    const { squid, helper } = await locateSquid();
-    const account = isRoot() ? serviceAccount(['proxy', 'squid', 'nobody']) : null;
-    if (/\s/.test(tmpdir())) {
-      throw new Error(`SquidProxy needs a temp directory path without spaces, got ${tmpdir()}`);
+    const resolved = resolveOptions(options, SquidProxy.checkOptions(options, OWN_OPTIONS));
+    const squid = await SquidProxy.firstExecutable(SQUID_BINARIES);
+    const helper = await SquidProxy.firstExecutable(HELPERS);
+    if (!squid || !helper) {
+      throw new Error(
+        `SquidProxy needs squid and its negotiate_kerberos_auth helper (looked for ` +
+          `${[...SQUID_BINARIES, ...HELPERS].join(', ')}). ${INSTALL_HINT}`,
+      );
     }
-    for (let attempt = 1; ; attempt++) {
-      const dir = await mkdtemp(join(tmpdir(), 'http-gssapi-squid-'));
-      const paths = squidPaths(dir);
-      const listen = await freeLoopbackPort();
-      let child: ServiceProcess | undefined;
-      try {
-        await mkdir(paths.rcache);
-        await copyFile(resolved.realm.krb5Config, paths.krb5Config);
-        await copyFile(resolved.keytab, paths.keytab);
+    const launched = await SquidProxy.launch({
+      name: 'squid',
+      command: squid,
+      options: resolved,
+      accounts: ['proxy', 'squid', 'nobody'],
+      files: squidFiles,
+      async configure(paths, listen, account) {
         await writeFile(paths.conf, squidConf({ options: resolved, paths, helper, listen, account }));
-        if (account) await chownTree(dir, account);
-        child = ServiceProcess.spawn({
-          name: 'squid',
-          command: squid,
-          // -N: no daemon, no kid processes; this process sees squid itself exit.
-          args: ['-N', '-f', paths.conf],
-          env: squidEnv(paths),
-          cwd: dir,
-          outputPath: paths.output,
-          dir,
-        });
-        await child.waitUntilReady(
-          async () => (await probe(listen.port)) === 407,
-          Math.max(1, resolved.startTimeoutMs - (performance.now() - started)),
-          () => diagnostics(paths),
-        );
-        const proxy = new SquidProxy(
-          STARTED,
-          child,
-          paths,
-          listen,
-          resolved.realm.hostname,
-          Math.round(performance.now() - started),
-        );
-        await proxy.#log.mark();
-        return proxy;
-      } catch (error) {
-        const text = await diagnostics(paths);
-        if (child) await child.stop('SIGKILL', 0);
-        else await rm(dir, { recursive: true, force: true });
-        if (attempt < 3 && /Address already in use/.test(text)) continue;
-        throw error;
-      }
-    }
-  }
-
-  /** Process id of squid. */
-  get pid(): number {
-    return this.#process.pid;
-  }
-
-  /**
-   * The requests logged since start (readiness probes excluded) or since the last
-   * {@link SquidProxy.clearAccessLog}, oldest first. Waits until the log has stopped growing,
-   * and with `minEntries` until that many are there (bounded by `timeoutMs`, default 5 s).
-   *
-   * @example
-   * ```ts
-   * const entries = await proxy.accessLog({ minEntries: 1 });
-   * assert.equal(entries[0]?.status, 407);
-   * ```
-   */
-  accessLog(options?: AccessLogReadOptions): Promise<SquidAccessLogEntry[]> {
-    return this.#log.read(options);
-  }
-
-  /**
-   * How many requests {@link SquidProxy.accessLog} holds.
-   *
-   * @example
-   * ```ts
-   * assert.equal(await proxy.requestCount(), 1);
-   * ```
-   */
-  async requestCount(options?: AccessLogReadOptions): Promise<number> {
-    return (await this.#log.read(options)).length;
-  }
-
-  /**
-   * Makes later {@link SquidProxy.accessLog} calls start from here.
-   *
-   * @example
-   * ```ts
-   * beforeEach(() => proxy.clearAccessLog());
-   * ```
-   */
-  async clearAccessLog(): Promise<void> {
-    await this.#log.read();
-    await this.#log.mark();
+        // -N: no daemon, no kid processes; this process sees squid itself exit.
+        return ['-N', '-f', paths.conf];
+      },
+      // An absolute URL without credentials: a ready squid answers 407 at once (it never contacts
+      // the origin for an unauthenticated request).
+      ready: () => ({ path: 'http://localhost:1/', host: 'localhost:1', status: 407 }),
+      logs: (paths) => [paths.output, paths.cacheLog],
+      parseAccessLine,
+    });
+    return new SquidProxy(launched, resolved.realm.hostname);
   }
 
   /**
@@ -485,33 +271,6 @@ export class SquidProxy implements AsyncDisposable {
    * ```
    */
   cacheLogTail(lines = 30): Promise<string> {
-    return fileTail(this.cacheLogPath, lines);
+    return this.logTail(this.cacheLogPath, lines);
   }
-
-  /**
-   * Stops squid (SIGTERM; SIGKILL to squid and its helpers after 5 s) and removes the
-   * directory. Idempotent.
-   *
-   * @example
-   * ```ts
-   * after(() => proxy.stop());
-   * ```
-   */
-  stop(): Promise<void> {
-    return this.#process.stop('SIGTERM', 5000);
-  }
-
-  /** Same as {@link SquidProxy.stop}, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
-  }
-}
-
-async function diagnostics(paths: SquidPaths): Promise<string> {
-  const parts: string[] = [];
-  for (const file of [paths.output, paths.cacheLog]) {
-    const text = await fileTail(file, 15);
-    if (text) parts.push(`--- ${file}\n${text}`);
-  }
-  return parts.join('\n');
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   BodyNotReplayableError,
@@ -11,7 +11,7 @@ import {
   REQUIRED,
   SPNEGOExchangeError,
 } from '../../src/index.js';
-import { NegotiateTestServer, TestRealm } from '../../src/testing/index.js';
+import type { NegotiateTestServer, TestRealm } from '../../src/testing/index.js';
 import {
   type Driver,
   drivers,
@@ -19,10 +19,11 @@ import {
   rejectsWith,
   type SendInit,
 } from '../helpers/adapter-drivers.js';
-import { ApacheServer } from '../helpers/apache.js';
+import type { ApacheServer } from '../helpers/apache.js';
+import { useRealm } from '../helpers/realm-fixture.js';
 
-// One behavior table, end to end: every case runs through createFetch (the baseline), axios, got
-// and ky, against the project's acceptor-based server (which can misbehave on purpose) and
+// One behavior table, end to end: every case runs through createFetch (the baseline), axios, got,
+// ky and undici, against the project's acceptor-based server (which can misbehave on purpose) and
 // against Apache with mod_auth_gssapi (what deployments run), with a real MIT KDC and tickets.
 
 /** What a server can be asked to do beyond plain authentication. */
@@ -168,6 +169,7 @@ const cases: readonly Case[] = [
       const res = await ctx.get(url, { creds: { ccache: `FILE:${ctx.realm.dir}/empty-ccache` } });
       const error = unauthenticated(ctx, res);
       assert.match((error.cause as { code: string }).code, /KRB5_FCC_NOFILE|KRB5_CC_NOTFOUND|GSS_S_NO_CRED/);
+      assert.match(error.hint ?? '', /kinit/);
       assert.equal((await ctx.target.seen(url, 1)).length, 1);
     },
   },
@@ -464,35 +466,13 @@ function apacheTarget(apache: ApacheServer): Target {
 // ---------------------------------------------------------------------------------------------
 // The runs: every case × every client × every server.
 
-let realm: TestRealm;
-let restoreEnv: () => void;
-let testServer: NegotiateTestServer;
-let apache: ApacheServer | null = null;
-let apacheSkip: string | null = null;
-
-before(async () => {
-  realm = await TestRealm.start();
-  restoreEnv = realm.applyEnv();
-  testServer = await NegotiateTestServer.start({ keytab: realm.service.keytab, hostname: realm.hostname });
-  try {
-    apache = await ApacheServer.start({ realm });
-  } catch (error) {
-    apacheSkip = `Apache with mod_auth_gssapi is not available: ${(error as Error).message.split('\n')[0]}`;
-  }
-});
-
-after(async () => {
-  await apache?.stop();
-  await testServer?.stop();
-  restoreEnv?.();
-  await realm?.stop();
-});
+const fixture = useRealm({ negotiateServer: true, apache: { optional: true } });
 
 const targets: readonly { name: string; make: () => Target | string }[] = [
-  { name: 'NegotiateTestServer', make: () => testServerTarget(testServer) },
+  { name: 'NegotiateTestServer', make: () => testServerTarget(fixture.negotiateServer) },
   {
     name: 'Apache mod_auth_gssapi',
-    make: () => (apache ? apacheTarget(apache) : (apacheSkip ?? 'not started')),
+    make: () => fixture.skipReason('apache') ?? apacheTarget(fixture.apache),
   },
 ];
 
@@ -511,7 +491,7 @@ for (const { name, make } of targets) {
           await c.run({
             driver,
             target,
-            realm,
+            realm: fixture.realm,
             auth,
             send: (a, url, init) => driver.send(a, url, init),
             get: (url, options) => driver.send(auth(options), url),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   createFetch,
   HTTPSPNEGOAuth,
@@ -10,46 +10,31 @@ import {
   negotiateErrorOf,
   REQUIRED,
 } from '../../src/index.js';
-import { TestRealm } from '../../src/testing/index.js';
-import { ApacheServer } from '../helpers/apache.js';
+import { useRealm } from '../helpers/realm-fixture.js';
 
 // createFetch against a third-party acceptor: Apache httpd with mod_auth_gssapi, on a real realm.
 // Round trips are counted in Apache's access log.
 
-let realm: TestRealm;
-let restoreEnv: () => void;
-let apache: ApacheServer;
-
-before(async () => {
-  realm = await TestRealm.start();
-  restoreEnv = realm.applyEnv();
-  apache = await ApacheServer.start({ realm });
-});
-
-after(async () => {
-  await apache?.stop();
-  restoreEnv?.();
-  await realm?.stop();
-});
+const fixture = useRealm({ apache: true });
 
 const fetchWith = (options: HTTPSPNEGOAuthOptions = {}) =>
   createFetch(new HTTPSPNEGOAuth({ learnedPreemption: false, ...options }));
-const url = (path: string) => new URL(path, apache.url).href;
+const url = (path: string) => new URL(path, fixture.apache.url).href;
 const json = async (res: Response | Promise<Response>) =>
   (await (await res).json()) as Record<string, unknown>;
 
 /** Access log entries for requests made by `body`, excluding earlier ones. */
 async function logged(body: () => Promise<void>) {
-  const before = (await apache.accessLog()).length;
+  const before = (await fixture.apache.accessLog()).length;
   await body();
-  return (await apache.accessLog({ minEntries: before + 1 })).slice(before);
+  return (await fixture.apache.accessLog({ minEntries: before + 1 })).slice(before);
 }
 
 describe('Apache mod_auth_gssapi', () => {
   test('challenge, token, 200 with the user; the retry reuses the connection', async () => {
     const entries = await logged(async () => {
       const body = await json(fetchWith()(url('/private/')));
-      assert.equal(body.user, realm.user.principal);
+      assert.equal(body.user, fixture.realm.user.principal);
     });
     assert.deepEqual(
       entries.map((e) => [e.authorization, e.status]),
@@ -97,22 +82,22 @@ describe('Apache mod_auth_gssapi', () => {
       const res = await fetchWith({ mutualAuthentication: REQUIRED })(url('/auth-redirect/'));
       assert.equal(res.status, 200);
       assert.equal(res.redirected, true);
-      assert.equal((await json(res)).user, realm.user.principal);
+      assert.equal((await json(res)).user, fixture.realm.user.principal);
     });
     const statuses = entries.map((e) => e.status);
     assert.deepEqual(statuses, [401, 302, 401, 200]);
-    assert.ok(!(await apache.errorLogTail(50)).includes('replay'), 'no replayed token');
+    assert.ok(!(await fixture.apache.errorLogTail(50)).includes('replay'), 'no replayed token');
   });
 
   test('delegation stores the user\u2019s forwarded ticket on the server', async () => {
     const res = await fetchWith({ delegate: true })(url('/delegate/'));
     assert.equal(res.status, 200);
-    assert.ok(existsSync(apache.delegatedCcache(realm.user.principal)));
+    assert.ok(existsSync(fixture.apache.delegatedCcache(fixture.realm.user.principal)));
   });
 
   test('no ticket: the 401 comes back at once with the reason', async () => {
     const entries = await logged(async () => {
-      const res = await fetchWith({ creds: { ccache: `FILE:${realm.dir}/none` } })(url('/private/'));
+      const res = await fetchWith({ creds: { ccache: `FILE:${fixture.realm.dir}/none` } })(url('/private/'));
       assert.equal(res.status, 401);
       assert.match(negotiateErrorOf(res)?.hint ?? '', /kinit/);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   BodyNotReplayableError,
   createFetch,
@@ -17,26 +17,12 @@ import {
   REQUIRED,
   SPNEGOExchangeError,
 } from '../../src/index.js';
-import { NegotiateTestServer, TestRealm } from '../../src/testing/index.js';
+import { useRealm } from '../helpers/realm-fixture.js';
 
 // createFetch end to end: a real MIT KDC, real tickets, and the project's acceptor-based server,
 // which misbehaves on purpose on chosen paths.
 
-let realm: TestRealm;
-let restoreEnv: () => void;
-let server: NegotiateTestServer;
-
-before(async () => {
-  realm = await TestRealm.start();
-  restoreEnv = realm.applyEnv();
-  server = await NegotiateTestServer.start({ keytab: realm.service.keytab, hostname: realm.hostname });
-});
-
-after(async () => {
-  await server?.stop();
-  restoreEnv?.();
-  await realm?.stop();
-});
+const fixture = useRealm({ negotiateServer: true });
 
 /** A JSON body as a record (the test server always answers JSON). */
 const json = async (res: Response | Promise<Response>) =>
@@ -44,9 +30,9 @@ const json = async (res: Response | Promise<Response>) =>
 
 const fetchWith = (options: HTTPSPNEGOAuthOptions = {}) =>
   createFetch(new HTTPSPNEGOAuth({ learnedPreemption: false, ...options }));
-const url = (path: string) => new URL(path, server.url).href;
+const url = (path: string) => new URL(path, fixture.negotiateServer.url).href;
 let unique = 0;
-/** A fresh path per test, so server.requestsTo() sees only this test's requests. */
+/** A fresh path per test, so fixture.negotiateServer.requestsTo() sees only this test's requests. */
 const path = (behavior: string) => `/${behavior}/t${++unique}`;
 
 describe('challenge and response', () => {
@@ -54,8 +40,8 @@ describe('challenge and response', () => {
     const p = path('ok');
     const res = await fetchWith()(url(p));
     assert.equal(res.status, 200);
-    assert.equal((await json(res)).user, realm.user.principal);
-    const seen = server.requestsTo(p);
+    assert.equal((await json(res)).user, fixture.realm.user.principal);
+    const seen = fixture.negotiateServer.requestsTo(p);
     assert.deepEqual(
       seen.map((r) => [r.negotiate, r.status]),
       [
@@ -75,7 +61,7 @@ describe('challenge and response', () => {
     const res = await fetchWith()(url(p));
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Basic realm="test"');
-    assert.equal(server.requestsTo(p).length, 1);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 1);
     assert.equal(negotiateErrorOf(res), undefined);
   });
 
@@ -83,7 +69,7 @@ describe('challenge and response', () => {
     const p = path('always-401');
     const res = await fetchWith()(url(p));
     assert.equal(res.status, 401);
-    assert.equal(server.requestsTo(p).length, 3);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 3);
     assert.ok(negotiateErrorOf(res) instanceof SPNEGOExchangeError);
   });
 
@@ -92,7 +78,7 @@ describe('challenge and response', () => {
     const res = await fetchWith()(url(p));
     assert.equal(res.status, 200);
     assert.deepEqual(
-      server.requestsTo(p).map((r) => r.status),
+      fixture.negotiateServer.requestsTo(p).map((r) => r.status),
       [401, 401, 200],
     );
   });
@@ -103,12 +89,12 @@ describe('failures come back as the 401, with the reason', () => {
     const p = path('ok');
     const errors: unknown[] = [];
     const fetch = fetchWith({
-      creds: { ccache: `FILE:${realm.dir}/empty-ccache` },
+      creds: { ccache: `FILE:${fixture.realm.dir}/empty-ccache` },
       onError: (e) => errors.push(e),
     });
     const res = await fetch(url(p));
     assert.equal(res.status, 401);
-    assert.equal(server.requestsTo(p).length, 1);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 1);
     const error = negotiateErrorOf(res);
     assert.ok(error instanceof SPNEGOExchangeError);
     const cause = error.cause as { code: string; hint: string };
@@ -142,7 +128,7 @@ describe('preemption', () => {
     const p = path('ok');
     assert.equal((await fetchWith({ opportunisticAuth: true })(url(p))).status, 200);
     assert.deepEqual(
-      server.requestsTo(p).map((r) => r.negotiate),
+      fixture.negotiateServer.requestsTo(p).map((r) => r.negotiate),
       [true],
     );
   });
@@ -153,9 +139,9 @@ describe('preemption', () => {
     const second = path('ok');
     await (await fetch(url(first))).text();
     await (await fetch(url(second))).text();
-    assert.equal(server.requestsTo(first).length, 2);
+    assert.equal(fixture.negotiateServer.requestsTo(first).length, 2);
     assert.deepEqual(
-      server.requestsTo(second).map((r) => [r.negotiate, r.status]),
+      fixture.negotiateServer.requestsTo(second).map((r) => [r.negotiate, r.status]),
       [[true, 200]],
     );
   });
@@ -222,7 +208,7 @@ describe('mutual authentication', () => {
 
 describe('context options', () => {
   test('targetName as a gssapi Name (a principal name) goes through unchanged', async () => {
-    const name = new Name(realm.service.principal, NameType.krb5Principal);
+    const name = new Name(fixture.realm.service.principal, NameType.krb5Principal);
     const res = await fetchWith({ targetName: name })(url(path('ok')));
     assert.equal(res.status, 200);
     name.dispose();
@@ -251,39 +237,39 @@ describe('context options', () => {
 describe('default credentials', () => {
   test('are reused across requests, and a kinit as another user is followed at once', async () => {
     const fetch = fetchWith({ opportunisticAuth: true });
-    assert.equal((await json(fetch(url(path('ok'))))).user, realm.user.principal);
-    assert.equal((await json(fetch(url(path('ok'))))).user, realm.user.principal);
-    const other = await realm.addPrincipal('erin', { password: 'erin-pass-2468' });
-    await realm.kinit(other, { password: 'erin-pass-2468' });
+    assert.equal((await json(fetch(url(path('ok'))))).user, fixture.realm.user.principal);
+    assert.equal((await json(fetch(url(path('ok'))))).user, fixture.realm.user.principal);
+    const other = await fixture.realm.addPrincipal('erin', { password: 'erin-pass-2468' });
+    await fixture.realm.kinit(other, { password: 'erin-pass-2468' });
     try {
       const p = path('ok');
       assert.equal((await json(fetch(url(p)))).user, other);
       assert.equal(
-        server.requestsTo(p).length,
+        fixture.negotiateServer.requestsTo(p).length,
         1,
         'no failed round trip: the stale credential was retried locally',
       );
     } finally {
-      await realm.kinit(realm.user.principal, { password: realm.user.password });
+      await fixture.realm.kinit(fixture.realm.user.principal, { password: fixture.realm.user.password });
     }
   });
 });
 
 describe('credentials without kinit', () => {
   test('a password description', async () => {
-    const principal = await realm.addPrincipal('carol', { password: 'carol-pass-1234' });
+    const principal = await fixture.realm.addPrincipal('carol', { password: 'carol-pass-1234' });
     const fetch = fetchWith({ creds: { principal, password: 'carol-pass-1234' } });
     const res = await fetch(url(path('ok')));
     assert.equal((await json(res)).user, principal);
   });
 
   test('a keytab description logs in as its principal and leaves the default ccache alone', async () => {
-    const principal = await realm.addPrincipal('dave', { password: 'dave-pass-5678' });
-    const keytab = await realm.extractKeytab(principal);
-    const before = await readFile(realm.ccache.replace(/^FILE:/, ''));
+    const principal = await fixture.realm.addPrincipal('dave', { password: 'dave-pass-5678' });
+    const keytab = await fixture.realm.extractKeytab(principal);
+    const before = await readFile(fixture.realm.ccache.replace(/^FILE:/, ''));
     const res = await fetchWith({ creds: { keytab, principal } })(url(path('ok')));
     assert.equal((await json(res)).user, principal);
-    assert.deepEqual(await readFile(realm.ccache.replace(/^FILE:/, '')), before);
+    assert.deepEqual(await readFile(fixture.realm.ccache.replace(/^FILE:/, '')), before);
   });
 });
 
@@ -308,7 +294,7 @@ describe('bodies', () => {
     const echoed = await json(res);
     assert.equal(echoed.bodyLength, Buffer.byteLength(body));
     assert.deepEqual(
-      server.requestsTo(p).map((r) => r.bodyLength),
+      fixture.negotiateServer.requestsTo(p).map((r) => r.bodyLength),
       [Buffer.byteLength(body), Buffer.byteLength(body)],
     );
   });
@@ -322,7 +308,7 @@ describe('bodies', () => {
     } as RequestInit);
     assert.equal((await json(res)).bodyLength, 100_000);
     assert.deepEqual(
-      server.requestsTo(p).map((r) => r.bodyLength),
+      fixture.negotiateServer.requestsTo(p).map((r) => r.bodyLength),
       [100_000, 100_000],
     );
   });
@@ -333,19 +319,22 @@ describe('bodies', () => {
     const res = await fetch(url(p), { method: 'PUT', body: stream(200_000), duplex: 'half' } as RequestInit);
     assert.equal(res.status, 200);
     assert.deepEqual(
-      server.requestsTo(p).map((r) => [r.negotiate, r.bodyLength]),
+      fixture.negotiateServer.requestsTo(p).map((r) => [r.negotiate, r.bodyLength]),
       [[true, 200_000]],
     );
   });
 
   test('a stream over the cap without a ticket fails before sending anything', async () => {
     const p = path('ok');
-    const fetch = fetchWith({ maxReplayBodySize: 10, creds: { ccache: `FILE:${realm.dir}/empty-ccache` } });
+    const fetch = fetchWith({
+      maxReplayBodySize: 10,
+      creds: { ccache: `FILE:${fixture.realm.dir}/empty-ccache` },
+    });
     await assert.rejects(
       fetch(url(p), { method: 'PUT', body: stream(1000), duplex: 'half' } as RequestInit),
       BodyNotReplayableError,
     );
-    assert.equal(server.requestsTo(p).length, 0);
+    assert.equal(fixture.negotiateServer.requestsTo(p).length, 0);
   });
 });
 
@@ -358,13 +347,13 @@ describe('redirects', () => {
   });
 
   test('a redirect to another host never carries the first host\u2019s token', async () => {
-    const elsewhere = `http://127.0.0.1:${server.port}${path('ok')}`;
+    const elsewhere = `http://127.0.0.1:${fixture.negotiateServer.port}${path('ok')}`;
     const res = await fetchWith({ opportunisticAuth: true })(
       url(`${path('redirect')}?to=${encodeURIComponent(elsewhere)}`),
     );
     // HTTP@127.0.0.1 has no principal: the hop gets no token at all, and its 401 comes back.
     assert.equal(res.status, 401);
-    const hops = server.requests.filter((r) => r.host.startsWith('127.0.0.1'));
+    const hops = fixture.negotiateServer.requests.filter((r) => r.host.startsWith('127.0.0.1'));
     assert.ok(hops.length >= 1);
     assert.ok(
       hops.every((r) => !r.negotiate),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   ChannelBindings,
   ContextFlag,
@@ -12,27 +12,13 @@ import {
   OID,
   SecurityContext,
 } from '../../src/gssapi/index.js';
-import { TestRealm } from '../../src/testing/index.js';
+import { useRealm } from '../helpers/realm-fixture.js';
 
 // The typed GSSAPI layer against a real throwaway MIT realm: real KDC, real keytabs, real tickets.
 
-let realm: TestRealm;
-let restoreEnv: () => void;
-let acceptorCreds: Credentials;
+const fixture = useRealm({ acceptor: true });
 
-before(async () => {
-  realm = await TestRealm.start();
-  restoreEnv = realm.applyEnv();
-  acceptorCreds = await Credentials.acquire({ usage: 'accept', store: { keytab: realm.service.keytab } });
-});
-
-after(async () => {
-  acceptorCreds?.dispose();
-  restoreEnv?.();
-  await realm?.stop();
-});
-
-const service = () => new Name(`HTTP@${realm.hostname}`, NameType.hostbasedService);
+const service = () => new Name(`HTTP@${fixture.realm.hostname}`, NameType.hostbasedService);
 
 /** Runs a whole exchange; returns both contexts (caller disposes). */
 async function handshake(
@@ -54,7 +40,7 @@ async function handshake(
   });
   const acceptor = new SecurityContext({
     usage: 'accept',
-    creds: acceptorCreds,
+    creds: fixture.acceptorCredentials,
     channelBindings: options.acceptorCb ?? null,
   });
   let token = await initiator.step();
@@ -79,8 +65,8 @@ describe('init/accept exchanges', () => {
       assert.equal(acceptor.complete, true);
       assert.equal(initiator.mutualAuthenticated, true);
       assert.ok(initiator.mech?.equals(OID.KRB5), `mech ${String(initiator.mech)}`);
-      assert.equal(String(acceptor.initiatorName), realm.user.principal);
-      assert.equal(String(initiator.targetName), realm.service.principal);
+      assert.equal(String(acceptor.initiatorName), fixture.realm.user.principal);
+      assert.equal(String(initiator.targetName), fixture.realm.service.principal);
       assert.ok((initiator.lifetime ?? 0) > 0);
       initiator.dispose();
       acceptor.dispose();
@@ -103,7 +89,7 @@ describe('init/accept exchanges', () => {
 
   test('a corrupted server token fails the step at once, with a coded GSSError', async () => {
     const initiator = new SecurityContext({ usage: 'initiate', name: service(), mech: OID.SPNEGO });
-    const acceptor = new SecurityContext({ usage: 'accept', creds: acceptorCreds });
+    const acceptor = new SecurityContext({ usage: 'accept', creds: fixture.acceptorCredentials });
     const reply = (await acceptor.step((await initiator.step())!))!;
     reply[reply.length - 1]! ^= 0xff;
     await assert.rejects(initiator.step(reply), (e: unknown) => e instanceof GSSError && e.routine !== 0);
@@ -133,7 +119,7 @@ describe('delegation', () => {
     assert.ok(initiator.actualFlags & ContextFlag.DELEG, 'DELEG granted (forwardable TGT)');
     const delegated = acceptor.delegatedCreds;
     assert.ok(delegated, 'delegated credentials present');
-    assert.equal(String(delegated.name), realm.user.principal);
+    assert.equal(String(delegated.name), fixture.realm.user.principal);
     const onward = new SecurityContext({
       usage: 'initiate',
       name: service(),
@@ -161,10 +147,10 @@ describe('credentials', () => {
   // to the ccache (as MIT's SPNEGO does with its default mechanism set) would show up as the user.
   for (const mech of [OID.SPNEGO, OID.KRB5]) {
     test(`from a client keytab of another principal, without kinit (${describeOid(mech)})`, async () => {
-      const other = await realm.addPrincipal(`kt-${describeOid(mech).toLowerCase()}`, {
+      const other = await fixture.realm.addPrincipal(`kt-${describeOid(mech).toLowerCase()}`, {
         password: 'kt-secret-999',
       });
-      const keytab = await realm.extractKeytab(other);
+      const keytab = await fixture.realm.extractKeytab(other);
       const creds = await Credentials.acquire({
         name: other,
         store: { client_keytab: keytab, ccache: `MEMORY:kt-${other}` },
@@ -178,7 +164,7 @@ describe('credentials', () => {
     });
 
     test(`from a password of another principal, without kinit (${describeOid(mech)})`, async () => {
-      const other = await realm.addPrincipal(`pw-${describeOid(mech).toLowerCase()}`, {
+      const other = await fixture.realm.addPrincipal(`pw-${describeOid(mech).toLowerCase()}`, {
         password: 'correct horse battery',
       });
       const creds = await Credentials.withPassword({ name: other, password: 'correct horse battery' });
@@ -194,7 +180,7 @@ describe('credentials', () => {
   }
 
   test('a wrong password is a coded error without the password in it', async () => {
-    const other = await realm.addPrincipal('bob', { password: 'right-password-123' });
+    const other = await fixture.realm.addPrincipal('bob', { password: 'right-password-123' });
     await assert.rejects(
       Credentials.withPassword({ name: other, password: 'wrong-password-456' }),
       (e: unknown) => {
@@ -207,7 +193,7 @@ describe('credentials', () => {
   });
 
   test('credentials without the requested mechanism are refused, not silently replaced by the ccache', async () => {
-    const other = await realm.addPrincipal('krb5-only', { password: 'krb5-only-secret' });
+    const other = await fixture.realm.addPrincipal('krb5-only', { password: 'krb5-only-secret' });
     const creds = await Credentials.withPassword({
       name: other,
       password: 'krb5-only-secret',
@@ -221,8 +207,8 @@ describe('credentials', () => {
   });
 
   test('for an explicit principal in the ccache', async () => {
-    const creds = await Credentials.acquire({ name: realm.user.principal });
-    assert.equal(String(creds.name), realm.user.principal);
+    const creds = await Credentials.acquire({ name: fixture.realm.user.principal });
+    assert.equal(String(creds.name), fixture.realm.user.principal);
     assert.ok(creds.mechs.some((m) => m.equals(OID.KRB5)));
     creds.dispose();
   });
@@ -271,7 +257,7 @@ describe('failures have codes and hints', () => {
 
   test('no ccache', async () => {
     const saved = process.env['KRB5CCNAME'];
-    process.env['KRB5CCNAME'] = `FILE:${realm.dir}/no-such-ccache`;
+    process.env['KRB5CCNAME'] = `FILE:${fixture.realm.dir}/no-such-ccache`;
     try {
       const ctx = new SecurityContext({ usage: 'initiate', name: service() });
       await assert.rejects(ctx.step(), (e: unknown) => {

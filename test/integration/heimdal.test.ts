@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Credentials, SecurityContext } from '../../src/gssapi/index.js';
-import { TestRealm } from '../../src/testing/index.js';
+import { SecurityContext } from '../../src/gssapi/index.js';
+import { useRealm } from '../helpers/realm-fixture.js';
 
 // The client side against Heimdal's libgssapi.so.3 (Debian libgssapi3-heimdal installs beside
 // MIT and reads MIT's krb5.conf and FILE ccache). Each initiator runs in a child process with
@@ -17,22 +17,7 @@ const HEIMDAL = [
 ].find((p) => existsSync(p));
 const child = fileURLToPath(new URL('../helpers/gss-initiator-child.js', import.meta.url));
 
-let realm: TestRealm;
-let restore: () => void;
-let acceptorCreds: Credentials;
-
-before(async () => {
-  if (!HEIMDAL) return;
-  realm = await TestRealm.start();
-  restore = realm.applyEnv();
-  acceptorCreds = await Credentials.acquire({ usage: 'accept', store: { keytab: realm.service.keytab } });
-});
-
-after(async () => {
-  acceptorCreds?.dispose();
-  restore?.();
-  await realm?.stop();
-});
+const fixture = useRealm({ acceptor: true, skip: !HEIMDAL });
 
 interface ChildResult {
   info: { provider: string; capabilities: Record<string, boolean> };
@@ -52,7 +37,7 @@ async function heimdalExchange(args: string[]): Promise<ChildResult & { accepted
   const exited = new Promise<ChildResult['exit']>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  const acceptor = new SecurityContext({ usage: 'accept', creds: acceptorCreds });
+  const acceptor = new SecurityContext({ usage: 'accept', creds: fixture.acceptorCredentials });
   try {
     for await (const line of createInterface({ input: proc.stdout })) {
       const [kind, ...rest] = line.split(' ');
@@ -79,34 +64,34 @@ describe('Heimdal libgssapi.so.3 as the client library', {
 }, () => {
   for (const mech of ['spnego', 'krb5']) {
     test(`${mech}: a Heimdal token is accepted by MIT, and MIT's reply completes Heimdal's context`, async () => {
-      const r = await heimdalExchange([`HTTP@${realm.hostname}`, mech]);
+      const r = await heimdalExchange([`HTTP@${fixture.realm.hostname}`, mech]);
       assert.equal(r.info.provider, 'heimdal');
       assert.equal(r.error, undefined, r.error?.message);
-      assert.equal(r.acceptedAs, realm.user.principal);
+      assert.equal(r.acceptedAs, fixture.realm.user.principal);
       assert.deepEqual([r.done?.complete, r.done?.mutual], [true, true]);
     });
   }
 
   test('password credentials without kinit (Heimdal gives them a Kerberos element only)', async () => {
     const r = await heimdalExchange([
-      `HTTP@${realm.hostname}`,
+      `HTTP@${fixture.realm.hostname}`,
       'krb5',
       'password',
-      realm.user.principal,
-      realm.user.password,
+      fixture.realm.user.principal,
+      fixture.realm.user.password,
     ]);
     if (!r.info.capabilities['acquireCredWithPassword']) return;
     assert.equal(r.error, undefined, r.error?.message);
-    assert.equal(r.acceptedAs, realm.user.principal);
+    assert.equal(r.acceptedAs, fixture.realm.user.principal);
   });
 
   test('with SPNEGO, password credentials lacking a SPNEGO element are refused, not replaced by the ccache', async () => {
     const r = await heimdalExchange([
-      `HTTP@${realm.hostname}`,
+      `HTTP@${fixture.realm.hostname}`,
       'spnego',
       'password',
-      realm.user.principal,
-      realm.user.password,
+      fixture.realm.user.principal,
+      fixture.realm.user.password,
     ]);
     assert.equal(r.acceptedAs, undefined);
     assert.match(r.error?.message ?? '', /no element for mechanism/);
@@ -120,7 +105,7 @@ describe('Heimdal libgssapi.so.3 as the client library', {
   test('a process that made Heimdal calls on worker threads exits cleanly (no SIGSEGV in teardown)', async () => {
     // Before the library was pinned, Node's teardown unloaded Heimdal and its thread-specific
     // destructors then ran in unmapped code: exit status 139 after every such process.
-    const r = await heimdalExchange([`HTTP@${realm.hostname}`, 'spnego']);
+    const r = await heimdalExchange([`HTTP@${fixture.realm.hostname}`, 'spnego']);
     assert.ok(r.done, r.error?.message);
     assert.deepEqual(r.exit, { code: 0, signal: null });
   });
