@@ -304,7 +304,7 @@ function forwardErrors(stream: Readable): Readable {
 function decide(flow: NegotiateFlow, response: PlainResponse): Promise<FlowDecision> {
   return flow.onResponse({
     status: response.statusCode,
-    challenges: response.headers[flow.challengeHeader] ?? null,
+    header: (name) => response.headers[name],
     response,
   });
 }

@@ -58,7 +58,7 @@ export async function runExchange<R>(flow: NegotiateFlow, exchange: Exchange<R>)
       try {
         decision = await flow.onResponse({
           status: exchange.status(response),
-          challenges: exchange.header(response, flow.challengeHeader) ?? null,
+          header: (name) => exchange.header(response, name),
           response: exchange.clientResponse?.(response) ?? (response as object),
         });
       } catch (error) {

@@ -51,8 +51,12 @@ export interface FlowOptions {
 /** What the flow needs of a response. */
 export interface FlowResponse {
   readonly status: number;
-  /** `NegotiateFlow.challengeHeader` values of the response, or null when absent. */
-  readonly challenges: string | readonly string[] | null;
+  /**
+   * Reads one response header by its lower-case name (all its values, or null/undefined when
+   * absent). The flow reads what it needs itself (the challenges in `NegotiateFlow.challengeHeader`
+   * today), so an exchange behavior that needs another header needs no adapter change.
+   */
+  header(name: string): string | readonly string[] | null | undefined;
   /**
    * The client's own response object: attached (non-enumerable) to an error the flow throws for
    * it, and what `negotiateErrorOf` answers for when the flow gives up on it.

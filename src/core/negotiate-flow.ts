@@ -32,7 +32,7 @@ const RETURN = { action: 'return', sanitize: false } as const;
  * let authorization = await flow.start();
  * for (;;) {
  *   const res = await send({ [flow.header]: authorization });
- *   const next = await flow.onResponse({ status: res.status, challenges: res.headers.get(flow.challengeHeader), response: res });
+ *   const next = await flow.onResponse({ status: res.status, header: (name) => res.headers.get(name), response: res });
  *   if (next.action === 'return') return res;
  *   authorization = next.authorization;
  * }
@@ -175,7 +175,7 @@ export class NegotiateFlow {
   async #onChallenge(response: FlowResponse): Promise<FlowDecision> {
     let challenge: ReturnType<typeof findNegotiateChallenge>;
     try {
-      challenge = findNegotiateChallenge(response.challenges);
+      challenge = findNegotiateChallenge(response.header(this.challengeHeader) ?? null);
     } catch (error) {
       this.#reset();
       return this.#giveUp(
@@ -243,7 +243,7 @@ export class NegotiateFlow {
     try {
       let token: Uint8Array | null;
       try {
-        token = findNegotiateChallenge(response.challenges)?.token ?? null;
+        token = findNegotiateChallenge(response.header(this.challengeHeader) ?? null)?.token ?? null;
       } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
           cause: error,

@@ -146,7 +146,7 @@ export class NegotiateHandler implements DispatchHandler {
     flow
       .onResponse({
         status: statusCode,
-        challenges: headers[flow.challengeHeader] ?? null,
+        header: (name) => headers[name],
         response: { statusCode, headers },
       })
       .then(
