@@ -14,8 +14,10 @@
  * @module
  */
 import type { BeforeErrorHook, BeforeRetryHook, Options } from 'ky';
+import { negotiateErrorOf } from '../core/error-report.js';
 import { HttpGssapiError } from '../core/errors.js';
-import { HTTPSPNEGOAuth, negotiateErrorOf } from '../core/http-spnego-auth.js';
+import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
+import { hideProperty } from '../internal/hide-property.js';
 import { createFetch } from './fetch.js';
 
 /**
@@ -56,7 +58,7 @@ import { createFetch } from './fetch.js';
  * ```
  */
 export function negotiateKy(
-  auth: HTTPSPNEGOAuth = new HTTPSPNEGOAuth(),
+  auth?: HTTPSPNEGOAuth,
   baseFetch: typeof globalThis.fetch = globalThis.fetch,
 ): Options {
   const fetch = createFetch(auth, baseFetch);
@@ -70,7 +72,7 @@ export function negotiateKy(
   const beforeError: BeforeErrorHook = (error) => {
     const reason = negotiateErrorOf(error.response);
     if (reason && error.cause === undefined) {
-      Object.defineProperty(error, 'cause', { value: reason, writable: true, configurable: true });
+      hideProperty(error, 'cause', reason);
     }
     return error;
   };

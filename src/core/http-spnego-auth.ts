@@ -66,8 +66,6 @@ export class HTTPSPNEGOAuth {
   }
 }
 
-export { negotiateErrorOf } from './error-report.js';
-
 /**
  * Internal: the `auth` argument of an adapter, checked: an {@link HTTPSPNEGOAuth}, or a new one
  * with default options when none is given.

@@ -9,8 +9,9 @@ import { createFetch } from '../../src/adapters/fetch.js';
 import { negotiateGot } from '../../src/adapters/got.js';
 import { negotiateKy } from '../../src/adapters/ky.js';
 import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici/index.js';
+import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { HttpGssapiError } from '../../src/core/errors.js';
-import { type HTTPSPNEGOAuth, negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
+import type { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 
 // One client-agnostic way to send a request through each adapter, so one behavior table runs
 // against fetch, axios, got, ky and undici. Each driver checks its client's own error model,

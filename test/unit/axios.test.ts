@@ -15,8 +15,8 @@ import {
   withNegotiate,
 } from '../../src/adapters/axios/index.js';
 import { createFetch } from '../../src/adapters/fetch.js';
+import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { SPNEGOExchangeError } from '../../src/core/errors.js';
-import { negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
 import { DISABLED } from '../../src/core/options.js';
 import { axiosDriver } from '../helpers/adapter-drivers.js';
 import { fakeAuth, runUnitTable, useScriptedServer } from '../helpers/adapter-unit-table.js';

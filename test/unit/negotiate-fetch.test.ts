@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createFetch } from '../../src/adapters/fetch.js';
+import { negotiateErrorOf } from '../../src/core/error-report.js';
 import {
   BodyNotReplayableError,
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from '../../src/core/errors.js';
-import { HTTPSPNEGOAuth, negotiateErrorOf } from '../../src/core/http-spnego-auth.js';
+import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { DISABLED, type HTTPSPNEGOAuthOptions, KRB5, OPTIONAL, REQUIRED } from '../../src/core/options.js';
 import { ContextFlag } from '../../src/gssapi/raw/constants.js';
 import { b64, type FakeScript, fakeContextFactory, scriptedFetch } from '../helpers/fake-context.js';
