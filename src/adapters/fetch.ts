@@ -95,11 +95,16 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis
       };
       // A caller that brings its own Authorization is not ours to change.
       if (hop.headers.has('authorization')) return send({});
-      const flow = negotiateAuth.flow(hop.url, { initialUrl: url, replayable: !hop.bodyOnce });
+      const flow = negotiateAuth.flow(hop.url, {
+        initialUrl: url,
+        replayable: !hop.bodyOnce,
+        cookie: hop.headers.get('cookie'),
+      });
       return runExchange(flow, {
         send,
         status: (res) => res.status,
-        header: (res, name) => res.headers.get(name),
+        // Set-Cookie lines cannot be joined with commas (RFC 9110 section 5.3).
+        header: (res, name) => (name === 'set-cookie' ? res.headers.getSetCookie() : res.headers.get(name)),
         discard: (res) => discardBody(res.body),
         sanitize: (res, headers) => {
           void res.body?.cancel().catch(() => {});

@@ -54,6 +54,10 @@ interface RequestState {
   once: boolean;
   /** The URL of the first attempt, for the flows of redirect hops (no token on http after https). */
   initial: URL | null;
+  /** The caller's own Cookie header, as the first attempt had it (session cookies are added per attempt). */
+  cookie: { readonly value: string | null } | null;
+  /** The Cookie header of the answer to a 401 (`pending`). */
+  pendingCookie: string | null;
 }
 
 const newState = (): RequestState => ({
@@ -63,6 +67,8 @@ const newState = (): RequestState => ({
   bodyChecked: false,
   once: false,
   initial: null,
+  cookie: null,
+  pendingCookie: null,
 });
 
 function stateOf(options: NormalizedOptions | Options, create = false): RequestState | undefined {
@@ -147,8 +153,9 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     const header = options.headers.authorization;
     if (header !== undefined) {
       if (header === state.pending) {
-        // The answer to a 401: this attempt continues the flow.
+        // The answer to a 401: this attempt continues the flow, with the cookies it chose.
         state.pending = null;
+        if (state.cookie) setCookie(options, state.pendingCookie);
         return;
       }
       if (!state.ours.has(String(header))) {
@@ -166,7 +173,19 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       if (isOneShotBody(options.body))
         await bufferGotBody(options, state, negotiateAuth.options.maxReplayBodySize);
     }
-    const flow = negotiateAuth.flow(options.url, { initialUrl: state.initial, replayable: !state.once });
+    // got's own cookie jar, when given, keeps the cookies (and has set the header already); else
+    // the caller's Cookie header is the one the request had before this hook added to it.
+    const sessions = options.cookieJar === undefined;
+    if (sessions) {
+      state.cookie ??= { value: headerString(options.headers.cookie) };
+      setCookie(options, state.cookie.value);
+    }
+    const flow = negotiateAuth.flow(options.url, {
+      initialUrl: state.initial,
+      replayable: !state.once,
+      cookie: state.cookie?.value ?? null,
+      sessions,
+    });
     state.flow = flow;
     let authorization: string | null;
     try {
@@ -196,12 +215,14 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       if (decision.sanitize) sanitize(response);
       return response;
     }
+    const headers = flow.requestHeaders(decision.authorization);
     state.pending = decision.authorization;
+    state.pendingCookie = headers['cookie'] ?? state.cookie?.value ?? null;
     state.ours.add(decision.authorization);
     try {
       // preserveHooks: this hook must see the resent request's response (verify, next leg).
       return await retryWithMergedOptions({
-        headers: flow.requestHeaders(decision.authorization),
+        headers,
         preserveHooks: true,
       });
     } catch (error) {
@@ -298,6 +319,16 @@ function forwardErrors(stream: Readable): Readable {
     return pipe(destination, options);
   }) as typeof stream.pipe;
   return stream;
+}
+
+function setCookie(options: NormalizedOptions | Options, value: string | null): void {
+  if (value === null) delete options.headers.cookie;
+  else options.headers.cookie = value;
+}
+
+function headerString(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join('; ') : value;
 }
 
 /** What the flow makes of a got response. */

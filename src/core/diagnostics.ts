@@ -14,6 +14,7 @@ import { debuglog } from 'node:util';
  * | `http-gssapi:mutual`    | the server's final token was verified, skipped or failed      |
  * | `http-gssapi:error`     | the exchange failed; the response is returned as is           |
  * | `http-gssapi:redirect`  | the fetch wrapper followed a redirect                         |
+ * | `http-gssapi:session`   | session cookies were kept, sent instead of a token, or dropped |
  *
  * @example
  * ```ts
@@ -46,7 +47,17 @@ export type NegotiateEvent =
       status: number;
     }
   | { type: 'error'; url: string; code: string; message: string; hint?: string | undefined }
-  | { type: 'redirect'; from: string; to: string; status: number; method: string };
+  | { type: 'redirect'; from: string; to: string; status: number; method: string }
+  | {
+      type: 'session';
+      url: string;
+      /**
+       * `stored`: a response set cookies; `reused`: a request went with session cookies and no
+       * token; `dropped`: the server asked for Negotiate despite them (the session is over);
+       * `not-a-session`: they never worked, so they no longer hold back a token.
+       */
+      result: 'stored' | 'reused' | 'dropped' | 'not-a-session';
+    };
 
 const log = debuglog('http-gssapi');
 const channels = new Map<string, ReturnType<typeof channel>>();
@@ -67,6 +78,7 @@ export const DIAGNOSTICS_CHANNELS = {
   mutual: 'http-gssapi:mutual',
   error: 'http-gssapi:error',
   redirect: 'http-gssapi:redirect',
+  session: 'http-gssapi:session',
 } as const;
 
 /**

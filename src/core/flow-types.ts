@@ -9,6 +9,7 @@ import type { HttpGssapiError } from './errors.js';
 import type { LearnedOrigins } from './learned-origins.js';
 import type { ContextFactory } from './negotiate-context.js';
 import type { ResolvedOptions } from './options.js';
+import type { SessionStore } from './session-store.js';
 
 /** What a flow works with, shared by every flow of one `HTTPSPNEGOAuth`. */
 export interface FlowSetup {
@@ -16,6 +17,8 @@ export interface FlowSetup {
   readonly credentials: CredentialSource;
   readonly learned: LearnedOrigins;
   readonly contextFactory: ContextFactory;
+  /** The session cookies, or null when `sessionCookies` is off. */
+  readonly sessions: SessionStore | null;
 }
 
 /**
@@ -46,6 +49,22 @@ export interface FlowOptions {
    * the exchange failed (the undici interceptor's `res.context.negotiate`).
    */
   readonly subject?: object;
+  /**
+   * The request's own `Cookie` header, if any: session cookies are added to it, never put in its
+   * place.
+   */
+  readonly cookie?: string | null;
+  /**
+   * False when the client keeps cookies itself (got's `cookieJar`, an axios jar): the flow then
+   * neither keeps nor sends session cookies for this request. Default true.
+   */
+  readonly sessions?: boolean;
+  /**
+   * The request goes on a connection the server has already authenticated (IIS's
+   * `authPersistNonNTLM`, mod_auth_gssapi's `GssapiConnectionBound`): no token up front, even
+   * when the origin is learned or `opportunisticAuth` is on; a challenge is answered as usual.
+   */
+  readonly connectionAuthenticated?: boolean;
 }
 
 /** What the flow needs of a response. */

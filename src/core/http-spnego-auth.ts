@@ -4,6 +4,7 @@ import { LearnedOrigins } from './learned-origins.js';
 import { type ContextFactory, gssapiContextFactory } from './negotiate-context.js';
 import { NegotiateFlow } from './negotiate-flow.js';
 import { type HTTPSPNEGOAuthOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { SessionStore } from './session-store.js';
 
 /**
  * HTTP Negotiate authentication (SPNEGO over GSSAPI, RFC 4559) for any HTTP client: holds the
@@ -35,6 +36,7 @@ export class HTTPSPNEGOAuth {
       credentials: new CredentialSource(this.options.creds),
       learned: new LearnedOrigins(this.options.learnedPreemption),
       contextFactory: internals.contextFactory ?? gssapiContextFactory,
+      sessions: this.options.sessionCookies ? new SessionStore() : null,
     };
   }
 
@@ -54,6 +56,11 @@ export class HTTPSPNEGOAuth {
   /** Forgets what was learned about servers (e.g. after a network change). */
   forgetLearned(): void {
     this.#setup.learned.clear();
+  }
+
+  /** Forgets every session cookie (a logout, a change of user): the next requests negotiate anew. */
+  forgetSessions(): void {
+    this.#setup.sessions?.clear();
   }
 
   /** Releases credentials acquired from a description, and the cached default credentials. */

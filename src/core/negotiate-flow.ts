@@ -13,6 +13,7 @@ import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
+import type { SessionStore } from './session-store.js';
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;
@@ -48,9 +49,15 @@ export class NegotiateFlow {
   readonly #setup: FlowSetup;
   readonly #replayable: boolean;
   readonly #subject: object | undefined;
+  /** The session cookies this request takes part in, or null. */
+  readonly #sessions: SessionStore | null;
+  readonly #callerCookie: string | null;
+  readonly #connectionAuthenticated: boolean;
   #context: NegotiateContext | null = null;
   /** Whether the last attempt carried a token of ours. */
   #sent = false;
+  /** Whether the last attempt carried session cookies. */
+  #sentCookies = false;
   #challenges = 0;
   #tokens = 0;
   /** Why the preemptive token could not be made; the 401 that follows is answered with it. */
@@ -68,6 +75,9 @@ export class NegotiateFlow {
     this.challengeHeader = this.kind === 'proxy' ? 'proxy-authenticate' : 'www-authenticate';
     this.#replayable = options.replayable ?? true;
     this.#subject = options.subject;
+    this.#sessions = options.sessions === false ? null : setup.sessions;
+    this.#callerCookie = options.cookie ?? null;
+    this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
     this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
@@ -90,8 +100,15 @@ export class NegotiateFlow {
    */
   async start(): Promise<string | null> {
     if (!this.#replayable) return this.#startRequired();
+    // An authenticated connection or a session cookie stands in for the token: a 401 would tell
+    // if the session is over.
+    if (this.#connectionAuthenticated) {
+      this.#sessionEvent('reused');
+      return null;
+    }
     const { opportunisticAuth } = this.#setup.options;
     if (this.#refusal || !(opportunisticAuth || this.#setup.learned.has(this.url.origin))) return null;
+    if (this.#sessions?.hasSession(this.url)) return null;
     try {
       return await this.#firstToken(true);
     } catch (error) {
@@ -124,7 +141,14 @@ export class NegotiateFlow {
    * they are, so what the exchange adds to a request is decided here.
    */
   requestHeaders(authorization: string | null): Record<string, string> {
-    return authorization === null ? {} : { [this.header]: authorization };
+    const headers: Record<string, string> = authorization === null ? {} : { [this.header]: authorization };
+    const session = this.kind === 'server' ? (this.#sessions?.cookieFor(this.url) ?? null) : null;
+    this.#sentCookies = session !== null;
+    if (session !== null) {
+      headers['cookie'] = this.#callerCookie ? `${this.#callerCookie}; ${session}` : session;
+      if (authorization === null) this.#sessionEvent('reused');
+    }
+    return headers;
   }
 
   /**
@@ -132,8 +156,9 @@ export class NegotiateFlow {
    * not a challenge. The flow is then over (its context released); the response is the
    * caller's. Synchronous, for clients that must not wait on a response that needs nothing.
    */
-  passes(status: number): boolean {
-    if (this.#sent || status === this.#challengeStatus()) return false;
+  passes(response: FlowResponse): boolean {
+    if (this.#sent || response.status === this.#challengeStatus()) return false;
+    this.#keepSession(response);
     this.#reset();
     return true;
   }
@@ -146,6 +171,7 @@ export class NegotiateFlow {
    *   authentication says the response must not be trusted; `response` attached to it.
    */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
+    this.#keepSession(response);
     const decision =
       response.status === this.#challengeStatus()
         ? await this.#onChallenge(response)
@@ -202,6 +228,10 @@ export class NegotiateFlow {
       return this.#giveUp(this.#exchangeError('no Negotiate token may be sent', this.#refusal), response);
     }
     this.#setup.learned.learn(this.url.origin);
+    if (this.#sentCookies && !this.#sent && this.#sessions) {
+      // The session is over (or never was one): negotiate at once, in this request.
+      this.#sessionEvent(this.#sessions.rejected(this.url) ? 'dropped' : 'not-a-session');
+    }
     if (this.#challenges >= MAX_CHALLENGES) {
       this.#reset();
       return this.#giveUp(
@@ -348,6 +378,23 @@ export class NegotiateFlow {
       }),
     });
     return { action: 'retry', authorization: formatNegotiateHeader(out) };
+  }
+
+  /**
+   * Keeps the cookies a response sets, and counts a response that needed no token because of
+   * them as proof that they are a session.
+   */
+  #keepSession(response: FlowResponse): void {
+    const sessions = this.#sessions;
+    if (!sessions || this.kind !== 'server') return;
+    if (sessions.store(this.url, response.header('set-cookie')) > 0) this.#sessionEvent('stored');
+    if (this.#sentCookies && !this.#sent && response.status !== this.#challengeStatus()) {
+      sessions.proved(this.url);
+    }
+  }
+
+  #sessionEvent(result: 'stored' | 'reused' | 'dropped' | 'not-a-session'): void {
+    emit({ type: 'session', url: this.url.href, result });
   }
 
   /** The response goes back unauthenticated; why is reported once, here. */

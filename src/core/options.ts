@@ -67,6 +67,15 @@ export interface HTTPSPNEGOAuthOptions {
    * body is sent once with a token up front. Default 1 MiB.
    */
   readonly maxReplayBodySize?: number;
+  /**
+   * Keep the cookies servers set on responses to requests this auth handles, per origin (RFC 6265
+   * scoping, never sent to another origin), and send them back; while a session cookie is held
+   * for a URL no token goes up front, and a Negotiate 401 drops it and negotiates at once. What
+   * makes a server that authenticates once per session (Hadoop, mod_auth_gssapi
+   * `GssapiUseSessions`) cost one handshake instead of one per request. Default true, as the
+   * Python original gets it from httpx's client.
+   */
+  readonly sessionCookies?: boolean;
   /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
   readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
 }
@@ -82,6 +91,7 @@ export interface ResolvedOptions {
   readonly sanitizeMutualErrorResponse: boolean;
   readonly learnedPreemption: boolean;
   readonly maxReplayBodySize: number;
+  readonly sessionCookies: boolean;
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
@@ -146,6 +156,7 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     sanitizeMutualErrorResponse: bool(options, 'sanitizeMutualErrorResponse', true),
     learnedPreemption: bool(options, 'learnedPreemption', true),
     maxReplayBodySize,
+    sessionCookies: bool(options, 'sessionCookies', true),
     onError: options.onError,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Credentials } from '../gssapi/credentials.js';
@@ -35,7 +35,14 @@ export type TestServerBehavior =
   /** Redirect to `?to=` with `?status=` without authentication. */
   | 'open-redirect'
   /** Authenticate; with delegated credentials, use them to get a token for `?target=` (default HTTP@<host>). */
-  | 'delegate';
+  | 'delegate'
+  /**
+   * A server that authenticates once per session (mod_auth_gssapi `GssapiUseSessions`, Hadoop):
+   * a request with a valid `negotiate-session` cookie is answered 200 without Negotiate; one
+   * without is authenticated, and the 200 sets a new session cookie (`Path=/session`).
+   * {@link NegotiateTestServer.expireSessions} ends every session.
+   */
+  | 'session';
 
 /** One request as the server saw it. Tokens are not kept, only whether one came. */
 export interface RecordedRequest {
@@ -53,6 +60,10 @@ export interface RecordedRequest {
   readonly status: number;
   /** The authenticated client principal, when authentication succeeded. */
   readonly user: string | null;
+  /** Whether a session cookie of this server authenticated the request (behavior `session`). */
+  readonly session: boolean;
+  /** The Cookie header as it came, or null. */
+  readonly cookie: string | null;
 }
 
 /** Options of {@link NegotiateTestServer.start}. */
@@ -90,6 +101,8 @@ export class NegotiateTestServer {
   readonly #creds: Credentials;
   readonly #sockets: Set<Socket>;
   readonly #secondLegSeen = new Set<string>();
+  /** Session id -> user, for the `session` behavior. */
+  readonly #sessions = new Map<string, string>();
 
   private constructor(server: Server, creds: Credentials, hostname: string, sockets: Set<Socket>) {
     this.#server = server;
@@ -127,6 +140,11 @@ export class NegotiateTestServer {
     return instance;
   }
 
+  /** Ends every session of the `session` behavior: the next request with its cookie gets a 401. */
+  expireSessions(): void {
+    this.#sessions.clear();
+  }
+
   /** Requests to paths starting with `prefix`. */
   requestsTo(prefix: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path.startsWith(prefix));
@@ -141,6 +159,7 @@ export class NegotiateTestServer {
     const authorization = req.headers.authorization ?? '';
     const negotiate = /^negotiate\s+\S/i.test(authorization);
     let user: string | null = null;
+    let session = false;
     const finish = (status: number, headers: Record<string, string>, payload: string) => {
       this.requests.push({
         method: req.method ?? 'GET',
@@ -153,6 +172,8 @@ export class NegotiateTestServer {
         bodySha256: createHash('sha256').update(body).digest('hex'),
         status,
         user,
+        session,
+        cookie: req.headers.cookie ?? null,
       });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload);
@@ -164,6 +185,15 @@ export class NegotiateTestServer {
     if (behavior === 'open-redirect') return redirect(url, finish);
     if (behavior === 'malformed-challenge') return finish(401, { 'www-authenticate': 'Negotiate YII' }, '{}');
     if (behavior === 'basic-only') return finish(401, { 'www-authenticate': 'Basic realm="test"' }, '{}');
+    if (behavior === 'session' && !negotiate) {
+      const id = /(?:^|;\s*)negotiate-session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      const known = id === undefined ? undefined : this.#sessions.get(id);
+      if (known !== undefined) {
+        user = known;
+        session = true;
+        return finish(200, {}, JSON.stringify({ user, path: url.pathname, session: true }));
+      }
+    }
     if (!negotiate) return challenge();
 
     const ctx = new SecurityContext({ usage: 'accept', creds: this.#creds });
@@ -207,6 +237,11 @@ export class NegotiateTestServer {
         );
       }
       if (behavior === 'redirect') return redirect(url, (s, h, p) => finish(s, { ...h, ...final }, p));
+      if (behavior === 'session') {
+        const id = randomBytes(16).toString('hex');
+        this.#sessions.set(id, user);
+        final['set-cookie'] = `negotiate-session=${id}; Path=/session; HttpOnly`;
+      }
       const result: Record<string, unknown> = {
         user,
         path: url.pathname,

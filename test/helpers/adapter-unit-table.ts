@@ -293,6 +293,73 @@ export function runUnitTable(driver: Driver): void {
     });
   });
 
+  describe(`${driver.name}: session cookies`, () => {
+    const withSession = ok('server-ok', 200, { 'set-cookie': 'sid=abc; Path=/; HttpOnly' });
+    const seen = () => server().requests.map((r) => [r.path, tokenText(r.authorization), r.cookie]);
+
+    test('a cookie set after the handshake stands in for the token on later requests to the origin', async () => {
+      const { auth } = fakeAuth({ learnedPreemption: true });
+      script(challenge(), withSession);
+      await driver.send(auth, server().url('/a'));
+      script(ok(null));
+      const res = await driver.send(auth, server().url('/b'));
+      assert.equal(res.status, 200);
+      assert.deepEqual(seen(), [['/b', null, 'sid=abc']], 'one round trip, no token');
+    });
+
+    test('a Negotiate 401 despite the session drops it and negotiates at once, in the same request', async () => {
+      const { auth } = fakeAuth({ learnedPreemption: true });
+      script(challenge(), withSession);
+      await driver.send(auth, server().url('/a'));
+      script(ok(null));
+      await driver.send(auth, server().url('/b'));
+      script(challenge(), ok());
+      const res = await driver.send(auth, server().url('/c'));
+      assert.equal(res.status, 200);
+      assert.deepEqual(seen(), [
+        ['/c', null, 'sid=abc'],
+        ['/c', TOKEN_A, null],
+      ]);
+    });
+
+    test("the caller's Cookie is merged with the session's, not replaced", async () => {
+      const { auth } = fakeAuth();
+      script(challenge(), withSession);
+      await driver.send(auth, server().url('/a'));
+      script(ok(null));
+      await driver.send(auth, server().url('/b'), { headers: { cookie: 'mine=1' } });
+      assert.deepEqual(seen(), [['/b', null, 'mine=1; sid=abc']]);
+    });
+
+    test('cookies that never stood in for a token stop holding it back; none goes to another origin', async () => {
+      const { auth } = fakeAuth({ learnedPreemption: true, mutualAuthentication: DISABLED });
+      const balancer = ok(null, 200, { 'set-cookie': 'lb=7; Path=/' });
+      script(challenge(), balancer);
+      await driver.send(auth, server().url('/a'));
+      script(challenge(), balancer);
+      await driver.send(auth, server().url('/b'));
+      assert.deepEqual(seen(), [
+        ['/b', null, 'lb=7'],
+        ['/b', TOKEN_A, null],
+      ]);
+      script(balancer);
+      await driver.send(auth, server().url('/c'));
+      assert.deepEqual(seen(), [['/c', TOKEN_A, 'lb=7']], 'the token up front again, the cookie with it');
+      script(redirect(server().otherHost('/x')), ok(null));
+      await driver.send(auth, server().url('/d'));
+      assert.equal(server().toOtherHost[0]!.cookie, null, 'host B gets no cookie of host A');
+    });
+
+    test('sessionCookies: false keeps nothing', async () => {
+      const { auth } = fakeAuth({ learnedPreemption: true, sessionCookies: false });
+      script(challenge(), withSession);
+      await driver.send(auth, server().url('/a'));
+      script(ok());
+      await driver.send(auth, server().url('/b'));
+      assert.deepEqual(seen(), [['/b', TOKEN_A, null]]);
+    });
+  });
+
   describe(`${driver.name}: redirects`, () => {
     test('a same-origin redirect gets a fresh token for the next hop, never the same one again', async () => {
       const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED });

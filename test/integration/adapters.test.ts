@@ -31,9 +31,11 @@ type Feature =
   /** Misbehave on purpose: Basic only, always 401, a second leg, bad or missing final tokens, a 500. */
   | 'misbehaving'
   /** Redirect anywhere (to another host), with any status. */
-  | 'redirect-anywhere';
+  | 'redirect-anywhere'
+  /** Authenticate once per session (a cookie after the handshake), and end sessions on demand. */
+  | 'sessions';
 
-type Resource = 'ok' | 'post' | 'redirect' | 'redirect-307' | 'delegate';
+type Resource = 'ok' | 'post' | 'redirect' | 'redirect-307' | 'delegate' | 'session';
 type Misbehavior =
   | 'basic-only'
   | 'always-401'
@@ -69,6 +71,8 @@ interface Target {
   method(outcome: Outcome): string;
   /** Whether the server received usable delegated credentials. */
   delegated(outcome: Outcome): boolean;
+  /** Ends every session (feature `sessions`). */
+  endSessions?(): void;
 }
 
 /** What each case gets: a client-agnostic way to send, and the server it talks to. */
@@ -350,6 +354,28 @@ const cases: readonly Case[] = [
     },
   },
   {
+    name: 'a session cookie: five requests cost one token; an ended session costs one renegotiation',
+    needs: ['sessions'],
+    async run(ctx) {
+      const auth = ctx.auth({ learnedPreemption: true });
+      const urls = Array.from({ length: 5 }, () => ctx.target.url('session'));
+      for (const url of urls) assert.equal((await ctx.send(auth, url)).status, 200);
+      const seen = (await Promise.all(urls.map((url) => ctx.target.seen(url)))).flat();
+      assert.equal(seen.filter((s) => s.negotiate).length, 1, 'one token for five requests');
+      assert.equal(seen.length, 6, 'one 401, then one round trip each');
+      ctx.target.endSessions!();
+      const after = ctx.target.url('session');
+      assert.equal((await ctx.send(auth, after)).status, 200);
+      assert.deepEqual(negotiateSeen(await ctx.target.seen(after)), [
+        [false, 401],
+        [true, 200],
+      ]);
+      const next = ctx.target.url('session');
+      await ctx.send(auth, next);
+      assert.deepEqual(negotiateSeen(await ctx.target.seen(next)), [[false, 200]], 'the new session serves');
+    },
+  },
+  {
     name: 'delegate: true gives the server usable credentials; the default gives none',
     async run(ctx) {
       assert.equal(ctx.target.delegated(await ctx.get(ctx.target.url('delegate'), { delegate: true })), true);
@@ -394,7 +420,8 @@ const pathOf = (url: string) => {
 function testServerTarget(server: NegotiateTestServer): Target {
   return {
     name: 'NegotiateTestServer',
-    features: new Set<Feature>(['misbehaving', 'redirect-anywhere']),
+    features: new Set<Feature>(['misbehaving', 'redirect-anywhere', 'sessions']),
+    endSessions: () => server.expireSessions(),
     // Every case uses fresh paths: nothing to forget.
     begin: async () => {},
     url(kind) {
@@ -431,13 +458,14 @@ function apacheTarget(apache: ApacheServer): Target {
     // Its redirects lead to fixed paths, which every case shares.
     begin: () => apache.clearAccessLog(),
     url(kind) {
-      const path = {
+      const paths: Partial<Record<Resource, string>> = {
         ok: 'private',
         post: 'post',
         redirect: 'auth-redirect',
         'redirect-307': 'auth-redirect-307',
         delegate: 'delegate',
-      }[kind as Resource];
+      };
+      const path = paths[kind as Resource];
       assert.ok(path, `Apache has no ${kind}`);
       return `${apache.url}${path}/${fresh()}/`;
     },

@@ -89,6 +89,11 @@ class ScriptedServer {
     this.script = script;
   }
 
+  /** Closes every open connection from the server's side. */
+  dropConnections(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     this.#server.close();
@@ -633,6 +638,44 @@ describe('connection-bound handshakes', () => {
     for (let i = 0; i < legs.length; i += 2) {
       assert.deepEqual([legs[i]!.leg, legs[i + 1]!.leg], ['tok-1', 'tok-2'], 'handshakes never interleave');
     }
+    await interceptor.close();
+  });
+
+  test('connection-persistent auth: an authenticated socket carries later requests without a token until it closes', async () => {
+    const factory = fakeContextFactory(twoLegs);
+    const auth = new HTTPSPNEGOAuth(
+      { learnedPreemption: true, mutualAuthentication: DISABLED },
+      { contextFactory: factory },
+    );
+    const interceptor = negotiate(auth, { connectionBound: true });
+    const dispatcher = new Agent().compose(interceptor);
+    agents.push(dispatcher);
+    const log: { socket: number; leg: string }[] = [];
+    const bound = boundScript(log);
+    // Like IIS (authPersistNonNTLM) or GssapiConnectionBound: a socket that completed a
+    // handshake stays authenticated.
+    const authenticated = new Set<number>();
+    server.reset((seen, i, req, res) => {
+      if (!seen.authorization && authenticated.has(seen.socket)) return ok(null);
+      const reply = bound(seen, i, req, res)!;
+      if (reply.status === 200) authenticated.add(seen.socket);
+      return reply;
+    });
+    const get = async (path: string) => {
+      const res = await request(url(path), { dispatcher });
+      await res.body.text();
+      return [res.statusCode, infoOf(res).tokensSent, infoOf(res).connectionBound] as const;
+    };
+    assert.deepEqual(await get('/first'), [200, 2, true]);
+    const socket = log.at(-1)!.socket;
+    assert.deepEqual(await get('/second'), [200, 0, true], 'no token on the authenticated socket');
+    assert.deepEqual(await get('/third'), [200, 0, true]);
+    assert.equal(server.seen.at(-1)!.socket, socket, 'the same socket');
+    server.dropConnections();
+    await sleep(20);
+    assert.deepEqual(await get('/after-close'), [200, 2, true], 'a new socket negotiates again');
+    authenticated.clear();
+    assert.deepEqual(await get('/after-401'), [200, 2, true], 'a 401 on the socket negotiates again');
     await interceptor.close();
   });
 

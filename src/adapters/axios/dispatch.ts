@@ -85,7 +85,7 @@ export async function dispatch(
       max: maxRedirects,
       send: sendHop,
       status: (o) => o.response.status,
-      location: (o) => headerOf(o.response.headers, 'location'),
+      location: (o) => [headerOf(o.response.headers, 'location') ?? []].flat()[0] ?? null,
       discard: (o) => discardBody(o.response.data),
       tooMany: (o) =>
         new AxiosError(
@@ -112,7 +112,13 @@ export async function dispatch(
   function sendHop(hop: Hop): Promise<Outcome> {
     // A caller that brings its own Authorization (header or `auth` option) is not ours to change.
     if (hop.headers.has('authorization') || hop.auth !== undefined) return attempt(hop, {});
-    const flow = auth.flow(hop.url, { initialUrl: first.url, replayable: !hop.bodyOnce });
+    const flow = auth.flow(hop.url, {
+      initialUrl: first.url,
+      replayable: !hop.bodyOnce,
+      cookie: [headerOf(hop.headers, 'cookie') ?? []].flat().join('; ') || null,
+      // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
+      sessions: (config as { jar?: unknown }).jar === undefined,
+    });
     return runExchange<Outcome>(flow, {
       send: (extra) => attempt(hop, extra),
       status: (o) => o.response.status,
@@ -258,15 +264,18 @@ function sanitize(response: AxiosResponse, kept: Record<string, string>): void {
   response.headers = kept;
 }
 
-/** A header of a base adapter's response: a node header object (http) or AxiosHeaders (fetch). */
-function headerOf(headers: unknown, name: string): string | null {
+/**
+ * A header of a base adapter's response: a node header object (http) or AxiosHeaders (fetch).
+ * Several lines stay a list (`Set-Cookie` cannot be joined with commas).
+ */
+function headerOf(headers: unknown, name: string): string | string[] | null {
   if (!headers || typeof headers !== 'object') return null;
   const value =
     typeof (headers as { get?: unknown }).get === 'function'
       ? (headers as { get(n: string): unknown }).get(name)
       : (headers as Record<string, unknown>)[name];
   if (value === undefined || value === null || value === false) return null;
-  return Array.isArray(value) ? value.join(', ') : String(value);
+  return Array.isArray(value) ? value.map(String) : String(value);
 }
 
 /** What axios takes for an absolute URL (its isAbsoluteURL): a scheme and `//`, or just `//`. */

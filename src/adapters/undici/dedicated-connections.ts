@@ -2,10 +2,45 @@ import { Client, type Dispatcher } from 'undici';
 import { FifoLock } from '../../internal/fifo-lock.js';
 import type { ConnectionBoundOptions } from './types.js';
 
-/** One origin's dedicated connection in connection-bound mode, and the lock that serializes its handshakes. */
-export interface DedicatedConnection {
+/**
+ * One origin's dedicated connection in connection-bound mode, the lock that serializes its
+ * handshakes, and whether the socket it has now was authenticated by one of them.
+ *
+ * The socket is told apart by undici's own events: the dispatcher (a `Client` with one
+ * connection) emits `connect` for every new socket and `disconnect` when one closes, so a
+ * counter of `connect`s names the socket, and an authentication is remembered with the number
+ * of the socket it happened on. A new socket has a new number; a closed one clears it.
+ */
+export class DedicatedConnection {
   readonly dispatcher: Dispatcher;
-  readonly lock: FifoLock;
+  readonly lock = new FifoLock();
+  #socket = 0;
+  #authenticatedSocket: number | null = null;
+
+  constructor(dispatcher: Dispatcher) {
+    this.dispatcher = dispatcher;
+    dispatcher.on('connect', () => {
+      this.#socket++;
+    });
+    dispatcher.on('disconnect', () => {
+      this.#authenticatedSocket = null;
+    });
+  }
+
+  /** Whether the socket the connection has now completed a handshake (connection-persistent auth). */
+  get authenticated(): boolean {
+    return this.#authenticatedSocket !== null && this.#authenticatedSocket === this.#socket;
+  }
+
+  /** A handshake succeeded (or a request went through without one) on the current socket. */
+  markAuthenticated(): void {
+    this.#authenticatedSocket = this.#socket;
+  }
+
+  /** The server asked for Negotiate again on this socket: its authentication is over. */
+  forgetAuthenticated(): void {
+    this.#authenticatedSocket = null;
+  }
 }
 
 /**
@@ -20,13 +55,18 @@ export class DedicatedConnections {
     this.#options = options;
   }
 
+  /** The origin's dedicated connection, if one was made. */
+  peek(origin: string): DedicatedConnection | undefined {
+    return this.#byOrigin.get(origin);
+  }
+
   for(origin: string): DedicatedConnection {
     let entry = this.#byOrigin.get(origin);
     if (!entry) {
       const dispatcher = this.#options.clientFactory
         ? this.#options.clientFactory(origin)
         : new Client(origin, { ...this.#options.clientOptions, pipelining: 1, allowH2: false });
-      entry = { dispatcher, lock: new FifoLock() };
+      entry = new DedicatedConnection(dispatcher);
       this.#byOrigin.set(origin, entry);
     }
     return entry;

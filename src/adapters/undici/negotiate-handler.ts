@@ -76,6 +76,8 @@ export class NegotiateHandler implements DispatchHandler {
   #done = false;
   #release: (() => void) | null = null;
   #dedicated: DedicatedConnection | null = null;
+  /** The request goes without a token on the origin's authenticated dedicated socket. */
+  #reuse = false;
   // The current attempt.
   #attempt: DispatchController | null = null;
   #mode: Mode = 'connecting';
@@ -134,25 +136,25 @@ export class NegotiateHandler implements DispatchHandler {
       return;
     }
     const flow = this.#flow!;
-    if (flow.passes(statusCode)) {
+    const response = {
+      status: statusCode,
+      header: (name: string) => headers[name],
+      response: { statusCode, headers },
+    };
+    if (flow.passes(response)) {
       // No token went out and this is no challenge: nothing to verify or answer.
       this.#mode = 'forward';
+      this.#settleConnection(statusCode, false);
       this.#unlock();
       this.#caller.onResponseStart?.(this.#controller, statusCode, headers as never, statusMessage);
       return;
     }
     this.#mode = 'deciding';
     this.#controller.hold(true);
-    flow
-      .onResponse({
-        status: statusCode,
-        header: (name) => headers[name],
-        response: { statusCode, headers },
-      })
-      .then(
-        (decision) => this.#apply(decision, statusCode, headers, statusMessage),
-        (error: unknown) => this.#reject(toError(error)),
-      );
+    flow.onResponse(response).then(
+      (decision) => this.#apply(decision, statusCode, headers, statusMessage),
+      (error: unknown) => this.#reject(toError(error)),
+    );
   }
 
   onResponseData(controller: DispatchController, chunk: Buffer): void {
@@ -235,7 +237,17 @@ export class NegotiateHandler implements DispatchHandler {
           late.kind === 'once' ? late.discard() : undefined,
         )
       : { kind: 'as-is', body: source };
-    this.#flow = auth.flow(url, { initialUrl, replayable: this.#body.kind !== 'once', subject: this.#info });
+    const cookies = this.#headers.filter(([name]) => name.toLowerCase() === 'cookie').map(([, v]) => v);
+    // Connection-persistent auth: the origin's dedicated socket is authenticated already, so this
+    // request goes there without a token.
+    this.#reuse = this.#setup.origins?.peek(url.origin)?.authenticated ?? false;
+    this.#flow = auth.flow(url, {
+      connectionAuthenticated: this.#reuse,
+      initialUrl,
+      replayable: this.#body.kind !== 'once',
+      subject: this.#info,
+      cookie: cookies.length > 0 ? cookies.join('; ') : null,
+    });
     await this.#send(await this.#race.run(this.#flow.start()));
   }
 
@@ -244,7 +256,7 @@ export class NegotiateHandler implements DispatchHandler {
     if (this.#done) return;
     const { origins } = this.#setup;
     let dispatch = this.#setup.dispatch;
-    if (authorization !== null && origins) {
+    if (origins && (authorization !== null || this.#reuse)) {
       if (!this.#release) {
         this.#dedicated = origins.for(this.#setup.url.origin);
         this.#release = await this.#race.run(this.#dedicated.lock.acquire(this.#race.aborted), (release) =>
@@ -282,12 +294,14 @@ export class NegotiateHandler implements DispatchHandler {
     if (this.#done) return;
     if (decision.action === 'retry') {
       // Another leg: read this 401 to its end (keep-alive), then send the token.
+      this.#dedicated?.forgetAuthenticated();
       this.#mode = 'drain';
       this.#nextAuthorization = decision.authorization;
       this.#flush();
       this.#controller.hold(false);
       return;
     }
+    this.#settleConnection(statusCode, decision.error !== undefined);
     this.#unlock();
     if (decision.error) this.#info.error = decision.error;
     try {
@@ -368,6 +382,16 @@ export class NegotiateHandler implements DispatchHandler {
     this.#done = true;
     this.#flow?.dispose();
     this.#unlock();
+  }
+
+  /**
+   * The exchange on the dedicated connection is over: a success leaves its socket authenticated
+   * for the next requests (connection-persistent auth); a challenge or a failure does not.
+   */
+  #settleConnection(status: number, failed: boolean): void {
+    if (this.#release === null || !this.#dedicated) return;
+    if (!failed && status < 400) this.#dedicated.markAuthenticated();
+    else if (status === 401) this.#dedicated.forgetAuthenticated();
   }
 
   /** The dedicated connection is free for the next handshake. */

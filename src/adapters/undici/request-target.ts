@@ -81,13 +81,19 @@ export function headerPairs(headers: DispatchOptions['headers']): [string, strin
   return pairs;
 }
 
-/** The caller's headers plus the exchange's, flat (`[name, value, name, value, ...]`). */
+/**
+ * The caller's headers with the exchange's set on top (a header the exchange sets replaces the
+ * caller's of that name: its Cookie comes back merged), flat (`[name, value, name, value, ...]`).
+ */
 export function withHeaders(
   pairs: readonly [string, string][],
   extra: Readonly<Record<string, string>>,
 ): string[] {
   const flat: string[] = [];
-  for (const [name, value] of pairs) flat.push(name, value);
-  for (const [name, value] of Object.entries(extra)) flat.push(name, value);
+  const names = Object.keys(extra);
+  for (const [name, value] of pairs) {
+    if (names.length === 0 || !names.includes(name.toLowerCase())) flat.push(name, value);
+  }
+  for (const name of names) flat.push(name, extra[name]!);
   return flat;
 }

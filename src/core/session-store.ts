@@ -1,0 +1,128 @@
+import { CookieJar } from 'tough-cookie';
+
+/** Origins with cookies kept at once; the least recently used is forgotten first. */
+const MAX_ORIGINS = 256;
+/** Cookies kept per origin (RFC 6265 section 6.1 asks user agents for at least 50 per domain). */
+const MAX_COOKIES_PER_ORIGIN = 50;
+
+/** What a session store knows of one origin. */
+interface OriginSession {
+  readonly jar: CookieJar;
+  /** Requests that went with cookies and no token and were not challenged: the cookies are a session. */
+  proven: number;
+  /**
+   * The cookies were sent without a token and the server asked for Negotiate anyway before they
+   * ever worked: they are not a session (a load balancer's, a tracker's). They are still kept
+   * and sent, but no longer stand in for a token.
+   */
+  notASession: boolean;
+}
+
+/**
+ * The session cookies of one `HTTPSPNEGOAuth` (`sessionCookies`, default on): what servers that
+ * authenticate once and then hand out a session (Hadoop's `hadoop.auth`, mod_auth_gssapi with
+ * `GssapiUseSessions`, Java SPNEGO filters) set on responses to requests this auth handled, sent
+ * back on later requests to the same origin, so that they need no new Negotiate exchange.
+ *
+ * Cookies follow RFC 6265 (domain, path, expiry, Secure, parsed and matched by tough-cookie),
+ * and on top of that never leave the origin (scheme, host and port) they were set by: one jar
+ * per origin, so a `Domain=example.org` cookie from `a.example.org` is not sent to
+ * `b.example.org`, nor an https cookie over http. Bounded: {@link MAX_ORIGINS} origins,
+ * {@link MAX_COOKIES_PER_ORIGIN} cookies each.
+ *
+ * @example
+ * ```ts
+ * const sessions = new SessionStore();
+ * sessions.store(new URL('https://hdfs.example.org/webhdfs/v1/'), ['hadoop.auth="u=alice&..."; Path=/; HttpOnly']);
+ * sessions.cookieFor(new URL('https://hdfs.example.org/webhdfs/v1/tmp')); // 'hadoop.auth="u=alice&..."'
+ * ```
+ */
+export class SessionStore {
+  readonly #origins = new Map<string, OriginSession>();
+
+  /** The `Cookie` value this store has for `url`, or null. */
+  cookieFor(url: URL): string | null {
+    const session = this.#origins.get(url.origin);
+    if (!session) return null;
+    const value = session.jar.getCookieStringSync(url.href);
+    return value === '' ? null : value;
+  }
+
+  /**
+   * Whether the cookies held for `url` stand in for a token: there are some, and they have not
+   * shown themselves to be something other than a session.
+   */
+  hasSession(url: URL): boolean {
+    const session = this.#origins.get(url.origin);
+    return session !== undefined && !session.notASession && this.cookieFor(url) !== null;
+  }
+
+  /** Keeps the cookies of a response to `url`; returns how many were kept. */
+  store(url: URL, setCookie: string | readonly string[] | null | undefined): number {
+    if (setCookie == null) return 0;
+    const lines = typeof setCookie === 'string' ? [setCookie] : setCookie;
+    if (lines.length === 0) return 0;
+    const session = this.#session(url.origin);
+    let kept = 0;
+    for (const line of lines) {
+      // A cookie the RFC tells a user agent to ignore (bad domain, Secure over http) is ignored.
+      if (session.jar.setCookieSync(line, url.href, { ignoreError: true })) kept++;
+    }
+    this.#bound(session.jar);
+    return kept;
+  }
+
+  /** A request to `url` went with these cookies and no token, and was not challenged. */
+  proved(url: URL): void {
+    const session = this.#origins.get(url.origin);
+    if (session) session.proven++;
+  }
+
+  /**
+   * A request to `url` went with cookies and no token, and the server asked for Negotiate: the
+   * session is over (expired, revoked, a restarted server). Its cookies are dropped; cookies that
+   * never worked are marked as no session, so they no longer hold back a token.
+   * @returns whether a session that had worked ended (false: the cookies never were one).
+   */
+  rejected(url: URL): boolean {
+    const session = this.#origins.get(url.origin);
+    if (!session) return false;
+    const wasSession = session.proven > 0;
+    if (!wasSession) session.notASession = true;
+    session.proven = 0;
+    session.jar.removeAllCookiesSync();
+    return wasSession;
+  }
+
+  /** Forgets every session. */
+  clear(): void {
+    this.#origins.clear();
+  }
+
+  #session(origin: string): OriginSession {
+    let session = this.#origins.get(origin);
+    if (session) {
+      // Most recently used last, so the first is the one to forget.
+      this.#origins.delete(origin);
+    } else {
+      session = { jar: new CookieJar(), proven: 0, notASession: false };
+      if (this.#origins.size >= MAX_ORIGINS) this.#origins.delete(this.#origins.keys().next().value!);
+    }
+    this.#origins.set(origin, session);
+    return session;
+  }
+
+  #bound(jar: CookieJar): void {
+    const all = jar.serializeSync()?.cookies ?? [];
+    if (all.length <= MAX_COOKIES_PER_ORIGIN) return;
+    // The oldest go first (RFC 6265 section 5.3 step 12 leaves the choice to the user agent).
+    const oldest = [...all]
+      .sort((a, b) => String(a['creation']).localeCompare(String(b['creation'])))
+      .slice(0, all.length - MAX_COOKIES_PER_ORIGIN);
+    const store = jar.store as unknown as {
+      removeCookie(domain: string, path: string, key: string, cb: (e: Error | null) => void): void;
+    };
+    for (const c of oldest)
+      store.removeCookie(String(c['domain']), String(c['path']), String(c['key']), () => {});
+  }
+}
