@@ -13,7 +13,7 @@ import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
-import type { SessionStore } from './session-store.js';
+import { RequestSession } from './request-session.js';
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;
@@ -49,15 +49,12 @@ export class NegotiateFlow {
   readonly #setup: FlowSetup;
   readonly #replayable: boolean;
   readonly #subject: object | undefined;
-  /** The session cookies this request takes part in, or null. */
-  readonly #sessions: SessionStore | null;
-  readonly #callerCookie: string | null;
+  /** This request's part in the session cookies. */
+  readonly #session: RequestSession;
   readonly #connectionAuthenticated: boolean;
   #context: NegotiateContext | null = null;
   /** Whether the last attempt carried a token of ours. */
   #sent = false;
-  /** Whether the last attempt carried session cookies. */
-  #sentCookies = false;
   #challenges = 0;
   #tokens = 0;
   /** Why the preemptive token could not be made; the 401 that follows is answered with it. */
@@ -75,8 +72,8 @@ export class NegotiateFlow {
     this.challengeHeader = this.kind === 'proxy' ? 'proxy-authenticate' : 'www-authenticate';
     this.#replayable = options.replayable ?? true;
     this.#subject = options.subject;
-    this.#sessions = options.sessions === false ? null : setup.sessions;
-    this.#callerCookie = options.cookie ?? null;
+    const store = options.sessions === false || this.kind === 'proxy' ? null : setup.sessions;
+    this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
     this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
@@ -103,12 +100,12 @@ export class NegotiateFlow {
     // An authenticated connection or a session cookie stands in for the token: a 401 would tell
     // if the session is over.
     if (this.#connectionAuthenticated) {
-      this.#sessionEvent('reused');
+      this.#session.event('reused');
       return null;
     }
     const { opportunisticAuth } = this.#setup.options;
     if (this.#refusal || !(opportunisticAuth || this.#setup.learned.has(this.url.origin))) return null;
-    if (this.#sessions?.hasSession(this.url)) return null;
+    if (this.#session.held) return null;
     try {
       return await this.#firstToken(true);
     } catch (error) {
@@ -142,12 +139,8 @@ export class NegotiateFlow {
    */
   requestHeaders(authorization: string | null): Record<string, string> {
     const headers: Record<string, string> = authorization === null ? {} : { [this.header]: authorization };
-    const session = this.kind === 'server' ? (this.#sessions?.cookieFor(this.url) ?? null) : null;
-    this.#sentCookies = session !== null;
-    if (session !== null) {
-      headers['cookie'] = this.#callerCookie ? `${this.#callerCookie}; ${session}` : session;
-      if (authorization === null) this.#sessionEvent('reused');
-    }
+    const cookie = this.#session.cookieHeader(authorization !== null);
+    if (cookie !== null) headers['cookie'] = cookie;
     return headers;
   }
 
@@ -158,7 +151,11 @@ export class NegotiateFlow {
    */
   passes(response: FlowResponse): boolean {
     if (this.#sent || response.status === this.#challengeStatus()) return false;
-    this.#keepSession(response);
+    this.#session.learn(
+      response.header('set-cookie'),
+      this.#sent,
+      response.status === this.#challengeStatus(),
+    );
     this.#reset();
     return true;
   }
@@ -171,7 +168,11 @@ export class NegotiateFlow {
    *   authentication says the response must not be trusted; `response` attached to it.
    */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
-    this.#keepSession(response);
+    this.#session.learn(
+      response.header('set-cookie'),
+      this.#sent,
+      response.status === this.#challengeStatus(),
+    );
     const decision =
       response.status === this.#challengeStatus()
         ? await this.#onChallenge(response)
@@ -228,10 +229,6 @@ export class NegotiateFlow {
       return this.#giveUp(this.#exchangeError('no Negotiate token may be sent', this.#refusal), response);
     }
     this.#setup.learned.learn(this.url.origin);
-    if (this.#sentCookies && !this.#sent && this.#sessions) {
-      // The session is over (or never was one): negotiate at once, in this request.
-      this.#sessionEvent(this.#sessions.rejected(this.url) ? 'dropped' : 'not-a-session');
-    }
     if (this.#challenges >= MAX_CHALLENGES) {
       this.#reset();
       return this.#giveUp(
@@ -378,23 +375,6 @@ export class NegotiateFlow {
       }),
     });
     return { action: 'retry', authorization: formatNegotiateHeader(out) };
-  }
-
-  /**
-   * Keeps the cookies a response sets, and counts a response that needed no token because of
-   * them as proof that they are a session.
-   */
-  #keepSession(response: FlowResponse): void {
-    const sessions = this.#sessions;
-    if (!sessions || this.kind !== 'server') return;
-    if (sessions.store(this.url, response.header('set-cookie')) > 0) this.#sessionEvent('stored');
-    if (this.#sentCookies && !this.#sent && response.status !== this.#challengeStatus()) {
-      sessions.proved(this.url);
-    }
-  }
-
-  #sessionEvent(result: 'stored' | 'reused' | 'dropped' | 'not-a-session'): void {
-    emit({ type: 'session', url: this.url.href, result });
   }
 
   /** The response goes back unauthenticated; why is reported once, here. */

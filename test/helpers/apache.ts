@@ -29,6 +29,8 @@ export interface ApacheServerOptions extends service.ServiceOptions {
    * handshake authenticates later requests that carry the cookie; default false.
    */
   sessionCookie?: boolean;
+  /** With `sessionCookie`, `SessionMaxAge` in seconds (the session ends that long after its last use); default 0, none. */
+  sessionMaxAge?: number;
   /** Directives added inside every Negotiate location, e.g. `'GssapiNegotiateOnce On'`. */
   gssapiConfig?: string;
   /** Directives appended to httpd.conf at server level (`LoadModule` lines, more `<Location>`s). */
@@ -80,6 +82,7 @@ export interface ApacheAccessLogEntry {
 const OWN_OPTIONS = [
   'connectionBound',
   'sessionCookie',
+  'sessionMaxAge',
   'gssapiConfig',
   'extraConfig',
   'logLevel',
@@ -178,6 +181,13 @@ function parseAccessLine(line: string): ApacheAccessLogEntry {
 
 type ResolvedOptions = Required<ApacheServerOptions>;
 
+function checkSeconds(value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 0) {
+    throw new TypeError('sessionMaxAge must be a non-negative integer');
+  }
+  return value as number;
+}
+
 function checkString(name: string, value: unknown, pattern?: RegExp): string {
   if (typeof value !== 'string' || (pattern && !pattern.test(value))) {
     throw new TypeError(`${name} must be ${pattern ? `a string matching ${pattern}` : 'a string'}`);
@@ -199,6 +209,7 @@ function resolveOptions(
     ...common,
     connectionBound: flag('connectionBound'),
     sessionCookie: flag('sessionCookie'),
+    sessionMaxAge: checkSeconds(options.sessionMaxAge ?? 0),
     krb5Trace: flag('krb5Trace'),
     gssapiConfig: checkString('gssapiConfig', options.gssapiConfig ?? ''),
     extraConfig: checkString('extraConfig', options.extraConfig ?? ''),
@@ -264,6 +275,7 @@ function httpdConf({ options, paths, modules, listen, account, sessionKey }: Con
             `GssapiSessionKey key:${sessionKey}`,
             'Session On',
             'SessionCookieName gssapi_session path=/;httponly',
+            ...(options.sessionMaxAge > 0 ? [`SessionMaxAge ${options.sessionMaxAge}`] : []),
           ]
         : []),
       ...extra,

@@ -32,14 +32,13 @@ export class DedicatedConnection {
     return this.#authenticatedSocket !== null && this.#authenticatedSocket === this.#socket;
   }
 
-  /** A handshake succeeded (or a request went through without one) on the current socket. */
-  markAuthenticated(): void {
-    this.#authenticatedSocket = this.#socket;
-  }
-
-  /** The server asked for Negotiate again on this socket: its authentication is over. */
-  forgetAuthenticated(): void {
-    this.#authenticatedSocket = null;
+  /**
+   * An exchange on this connection is over: a success leaves the current socket authenticated
+   * for the next requests (connection-persistent auth); a 401 ends its authentication.
+   */
+  settle(status: number, failed: boolean): void {
+    if (!failed && status < 400) this.#authenticatedSocket = this.#socket;
+    else if (status === 401) this.#authenticatedSocket = null;
   }
 }
 

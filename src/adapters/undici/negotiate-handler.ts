@@ -144,7 +144,7 @@ export class NegotiateHandler implements DispatchHandler {
     if (flow.passes(response)) {
       // No token went out and this is no challenge: nothing to verify or answer.
       this.#mode = 'forward';
-      this.#settleConnection(statusCode, false);
+      if (this.#release !== null) this.#dedicated?.settle(statusCode, false);
       this.#unlock();
       this.#caller.onResponseStart?.(this.#controller, statusCode, headers as never, statusMessage);
       return;
@@ -294,14 +294,14 @@ export class NegotiateHandler implements DispatchHandler {
     if (this.#done) return;
     if (decision.action === 'retry') {
       // Another leg: read this 401 to its end (keep-alive), then send the token.
-      this.#dedicated?.forgetAuthenticated();
+      this.#dedicated?.settle(statusCode, true);
       this.#mode = 'drain';
       this.#nextAuthorization = decision.authorization;
       this.#flush();
       this.#controller.hold(false);
       return;
     }
-    this.#settleConnection(statusCode, decision.error !== undefined);
+    if (this.#release !== null) this.#dedicated?.settle(statusCode, decision.error !== undefined);
     this.#unlock();
     if (decision.error) this.#info.error = decision.error;
     try {
@@ -382,16 +382,6 @@ export class NegotiateHandler implements DispatchHandler {
     this.#done = true;
     this.#flow?.dispose();
     this.#unlock();
-  }
-
-  /**
-   * The exchange on the dedicated connection is over: a success leaves its socket authenticated
-   * for the next requests (connection-persistent auth); a challenge or a failure does not.
-   */
-  #settleConnection(status: number, failed: boolean): void {
-    if (this.#release === null || !this.#dedicated) return;
-    if (!failed && status < 400) this.#dedicated.markAuthenticated();
-    else if (status === 401) this.#dedicated.forgetAuthenticated();
   }
 
   /** The dedicated connection is free for the next handshake. */
