@@ -1,6 +1,7 @@
 import { Credentials } from '../gssapi/credentials.js';
 import { Name } from '../gssapi/name.js';
 import { OID } from '../gssapi/oid.js';
+import { checkOptionKeys, likelyMeant } from '../internal/option-keys.js';
 import type { HttpGssapiError } from './errors.js';
 
 /** Mutual authentication: the server must prove its identity with its final token. */
@@ -95,6 +96,8 @@ export interface ResolvedOptions {
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
+const CREDS_KEYS: readonly string[] = ['principal', 'ccache', 'keytab', 'password'];
+
 function bool(options: HTTPSPNEGOAuthOptions, key: keyof HTTPSPNEGOAuthOptions, fallback: boolean): boolean {
   const value = options[key];
   if (value === undefined) return fallback;
@@ -102,12 +105,36 @@ function bool(options: HTTPSPNEGOAuthOptions, key: keyof HTTPSPNEGOAuthOptions, 
   return value;
 }
 
-/** Validates options at construction, naming the option in each TypeError. */
+/** Every option of {@link HTTPSPNEGOAuthOptions}; anything else is a TypeError (with a suggestion). */
+const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
+  'mutualAuthentication',
+  'targetName',
+  'delegate',
+  'opportunisticAuth',
+  'creds',
+  'mech',
+  'sanitizeMutualErrorResponse',
+  'learnedPreemption',
+  'maxReplayBodySize',
+  'sessionCookies',
+  'onError',
+];
+
+/**
+ * Validates options at construction, naming the option in each TypeError. Unknown keys are
+ * errors too (`mutual_authentication`, `mutualAuth`: did you mean `mutualAuthentication`?), so a
+ * misspelled security option never goes unnoticed.
+ */
 export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const mutual = (options.mutualAuthentication ?? DISABLED) as string;
+  checkOptionKeys(options, OPTION_KEYS, 'HTTPSPNEGOAuth option');
+  // 'REQUIRED' (the constant's name, as Python spells it) means REQUIRED.
+  const given = options.mutualAuthentication ?? DISABLED;
+  const mutual = typeof given === 'string' ? given.toLowerCase() : given;
   if (mutual !== REQUIRED && mutual !== OPTIONAL && mutual !== DISABLED) {
-    throw new TypeError(`mutualAuthentication must be REQUIRED, OPTIONAL or DISABLED, got ${String(mutual)}`);
+    throw new TypeError(
+      `mutualAuthentication must be REQUIRED, OPTIONAL or DISABLED ('required', 'optional', 'disabled'), got ${String(given)}`,
+    );
   }
   const targetName = options.targetName ?? 'HTTP';
   if (
@@ -124,8 +151,11 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
   if (creds !== null && !(creds instanceof Credentials)) {
     if (typeof creds !== 'object') throw new TypeError('creds must be a Credentials object or a description');
     for (const key of Object.keys(creds)) {
-      if (!['principal', 'ccache', 'keytab', 'password'].includes(key)) {
-        throw new TypeError(`creds.${key} is not a known field (principal, ccache, keytab, password)`);
+      if (!CREDS_KEYS.includes(key)) {
+        const meant = likelyMeant(key, CREDS_KEYS);
+        throw new TypeError(
+          `creds.${key} is not a known field (principal, ccache, keytab, password)${meant ? `: did you mean creds.${meant}?` : ''}`,
+        );
       }
       if (typeof (creds as Record<string, unknown>)[key] !== 'string')
         throw new TypeError(`creds.${key} must be a string`);

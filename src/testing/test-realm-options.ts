@@ -3,7 +3,9 @@
  *
  * @module
  */
+
 import { isAbsolute } from 'node:path';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import type { Krb5ToolPaths } from './krb5-tools.js';
 
 /**
@@ -107,10 +109,8 @@ function checkDirectory(name: string, value: unknown): string | undefined {
 export function resolveTestRealmOptions(options: TestRealmOptions | undefined): ResolvedTestRealmOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  for (const key of Object.keys(options)) {
-    // A misspelt option (maxlife) would otherwise be ignored and the test would check nothing.
-    if (!KNOWN.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
-  }
+  // A misspelt option (maxlife) would otherwise be ignored and the test would check nothing.
+  checkOptionKeys(options, [...KNOWN], 'option');
   const realm = checkString(
     'realm',
     options.realm ?? 'HTTPGSSAPI.TEST',

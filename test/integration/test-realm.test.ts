@@ -230,7 +230,7 @@ describe('a started realm', () => {
       [{ kinitUser: 'yes' }, /^kinitUser /],
       [{ log: 'console' }, /^log /],
       [{ toolPaths: { sbin: 'relative/sbin' } }, /^toolPaths\.sbin /],
-      [{ maxlife: '5s' }, /unknown option "maxlife"/],
+      [{ maxlife: '5s' }, /unknown option "maxlife" \(did you mean "maxLife"\?\)/],
     ];
     for (const [options, message] of cases) {
       await assert.rejects(TestRealm.start(options as never), (error: unknown) => {

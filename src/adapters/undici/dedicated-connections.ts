@@ -1,5 +1,6 @@
 import { Client, type Dispatcher } from 'undici';
 import { FifoLock } from '../../internal/fifo-lock.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ConnectionBoundOptions } from './types.js';
 
 /**
@@ -85,6 +86,7 @@ export function resolveConnectionBound(value: unknown): ConnectionBoundOptions |
   if (typeof value !== 'object' || value === null) {
     throw new TypeError('connectionBound must be a boolean or an object');
   }
+  checkOptionKeys(value, ['clientOptions', 'clientFactory'], 'connectionBound option');
   const { clientOptions, clientFactory } = value as ConnectionBoundOptions;
   if (clientFactory !== undefined && typeof clientFactory !== 'function') {
     throw new TypeError('connectionBound.clientFactory must be a function');

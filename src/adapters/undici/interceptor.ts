@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { LegacyHandlerError } from '../../core/errors.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../../core/http-spnego-auth.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import { DedicatedConnections, resolveConnectionBound } from './dedicated-connections.js';
 import { NegotiateHandler } from './negotiate-handler.js';
 import { ELSEWHERE, headerPairs, redirectStart, requestUrl } from './request-target.js';
@@ -88,6 +89,7 @@ export function negotiate(
 ): NegotiateInterceptor {
   const negotiateAuth = requireAuth(auth);
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptionKeys(options, ['connectionBound', 'origin'], 'negotiate() option');
   const bound = resolveConnectionBound(options.connectionBound);
   const fallbackOrigin = resolveOrigin(options.origin);
   const origins = bound ? new DedicatedConnections(bound) : null;

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { negotiate } from '../../src/adapters/undici/index.js';
+import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
+import { REQUIRED } from '../../src/core/options.js';
+
+// A misspelled or Python-spelled option must never be ignored: mutual authentication left off
+// without a word is a security property lost.
+
+describe('options are checked by name', () => {
+  for (const [given, meant] of [
+    ['mutual_authentication', 'mutualAuthentication'],
+    ['mutualAuth', 'mutualAuthentication'],
+    ['opportunistic_auth', 'opportunisticAuth'],
+    ['targetname', 'targetName'],
+    ['sanitize_mutual_error_response', 'sanitizeMutualErrorResponse'],
+    ['maxReplayBodySise', 'maxReplayBodySize'],
+  ] as const) {
+    test(`${given} is a TypeError that suggests ${meant}`, () => {
+      assert.throws(
+        () => new HTTPSPNEGOAuth({ [given]: REQUIRED } as never),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message === `unknown HTTPSPNEGOAuth option "${given}" (did you mean "${meant}"?)`,
+      );
+    });
+  }
+
+  test('a key nothing resembles is named without a guess', () => {
+    assert.throws(
+      () => new HTTPSPNEGOAuth({ proxy: 'x' } as never),
+      /^TypeError: unknown HTTPSPNEGOAuth option "proxy"$/,
+    );
+  });
+
+  test("mutualAuthentication 'REQUIRED' (the constant's name) means REQUIRED", () => {
+    assert.equal(
+      new HTTPSPNEGOAuth({ mutualAuthentication: 'REQUIRED' as never }).options.mutualAuthentication,
+      REQUIRED,
+    );
+    assert.throws(() => new HTTPSPNEGOAuth({ mutualAuthentication: 'yes' as never }), /got yes/);
+  });
+
+  test('creds fields and interceptor options are checked the same way', () => {
+    assert.throws(
+      () => new HTTPSPNEGOAuth({ creds: { principle: 'a@B' } as never }),
+      /did you mean creds\.principal\?/,
+    );
+    assert.throws(
+      () => negotiate(new HTTPSPNEGOAuth(), { connectionbound: true } as never),
+      /did you mean "connectionBound"/,
+    );
+    assert.throws(
+      () => negotiate(new HTTPSPNEGOAuth(), { connectionBound: { clientOption: {} } as never }),
+      /unknown connectionBound option "clientOption" \(did you mean "clientOptions"\?\)/,
+    );
+  });
+});
