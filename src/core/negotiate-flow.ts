@@ -151,11 +151,7 @@ export class NegotiateFlow {
    */
   passes(response: FlowResponse): boolean {
     if (this.#sent || response.status === this.#challengeStatus()) return false;
-    this.#session.learn(
-      response.header('set-cookie'),
-      this.#sent,
-      response.status === this.#challengeStatus(),
-    );
+    this.#session.learn(response.header('set-cookie'), false, false);
     this.#reset();
     return true;
   }
