@@ -32,6 +32,7 @@ export {
   HttpGssapiError,
   type HttpGssapiErrorOptions,
   LegacyHandlerError,
+  LoginRefusedError,
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './core/errors.js';

@@ -2,6 +2,8 @@ import { Credentials } from '../gssapi/credentials.js';
 import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
+import { OID } from '../gssapi/oid.js';
+import { LoginRefusedError } from './errors.js';
 import type { CredentialsDescription } from './options.js';
 
 /**
@@ -27,6 +29,8 @@ const DEFAULT_CREDS_TTL_MS = 60_000;
 export class CredentialSource {
   readonly #option: Credentials | CredentialsDescription | null;
   #described: Promise<Credentials> | null = null;
+  /** Why the KDC refused the described login: remembered, so no request tries it again. */
+  #refused: LoginRefusedError | null = null;
   #owned: Credentials | null = null;
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
@@ -41,6 +45,7 @@ export class CredentialSource {
     const option = this.#option;
     if (option === null) return this.#defaultCredentials();
     if (option instanceof Credentials) return Promise.resolve(option);
+    if (this.#refused) return Promise.reject(this.#refused);
     if (!this.#described) {
       this.#described = acquireDescribed(option).then(
         (creds) => {
@@ -49,7 +54,15 @@ export class CredentialSource {
         },
         (error: unknown) => {
           this.#described = null;
-          throw error;
+          if (!(error instanceof GSSError) || !LOGIN_REFUSALS.has(error.code)) throw error;
+          this.#refused = new LoginRefusedError(
+            `the KDC refused the ${option.password !== undefined ? 'password' : 'keytab'} login of ${option.principal ?? 'the keytab principal'}: ${error.code}`,
+            {
+              cause: error,
+              hint: `${error.hint ?? 'check the password or keytab'}; it is not tried again (each attempt counts toward the account's lockout): fix it, then call auth.retryLogin() or make a new HTTPSPNEGOAuth`,
+            },
+          );
+          throw this.#refused;
         },
       );
     }
@@ -67,6 +80,11 @@ export class CredentialSource {
     if (!creds || this.#default?.creds !== creds) return false;
     this.#default = null;
     return true;
+  }
+
+  /** Forgets a refused login, so the next request tries it once more (after the password was fixed). */
+  retryLogin(): void {
+    this.#refused = null;
   }
 
   /** Releases credentials acquired from a description, and the cached default credentials. */
@@ -111,18 +129,30 @@ export class CredentialSource {
   }
 }
 
+/**
+ * The KDC's answers that say the login itself was refused (RFC 4120 section 7.5.9): trying the
+ * same password or key again would only count another failure toward the account's lockout.
+ */
+const LOGIN_REFUSALS: ReadonlySet<string> = new Set([
+  'KRB5KDC_ERR_PREAUTH_FAILED',
+  'KRB5KRB_AP_ERR_BAD_INTEGRITY',
+  'KRB5KDC_ERR_CLIENT_REVOKED',
+  'KRB5KDC_ERR_KEY_EXP',
+]);
+
 let memoryCcacheCount = 0;
+
+const memoryCcache = () => `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
 
 async function acquireDescribed(d: CredentialsDescription): Promise<Credentials> {
   const name = d.principal ? new Name(d.principal, NameType.krb5Principal) : null;
   try {
-    if (d.password !== undefined)
-      return await Credentials.withPassword({ name: name!, password: d.password });
+    if (d.password !== undefined) return await passwordLogin(name!, d.password);
     const store: Record<string, string> = {};
     if (d.keytab !== undefined) {
       store['client_keytab'] = d.keytab;
       // A private memory ccache: a keytab login must not overwrite the user's default ccache.
-      store['ccache'] = d.ccache ?? `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
+      store['ccache'] = d.ccache ?? memoryCcache();
     } else if (d.ccache !== undefined) {
       store['ccache'] = d.ccache;
     }
@@ -133,5 +163,24 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
     });
   } finally {
     name?.dispose();
+  }
+}
+
+/**
+ * Logs in with a password once, whatever the mechanisms: one AS exchange for Kerberos alone,
+ * its ticket stored in a private memory ccache, from which credentials for every mechanism
+ * (SPNEGO included) are then read without another KDC request. A login per mechanism (what
+ * gss_acquire_cred_with_password does with the default mechanism set: Kerberos, then SPNEGO's
+ * own Kerberos login) costs two bad-password attempts per wrong password, and Active Directory
+ * locks accounts after a handful.
+ */
+async function passwordLogin(name: Name, password: string): Promise<Credentials> {
+  const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
+  try {
+    const ccache = memoryCcache();
+    await login.store({ store: { ccache }, mech: OID.KRB5 });
+    return await Credentials.acquire({ name, usage: 'initiate', store: { ccache } });
+  } finally {
+    login.dispose();
   }
 }

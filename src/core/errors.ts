@@ -22,6 +22,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_MUTUAL_AUTH`         | {@link MutualAuthenticationError} | the server could not be authenticated     |
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
+ * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -38,7 +39,8 @@ export type ErrorCode =
   | 'ERR_SPNEGO_EXCHANGE'
   | 'ERR_MUTUAL_AUTH'
   | 'ERR_BODY_NOT_REPLAYABLE'
-  | 'ERR_UNDICI_LEGACY_HANDLER';
+  | 'ERR_UNDICI_LEGACY_HANDLER'
+  | 'ERR_LOGIN_REFUSED';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -269,6 +271,22 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 }
 
 /**
+ * The KDC refused the login of a `creds` description (`{ principal, password }` or a client
+ * keytab): wrong password, a key of an old version, an account locked, disabled or expired, a
+ * password that must be changed. Every attempt with a wrong password counts toward the account's
+ * lockout (Active Directory locks after a handful), so the refusal is remembered: no request of
+ * this `HTTPSPNEGOAuth` tries the same login again until `auth.retryLogin()`. The KDC's answer is
+ * the `cause` (a GSSError with its code, e.g. `KRB5KDC_ERR_PREAUTH_FAILED`).
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res)?.cause;
+ * if (why instanceof LoginRefusedError) { fixPassword(); auth.retryLogin(); }
+ * ```
+ */
+export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -283,12 +301,14 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
  *     case 'ERR_MUTUAL_AUTH': return 'server not authenticated';
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
+ *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
  * ```
  */
 export type AnyHttpGssapiError =
+  | LoginRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError

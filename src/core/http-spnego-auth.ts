@@ -58,6 +58,15 @@ export class HTTPSPNEGOAuth {
     this.#setup.learned.clear();
   }
 
+  /**
+   * After a `LoginRefusedError` (the KDC refused the `creds` password or keytab, and no request
+   * tries it again, to spare the account a lockout): lets the next request try the login once
+   * more. Call it once the password or keytab has been fixed.
+   */
+  retryLogin(): void {
+    this.#setup.credentials.retryLogin();
+  }
+
   /** Forgets every session cookie (a logout, a change of user): the next requests negotiate anew. */
   forgetSessions(): void {
     this.#setup.sessions?.clear();
