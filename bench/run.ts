@@ -2,7 +2,7 @@
  * `npm run bench`: http-gssapi against the alternatives a user would pick, in one run on this
  * machine against the same local servers, reported as ratios. See docs/benchmarks.md.
  *
- *   npm run bench                      the full run (about 10 minutes on 2 cores)
+ *   npm run bench                      the full run (about 17 minutes on 2 cores)
  *   npm run bench -- --quick           a short smoke run
  *   npm run bench -- --sections=token,stall --clients=fetch,undici,curl
  *   npm run bench -- --sections=sessions   against Apache with sessions (HTTPX_GSSAPI_PATH: httpx-gssapi)
@@ -332,7 +332,6 @@ function evaluateTargets(
       });
     }
   }
-  if (ran.includes('sessions')) out.push(...sessionTargets(r.sessions));
   const token = r.token && !('error' in r.token) ? r.token.ratioToC['step'] : undefined;
   const tokenNoCreds = r.token && !('error' in r.token) ? r.token.ratioToC['step-no-creds'] : undefined;
   if (ran.includes('token')) {
@@ -374,6 +373,7 @@ function evaluateTargets(
   } else if (ran.includes('memory')) {
     out.push({ target: 'RSS growth 1k → 100k requests < 20 MB', measured: 'not measured', met: null });
   }
+  if (ran.includes('sessions')) out.push(...sessionTargets(r.sessions));
   return out;
 }
 
@@ -387,12 +387,18 @@ function sessionTargets(section: BenchResults['sessions']): TargetResult[] {
   const server = '(Apache, sessions)';
   const ratio = (key: string, at: number, name: string): TargetResult => {
     const v = s?.ratios[key];
+    // Without a ratio, say whose result is missing (the "Not measured" line says why).
+    const absent = key
+      .split('/')
+      .filter((name) => !s?.clients.some((c) => c.name === name && c.rounds.length));
     return {
       target: `sequential req/s, ${name} ${server}`,
       measured:
-        v === undefined
-          ? `not measured${section && 'error' in section ? `: ${section.error}` : ''}`
-          : `${v.toFixed(2)}×`,
+        v !== undefined
+          ? `${v.toFixed(2)}×`
+          : section && 'error' in section
+            ? `not measured: ${section.error}`
+            : `not measured: no result for ${absent.join(', ')}`,
       met: v === undefined ? null : v >= at,
     };
   };
