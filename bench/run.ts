@@ -2,9 +2,10 @@
  * `npm run bench`: http-gssapi against the alternatives a user would pick, in one run on this
  * machine against the same local servers, reported as ratios. See docs/benchmarks.md.
  *
- *   npm run bench                      the full run (about 10 minutes on 2 cores)
+ *   npm run bench                      the full run (about 17 minutes on 2 cores)
  *   npm run bench -- --quick           a short smoke run
  *   npm run bench -- --sections=token,stall --clients=fetch,undici,curl
+ *   npm run bench -- --sections=sessions   against Apache with sessions (HTTPX_GSSAPI_PATH: httpx-gssapi)
  *
  * Results: bench/results/bench-<time>.{json,md} and bench/results/latest.{json,md}.
  *
@@ -17,14 +18,20 @@ import { TestRealm } from '../src/testing/index.js';
 import { clientPresent, NODE_CLIENTS } from './clients/index.js';
 import type { NodeClient } from './clients/types.js';
 import { curlClient } from './external/curl.js';
-import { requestsKerberosClient, requestsKerberosPreemptive } from './external/python.js';
-import type { ExternalClient } from './external/types.js';
+import { httpxGssapiClient, requestsKerberosClient, requestsKerberosPreemptive } from './external/python.js';
+import type { ExternalClient, ExternalSessionsClient } from './external/types.js';
 import { describeMachine } from './lib/machine.js';
-import { type BenchOptions, parseOptions } from './lib/options.js';
+import { type BenchOptions, parseOptions, type Section } from './lib/options.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { type BenchResults, type TargetResult, toMarkdown } from './lib/report.js';
 import { apacheHarnessPresent, type BenchTarget, startApache, startTestServer } from './lib/targets.js';
 import { memorySection } from './sections/memory.js';
+import {
+  externalSessionsClient,
+  nodeSessionsClient,
+  type SessionsSection,
+  sessionsSection,
+} from './sections/sessions.js';
 import { stallSection } from './sections/stall.js';
 import {
   externalThroughputClient,
@@ -35,6 +42,8 @@ import {
 import { tokenSection } from './sections/token.js';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
+/** The Node clients of the sessions section: every adapter with its default HTTPSPNEGOAuth. */
+const SESSION_NODE_CLIENTS = ['fetch', 'undici', 'axios', 'got', 'ky'];
 const errorOf = (e: unknown) => ({ error: (e as Error).message.split('\n')[0]! });
 
 /** Loopback only: no proxy may stand between a client and the local server. */
@@ -66,13 +75,23 @@ async function main(options: BenchOptions): Promise<void> {
     if (reason) missing.push({ client: client.label, reason });
     else externals.push(client);
   }
+  // Clients of the sessions section only: reported missing only when that section runs.
+  const sessionOnly: ExternalSessionsClient[] = [];
+  if (options.sections.includes('sessions')) {
+    for (const client of [httpxGssapiClient].filter((c) => wanted(c.name))) {
+      const reason = await client.unavailable();
+      if (reason) missing.push({ client: client.label, reason });
+      else sessionOnly.push(client);
+    }
+  }
   log(
-    `node clients: ${nodeClients.map((c) => c.name).join(', ') || 'none'}; others: ${externals.map((c) => c.name).join(', ') || 'none'}`,
+    `node clients: ${nodeClients.map((c) => c.name).join(', ') || 'none'}; others: ${[...externals, ...sessionOnly].map((c) => c.name).join(', ') || 'none'}`,
   );
   if (missing.length) log(`missing: ${missing.map((m) => `${m.client} (${m.reason})`).join('; ')}`);
 
   const results: Omit<BenchResults, 'targets' | 'durationSeconds' | 'loadAtEnd'> & {
     token?: BenchResults['token'];
+    sessions?: BenchResults['sessions'];
     stall?: BenchResults['stall'];
     memory?: BenchResults['memory'];
   } = {
@@ -89,25 +108,30 @@ async function main(options: BenchOptions): Promise<void> {
   const env = clientEnv(realm.env);
   const targets: BenchTarget[] = [];
   try {
-    targets.push(await startTestServer(env));
+    // The shared servers serve the throughput and memory sections; the others start their own.
+    if (options.sections.includes('throughput') || options.sections.includes('memory')) {
+      targets.push(await startTestServer(env));
+    }
     // Apache mod_auth_gssapi, the server most deployments run, when its harness is in the tree.
-    if (!apacheHarnessPresent()) {
-      results.missing.push({
-        client: 'Apache mod_auth_gssapi as a server',
-        reason: 'test/helpers/apache.ts is not in this tree; figures are against the test server only',
-      });
-    } else {
-      try {
-        targets.push(await startApache(realm));
-      } catch (error) {
+    if (options.sections.includes('throughput')) {
+      if (!apacheHarnessPresent()) {
         results.missing.push({
           client: 'Apache mod_auth_gssapi as a server',
-          reason: `ApacheServer.start failed: ${(error as Error).message.split('\n')[0]}`,
+          reason: 'test/helpers/apache.ts is not in this tree; figures are against the test server only',
         });
+      } else {
+        try {
+          targets.push(await startApache(realm));
+        } catch (error) {
+          results.missing.push({
+            client: 'Apache mod_auth_gssapi as a server',
+            reason: `ApacheServer.start failed: ${(error as Error).message.split('\n')[0]}`,
+          });
+        }
       }
     }
     results.servers.push(...targets.map((t) => t.description));
-    const testServer = targets[0]!;
+    const testServer = targets[0];
 
     if (options.sections.includes('token')) {
       log('section 1: token cost');
@@ -145,13 +169,25 @@ async function main(options: BenchOptions): Promise<void> {
       }
     }
 
+    if (options.sections.includes('sessions')) {
+      log('section 6: sessions (Apache GssapiUseSessions)');
+      results.sessions = await sessions(
+        nodeClients.filter((c) => SESSION_NODE_CLIENTS.includes(c.name)),
+        [...[curlClient, requestsKerberosClient].filter((c) => externals.includes(c)), ...sessionOnly],
+        realm,
+        env,
+        options,
+      ).catch(errorOf);
+      if (!('error' in results.sessions)) results.servers.push(results.sessions.server);
+    }
+
     const adapters = nodeClients.filter((c) => c.authenticated && !c.throughputOnly);
     if (options.sections.includes('stall')) {
       log('section 4: event-loop stall through a KDC delayed 300 ms each way');
       results.stall = await stall(adapters, options).catch(errorOf);
     }
 
-    if (options.sections.includes('memory')) {
+    if (options.sections.includes('memory') && testServer) {
       log('section 5: memory');
       results.memory = await memorySection({
         clients: adapters,
@@ -172,7 +208,7 @@ async function main(options: BenchOptions): Promise<void> {
     ...results,
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     loadAtEnd: loadavg()[0]!,
-    targets: evaluateTargets(results),
+    targets: evaluateTargets(results, options.sections),
   };
   const markdown = toMarkdown(full);
   const dir = resolve(REPO_ROOT, options.outDir);
@@ -184,6 +220,43 @@ async function main(options: BenchOptions): Promise<void> {
   }
   console.log(markdown);
   log(`results: ${join(dir, `bench-${stamp}.json`)} and .md`);
+}
+
+/** Section 6 against an Apache of its own, with sessions; reports why when it cannot start. */
+async function sessions(
+  nodeClients: readonly NodeClient[],
+  others: readonly ExternalSessionsClient[],
+  realm: TestRealm,
+  env: NodeJS.ProcessEnv,
+  options: BenchOptions,
+): Promise<SessionsSection> {
+  if (!apacheHarnessPresent()) throw new Error('test/helpers/apache.ts is not in this tree');
+  let target: BenchTarget;
+  try {
+    target = await startApache(realm, { sessionCookie: true });
+  } catch (error) {
+    throw new Error(`ApacheServer.start({ sessionCookie: true }) failed: ${(error as Error).message}`);
+  }
+  const sizes = {
+    warmup: options.warmupRequests,
+    requests: options.sessionRequests,
+    sessions: options.sessionsPerRun,
+  };
+  try {
+    return await sessionsSection({
+      clients: [
+        ...nodeClients.map((c) => nodeSessionsClient(c, sizes)),
+        ...others.map((c) => externalSessionsClient(c, sizes)),
+      ],
+      target,
+      env,
+      rounds: options.rounds,
+      sizes,
+      log,
+    });
+  } finally {
+    await target.stop();
+  }
 }
 
 async function stall(adapters: readonly NodeClient[], options: BenchOptions) {
@@ -213,12 +286,16 @@ async function stall(adapters: readonly NodeClient[], options: BenchOptions) {
   }
 }
 
-function evaluateTargets(r: Omit<BenchResults, 'targets' | 'durationSeconds' | 'loadAtEnd'>): TargetResult[] {
+/** The targets of the sections that ran (a section not asked for adds no row). */
+function evaluateTargets(
+  r: Omit<BenchResults, 'targets' | 'durationSeconds' | 'loadAtEnd'>,
+  ran: readonly Section[],
+): TargetResult[] {
   const out: TargetResult[] = [];
   const f2 = (n: number) => n.toFixed(2);
   const sections = r.throughput.filter((s): s is ThroughputSection => !('error' in s));
 
-  if (sections.length === 0) {
+  if (ran.includes('throughput') && sections.length === 0) {
     out.push({
       target: 'sequential authenticated req/s, undici interceptor ≥ curl',
       measured: 'not measured',
@@ -257,14 +334,16 @@ function evaluateTargets(r: Omit<BenchResults, 'targets' | 'durationSeconds' | '
   }
   const token = r.token && !('error' in r.token) ? r.token.ratioToC['step'] : undefined;
   const tokenNoCreds = r.token && !('error' in r.token) ? r.token.ratioToC['step-no-creds'] : undefined;
-  out.push({
-    target: 'token cost ≤ 1.3× the C program',
-    measured:
-      token === undefined
-        ? 'not measured'
-        : `${f2(token)}× (creds acquired once, as the C program); ${tokenNoCreds === undefined ? 'n/a' : f2(tokenNoCreds)}× with GSS_C_NO_CREDENTIAL on both sides`,
-    met: token === undefined ? null : token <= 1.3,
-  });
+  if (ran.includes('token')) {
+    out.push({
+      target: 'token cost ≤ 1.3× the C program',
+      measured:
+        token === undefined
+          ? 'not measured'
+          : `${f2(token)}× (creds acquired once, as the C program); ${tokenNoCreds === undefined ? 'n/a' : f2(tokenNoCreds)}× with GSS_C_NO_CREDENTIAL on both sides`,
+      met: token === undefined ? null : token <= 1.3,
+    });
+  }
   if (r.stall && !('error' in r.stall)) {
     for (const c of r.stall.clients) {
       out.push({
@@ -275,7 +354,7 @@ function evaluateTargets(r: Omit<BenchResults, 'targets' | 'durationSeconds' | '
         met: c.runs.length ? c.worstStallMs < 10 : null,
       });
     }
-  } else {
+  } else if (ran.includes('stall')) {
     out.push({ target: 'event-loop stall < 10 ms', measured: 'not measured', met: null });
   }
   if (r.memory && !('error' in r.memory)) {
@@ -291,9 +370,59 @@ function evaluateTargets(r: Omit<BenchResults, 'targets' | 'durationSeconds' | '
         met: c.growthMB === undefined || !c.result?.completed ? null : c.growthMB < 20,
       });
     }
-  } else {
+  } else if (ran.includes('memory')) {
     out.push({ target: 'RSS growth 1k → 100k requests < 20 MB', measured: 'not measured', met: null });
   }
+  if (ran.includes('sessions')) out.push(...sessionTargets(r.sessions));
+  return out;
+}
+
+/**
+ * Section 6's targets, within its one run: createFetch at least as fast as httpx-gssapi, the
+ * undici interceptor at least twice curl (which sends a token with every request), and one
+ * accepted token per 1,000 requests (one session) for every Node client.
+ */
+function sessionTargets(section: BenchResults['sessions']): TargetResult[] {
+  const s = section && !('error' in section) ? section : undefined;
+  const server = '(Apache, sessions)';
+  const ratio = (key: string, at: number, name: string): TargetResult => {
+    const v = s?.ratios[key];
+    // Without a ratio, say whose result is missing (the "Not measured" line says why).
+    const absent = key
+      .split('/')
+      .filter((name) => !s?.clients.some((c) => c.name === name && c.rounds.length));
+    return {
+      target: `sequential req/s, ${name} ${server}`,
+      measured:
+        v !== undefined
+          ? `${v.toFixed(2)}×`
+          : section && 'error' in section
+            ? `not measured: ${section.error}`
+            : `not measured: no result for ${absent.join(', ')}`,
+      met: v === undefined ? null : v >= at,
+    };
+  };
+  const out = [
+    ratio('fetch/httpx-gssapi', 1, 'createFetch (default) ≥ 1.0× httpx-gssapi'),
+    ratio('undici/curl', 2, 'undici interceptor ≥ 2× curl --negotiate'),
+  ];
+  for (const c of s?.clients.filter((x) => x.node) ?? []) {
+    const v = c.sequential.acceptedTokensPer1000;
+    const measured = c.rounds.length ? Number.isFinite(v) : false;
+    out.push({
+      target: `accepted tokens per 1,000 requests = 1: ${c.label} ${server}`,
+      measured: measured
+        ? `${v.toFixed(1)} (rounds: ${c.rounds.map((x) => x.acceptedTokensPer1000.toFixed(1)).join(', ')})`
+        : `not measured${c.error ? `: ${c.error}` : ''}`,
+      met: measured ? c.rounds.every((x) => x.acceptedTokensPer1000 === 1) : null,
+    });
+  }
+  if (!s)
+    out.push({
+      target: `accepted tokens per 1,000 requests = 1 ${server}`,
+      measured: 'not measured',
+      met: null,
+    });
   return out;
 }
 

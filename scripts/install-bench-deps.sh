@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages `npm run bench` needs beyond the test suite's, when missing:
 # a C compiler and the MIT krb5 headers (the token-cost reference program is compiled at bench
-# time), curl and Python's requests-kerberos (reference clients). Runs as root (or with sudo).
+# time), curl and Python's requests-kerberos (reference clients), httpx and python-gssapi (what
+# httpx-gssapi needs; httpx-gssapi itself is not packaged by Debian: the bench finds a checkout
+# of its source through HTTPX_GSSAPI_PATH, see docs/benchmarks.md). Runs as root (or with sudo).
 # Idempotent: asks apt only about what is missing, and runs `apt-get update` at most once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,8 @@ PACKAGES=(
   curl                        # curl --negotiate -u : (reference client)
   python3                     # Debian's interpreter (/usr/bin/python3), which sees Debian's modules
   python3-requests-kerberos   # requests-kerberos (reference client)
+  python3-httpx               # httpx, under httpx-gssapi (reference client of the sessions section)
+  python3-gssapi              # python-gssapi, under httpx-gssapi
 )
 
 installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }

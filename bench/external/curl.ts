@@ -2,6 +2,9 @@
  * `curl --negotiate -u :` as a reference client: one process per run, keep-alive across all its
  * URLs (curl reuses connections between the URLs of one invocation), `--parallel` for the
  * concurrent run. Each URL is its own path so the server counts round trips per request.
+ * No cookie jar (`-b`/`-c`): curl then ignores the cookies a server sets, so against a server
+ * that keeps sessions it still sends a token with every request, as `curl --negotiate` is
+ * usually run.
  *
  * Timing: curl prints `%{http_code} %{time_total}` per transfer, line-buffered (stdbuf -oL),
  * and the bench timestamps each line as it arrives. Throughput counts from the line of the last
@@ -14,8 +17,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProgram } from '../lib/processes.js';
-import type { RunResult, ThroughputResult } from '../workers/node-client.js';
-import type { ExternalClient, ExternalThroughputInput } from './types.js';
+import type { RunResult, SessionsResult, ThroughputResult } from '../workers/node-client.js';
+import type {
+  ExternalClient,
+  ExternalSessionsClient,
+  ExternalSessionsInput,
+  ExternalThroughputInput,
+} from './types.js';
 
 async function curlRun(
   env: NodeJS.ProcessEnv,
@@ -68,7 +76,7 @@ async function curlRun(
   }
 }
 
-export const curlClient: ExternalClient = {
+export const curlClient: ExternalClient & ExternalSessionsClient = {
   name: 'curl',
   label: 'curl --negotiate -u :',
   async unavailable() {
@@ -99,5 +107,17 @@ export const curlClient: ExternalClient = {
       input.inFlight,
     );
     return { sequential, concurrent };
+  },
+  async sessions(input: ExternalSessionsInput): Promise<SessionsResult> {
+    const url = (run: string) => (i: number) => `${input.authBase}${input.prefix}-${run}/${i}`;
+    const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
+    // One process: curl keeps no session to start afresh, and its connection and chosen
+    // scheme carry over from the warm-up as a Node client's code and pool do.
+    const sequential = await curlRun(
+      input.env,
+      { warm: range(input.warmup, url('warm')), timed: range(input.requests * input.sessions, url('seq')) },
+      1,
+    );
+    return { sequential };
   },
 };

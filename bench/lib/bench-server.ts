@@ -13,6 +13,11 @@ export interface ServerStats {
   readonly requests: number;
   /** Of those, how many carried `Authorization: Negotiate`. */
   readonly negotiate: number;
+  /**
+   * Of those, how many the server accepted (answered other than 401). Counted where the server's
+   * record has each request's status beside its scheme: Apache's access log.
+   */
+  readonly acceptedTokens?: number;
   /** Distinct paths: the bench gives each client request a path of its own. */
   readonly paths: number;
   /** Distinct TCP connections. */

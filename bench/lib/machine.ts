@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { HTTPX_GSSAPI_PATH_VARIABLE } from '../external/python.js';
 import { REPO_ROOT } from './paths.js';
 import { runProgram } from './processes.js';
 
@@ -20,6 +21,8 @@ export interface MachineInfo {
   readonly curl: string;
   readonly python: string;
   readonly requestsKerberos: string;
+  /** httpx, python-gssapi and httpx-gssapi (from HTTPX_GSSAPI_PATH), or why they are missing. */
+  readonly httpxGssapi: string;
   readonly packages: Record<string, string>;
   /** 1-minute load average when the run started; the machine may be shared. */
   readonly loadAtStart: number;
@@ -31,6 +34,27 @@ async function firstLine(command: string, args: readonly string[]): Promise<stri
     return (r.stdout || r.stderr).split('\n')[0]!.trim() || 'unknown';
   } catch {
     return 'not installed';
+  }
+}
+
+const HTTPX_VERSIONS = `import importlib.metadata as m, httpx
+line = f"httpx {httpx.__version__}, python-gssapi {m.version('gssapi')}"
+try:
+    import httpx_gssapi._version as v
+    g = v.get_versions()
+    line += f", httpx-gssapi {g['version']} ({(g.get('full-revisionid') or '?')[:7]})"
+except ImportError:
+    line += ", httpx-gssapi not found"
+print(line)`;
+
+async function httpxGssapiVersions(): Promise<string> {
+  const path = process.env[HTTPX_GSSAPI_PATH_VARIABLE];
+  const env = path ? { ...process.env, PYTHONPATH: path } : process.env;
+  try {
+    const r = await runProgram('/usr/bin/python3', ['-B', '-c', HTTPX_VERSIONS], { env });
+    return r.code === 0 ? r.stdout.trim() : 'httpx-gssapi: python3-httpx or python3-gssapi missing';
+  } catch {
+    return 'httpx-gssapi: no python3';
   }
 }
 
@@ -69,6 +93,7 @@ export async function describeMachine(): Promise<MachineInfo> {
       '-c',
       'import requests, requests_kerberos; print(f"requests-kerberos {requests_kerberos.__version__}, requests {requests.__version__}")',
     ]),
+    httpxGssapi: await httpxGssapiVersions(),
     packages,
     loadAtStart: loadavg()[0]!,
   };

@@ -5,7 +5,7 @@
  */
 
 /** Sections of the benchmark, in the order they run. */
-export const SECTIONS = ['token', 'throughput', 'stall', 'memory'] as const;
+export const SECTIONS = ['token', 'throughput', 'sessions', 'stall', 'memory'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -36,6 +36,13 @@ export interface BenchOptions {
   readonly concurrentRequests: number;
   /** Requests in flight in the concurrent runs. */
   readonly inFlight: number;
+  /**
+   * Sequential requests of one fresh session in the sessions section (after the warm-up): 1,000,
+   * so one handshake per session is one accepted token per 1,000 requests.
+   */
+  readonly sessionRequests: number;
+  /** Fresh sessions per client and run in the sessions section, one after another, timed together. */
+  readonly sessionsPerRun: number;
   /** The memory run's two checkpoints (authenticated requests). */
   readonly memoryCheckpoints: readonly [number, number];
   /** Bound on each memory run, in seconds: the run stops there and reports the count reached. */
@@ -46,7 +53,7 @@ export interface BenchOptions {
   readonly outDir: string;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--sections=token,throughput,stall,memory]
+const USAGE = `usage: npm run bench -- [--quick] [--sections=token,throughput,sessions,stall,memory]
        [--clients=name,...] [--rounds=N] [--warmup=N] [--memory-budget=SECONDS] [--out=DIR]
 
   --warmup=N  sequential warm-up requests per client and run (default 2000, --quick 200); the
@@ -98,6 +105,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sequentialRequests: quick ? 100 : 500,
     concurrentRequests: quick ? 200 : 1000,
     inFlight: 16,
+    sessionRequests: 1000,
+    sessionsPerRun: quick ? 1 : 5,
     memoryCheckpoints: quick ? [200, 2000] : [1000, 100_000],
     memoryBudgetSeconds: int('memory-budget', quick ? 15 : 40),
     stallRepeats: quick ? 1 : 3,

@@ -5,6 +5,7 @@
  * @module
  */
 import type { MemorySection } from '../sections/memory.js';
+import type { SessionsSection } from '../sections/sessions.js';
 import type { StallSection } from '../sections/stall.js';
 import type { ThroughputSection } from '../sections/throughput.js';
 import type { TokenSection } from '../sections/token.js';
@@ -27,6 +28,7 @@ export interface BenchResults {
   readonly missing: { readonly client: string; readonly reason: string }[];
   readonly token?: TokenSection | { error: string };
   readonly throughput: (ThroughputSection | { server: string; error: string })[];
+  readonly sessions?: SessionsSection | { error: string };
   readonly stall?: StallSection | { error: string };
   readonly memory?: MemorySection | { error: string };
   readonly targets: TargetResult[];
@@ -63,7 +65,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
     `Command: \`${r.command}\`, ${f(r.durationSeconds)} s.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GiB; ${m.os}, Linux ${m.kernel}; Node ${m.node}; ` +
-      `MIT krb5 ${m.mitKrb5}; ${m.curl.split(' ').slice(0, 2).join(' ')}; ${m.python}, ${m.requestsKerberos}; ` +
+      `MIT krb5 ${m.mitKrb5}; ${m.curl.split(' ').slice(0, 2).join(' ')}; ${m.python}, ${m.requestsKerberos}, ${m.httpxGssapi}; ` +
       `koffi ${m.packages['koffi']}, undici ${m.packages['undici']}, axios ${m.packages['axios']}, got ${m.packages['got']}. ` +
       `Load average ${f(m.loadAtStart, 2)} at start, ${f(r.loadAtEnd, 2)} at end (the machine is shared).`,
     `Servers: ${r.servers.join('; ')}.`,
@@ -260,5 +262,60 @@ export function toMarkdown(r: BenchResults): string {
   } else if (r.memory) {
     out.push('', '### 5. Memory', '', `Failed: ${r.memory.error}`);
   }
+  if (r.sessions && !('error' in r.sessions)) {
+    const s = r.sessions;
+    const rounds = Math.max(0, ...s.clients.map((c) => c.rounds.length));
+    out.push(
+      '',
+      `### 6. Sessions: one handshake per session (server: ${s.server})`,
+      '',
+      `Per round and client, in a fresh process: ${s.warmup} sequential warm-up GETs on one client instance, ` +
+        `then ${s.sessions === 1 ? '1 fresh session' : `${s.sessions} fresh sessions one after another`} (each a new instance: createFetch, ` +
+        'interceptor, axios/got/ky instance, requests Session, httpx.Client; curl keeps no session and runs the same ' +
+        `requests in its one process) of ${s.requests} sequential GETs each, timed together, each GET a new path under ` +
+        `/private/, the body read; ${rounds} rounds, order rotated; medians over rounds. Tokens and round trips are ` +
+        "counted from Apache's access log (requests whose Authorization scheme is Negotiate; accepted: not answered 401). " +
+        'Node clients are the defaults (sessionCookies on). curl runs without a cookie jar, so it sends a token with every request.',
+      '',
+    );
+    out.push(
+      table(
+        [
+          'client',
+          'seq req/s',
+          'p50 ms',
+          'p99 ms',
+          'accepted tokens / 1,000 req',
+          'tokens sent / 1,000 req',
+          'round trips / req',
+          'failures',
+        ],
+        s.clients.map((c) =>
+          c.error && c.rounds.length === 0
+            ? [c.label, `failed: ${c.error}`, '', '', '', '', '', '']
+            : [
+                c.label,
+                f(c.sequential.reqPerSec),
+                f(c.sequential.p50Ms, 2),
+                f(c.sequential.p99Ms, 2),
+                f(c.sequential.acceptedTokensPer1000, 1),
+                f(c.sequential.tokensPer1000, 1),
+                f(c.sequential.roundTrips, 3),
+                String(c.sequential.failures),
+              ],
+        ),
+      ),
+    );
+    out.push('', 'Ratios of sequential req/s (median of per-round ratios):', '');
+    out.push(
+      table(
+        ['a / b', 'sequential'],
+        Object.entries(s.ratios).map(([k, v]) => [k, f(v, 2)]),
+      ),
+    );
+  } else if (r.sessions) {
+    out.push('', '### 6. Sessions', '', `Failed: ${r.sessions.error}`);
+  }
+
   return `${out.join('\n')}\n`;
 }

@@ -1,8 +1,9 @@
 /**
  * The servers the clients are measured against: the acceptor-based NegotiateTestServer (always)
  * and Apache httpd with mod_auth_gssapi (when test/helpers/apache.ts is in the tree and Apache
- * is installed). Each counts what it received, by group (a path without its last segment), so
- * round trips per request come from the server, never from the client's own account.
+ * is installed), the latter also with sessions (`GssapiUseSessions` and a mod_session cookie) for
+ * the sessions section. Each counts what it received, by group (a path without its last
+ * segment), so round trips per request come from the server, never from the client's own account.
  *
  * @module
  */
@@ -62,16 +63,26 @@ export function apacheHarnessPresent(): boolean {
   return existsSync(fileURLToPath(APACHE_HELPER));
 }
 
-export async function startApache(realm: TestRealm): Promise<BenchTarget> {
+/**
+ * Apache with mod_auth_gssapi. With `sessionCookie`, `GssapiUseSessions On` and a mod_session
+ * cookie on /private/: one accepted token authenticates every later request that sends the
+ * cookie back, until the session ends (no `SessionMaxAge`: not within a run).
+ */
+export async function startApache(
+  realm: TestRealm,
+  options: { sessionCookie?: boolean } = {},
+): Promise<BenchTarget> {
   const module = (await import(APACHE_HELPER.href)) as {
-    ApacheServer: { start(options: { realm: TestRealm }): Promise<ApacheLike> };
+    ApacheServer: { start(options: { realm: TestRealm; sessionCookie?: boolean }): Promise<ApacheLike> };
   };
-  const server = await module.ApacheServer.start({ realm });
+  const sessions = options.sessionCookie === true;
+  const server = await module.ApacheServer.start(sessions ? { realm, sessionCookie: true } : { realm });
   await server.clearAccessLog();
   return {
-    name: 'apache',
-    description:
-      'Apache httpd with mod_auth_gssapi (test/helpers/apache.ts: mpm_event, mod_lua JSON echo; /private/ authenticated)',
+    name: sessions ? 'apache-sessions' : 'apache',
+    description: sessions
+      ? 'Apache httpd with mod_auth_gssapi, GssapiUseSessions On and a mod_session_cookie cookie (test/helpers/apache.ts: mpm_event, mod_lua JSON echo; /private/ authenticated)'
+      : 'Apache httpd with mod_auth_gssapi (test/helpers/apache.ts: mpm_event, mod_lua JSON echo; /private/ authenticated)',
     authBase: `${server.url}private/`,
     publicBase: `${server.url}public/`,
     async stats() {
@@ -82,6 +93,7 @@ export async function startApache(realm: TestRealm): Promise<BenchTarget> {
         {
           requests: number;
           negotiate: number;
+          accepted: number;
           paths: Set<string>;
           ports: Set<number>;
           statuses: Record<string, number>;
@@ -92,11 +104,14 @@ export async function startApache(realm: TestRealm): Promise<BenchTarget> {
         const group = path.slice(0, path.lastIndexOf('/'));
         let g = groups.get(group);
         if (!g) {
-          g = { requests: 0, negotiate: 0, paths: new Set(), ports: new Set(), statuses: {} };
+          g = { requests: 0, negotiate: 0, accepted: 0, paths: new Set(), ports: new Set(), statuses: {} };
           groups.set(group, g);
         }
         g.requests++;
-        if (e.authorization === 'negotiate') g.negotiate++;
+        if (e.authorization === 'negotiate') {
+          g.negotiate++;
+          if (e.status !== 401) g.accepted++;
+        }
         g.paths.add(path);
         g.ports.add(e.remotePort);
         g.statuses[e.status] = (g.statuses[e.status] ?? 0) + 1;
@@ -106,6 +121,7 @@ export async function startApache(realm: TestRealm): Promise<BenchTarget> {
         out[group] = {
           requests: g.requests,
           negotiate: g.negotiate,
+          acceptedTokens: g.accepted,
           paths: g.paths.size,
           connections: g.ports.size,
           statuses: g.statuses,

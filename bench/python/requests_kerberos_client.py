@@ -6,6 +6,11 @@ then M GETs with K in flight (one Session per thread: requests Sessions are not 
 Each GET reads the whole body. Each request has its own path, so the server counts round trips
 per request. Prints one JSON object like the Node worker's ThroughputResult.
 
+With --mode=sessions (the sessions section): the warm-up on one Session, then --sessions fresh
+Sessions one after another, N sequential GETs each; a Session's cookie jar keeps the session
+cookie the server sets after its first handshake. Prints {"sequential": ...} (the sessions timed
+together) like the Node worker's SessionsResult.
+
 requests-kerberos makes a fresh GSSAPI context for every request (it keeps none across
 requests), sends the first request bare unless force_preemptive, and is run with
 mutual_authentication=DISABLED to match http-gssapi's default (its own default, REQUIRED,
@@ -20,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from requests_kerberos import DISABLED, HTTPKerberosAuth
+from timed_runs import sessions, summarize, timed_get
 
 
 def main() -> None:
@@ -31,6 +37,8 @@ def main() -> None:
     p.add_argument("--concurrent", type=int, default=1000)
     p.add_argument("--in-flight", type=int, default=16)
     p.add_argument("--preemptive", action="store_true")
+    p.add_argument("--mode", choices=["throughput", "sessions"], default="throughput")
+    p.add_argument("--sessions", type=int, default=1, help="with --mode=sessions")
     args = p.parse_args()
 
     def auth() -> HTTPKerberosAuth:
@@ -45,26 +53,17 @@ def main() -> None:
         return s
 
     def get(s: requests.Session, u: str) -> tuple[float, int]:
-        t0 = time.perf_counter()
-        r = s.get(u)
-        r.content  # read the whole body
-        return (time.perf_counter() - t0) * 1000, r.status_code
-
-    def summarize(results: list[tuple[float, int]], elapsed: float) -> dict:
-        failures = [s for _, s in results if s != 200]
-        out = {
-            "count": len(results),
-            "elapsedMs": elapsed * 1000,
-            "latenciesMs": [round(l, 3) for l, _ in results],
-            "failures": len(failures),
-        }
-        if failures:
-            out["firstFailure"] = f"status {failures[0]}"
-        return out
+        return timed_get(s.get, u)
 
     main_session = session()
     for i in range(args.warmup):
         get(main_session, url("warm", i))
+
+    if args.mode == "sessions":
+        main_session.close()
+        urls = [url("seq", i) for i in range(args.sequential * args.sessions)]
+        json.dump({"sequential": sessions(session, urls, args.sessions)}, sys.stdout)
+        return
 
     t0 = time.perf_counter()
     seq = [get(main_session, url("seq", i)) for i in range(args.sequential)]

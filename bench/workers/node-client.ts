@@ -1,6 +1,6 @@
 /**
- * One Node client in a process of its own: throughput and latency, the event-loop stall while a
- * ticket is fetched, or memory over many requests. A fresh process per measurement keeps one
+ * One Node client in a process of its own: throughput and latency, one session's sequential
+ * requests, the event-loop stall while a ticket is fetched, or memory over many requests. A fresh process per measurement keeps one
  * client's JIT state, heap and connections from touching another's.
  *
  * @module
@@ -50,6 +50,25 @@ export interface ThroughputResult {
    * clients report it; curl and CPython have no JIT to warm.
    */
   readonly cold?: RunResult;
+}
+
+export interface SessionsInput {
+  readonly mode: 'sessions';
+  readonly client: string;
+  /** URL prefix of the authenticated resource of a server that keeps sessions. */
+  readonly authBase: string;
+  readonly prefix: string;
+  /** Sequential requests of the warm-up instance (group `<prefix>-warm`). */
+  readonly warmup: number;
+  /** Sequential requests of each fresh instance, timed (group `<prefix>-seq`). */
+  readonly requests: number;
+  /** Fresh instances (sessions), one after another. */
+  readonly sessions: number;
+}
+
+export interface SessionsResult {
+  /** The sessions' requests together, each session from its first request (its handshake included). */
+  readonly sequential: RunResult;
 }
 
 export interface StallInput {
@@ -114,7 +133,7 @@ export interface MemoryResult {
   readonly firstFailure?: string;
 }
 
-type Input = ThroughputInput | StallInput | MemoryInput;
+type Input = ThroughputInput | SessionsInput | StallInput | MemoryInput;
 
 /** Where a client's requests go: the authenticated resource, or for the ceiling the public one. */
 const baseFor = (input: { client: string; authBase: string; publicBase: string }) =>
@@ -180,6 +199,45 @@ async function throughput(input: ThroughputInput): Promise<ThroughputResult> {
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The warm-up runs on an instance of its own (the code, the connection pool, the ticket in the
+ * ccache); the timed requests then run on fresh instances, one after another, each a session
+ * from its first request, so each one's handshake is part of the measurement as in a real process.
+ */
+async function sessions(input: SessionsInput): Promise<SessionsResult> {
+  const at = (suffix: string) => (i: number) => `${input.authBase}${input.prefix}-${suffix}/${i}`;
+  const warm = await nodeClient(input.client).create();
+  try {
+    await run(warm, at('warm'), input.warmup, 1);
+  } finally {
+    await warm.close();
+  }
+  const runs: RunResult[] = [];
+  for (let s = 0; s < input.sessions; s++) {
+    const client = await nodeClient(input.client).create();
+    try {
+      runs.push(
+        await run(client, at('seq'), input.requests, 1, Number.POSITIVE_INFINITY, s * input.requests),
+      );
+    } finally {
+      await client.close();
+    }
+  }
+  return { sequential: joinRuns(runs) };
+}
+
+/** Runs one after another as one: counts and times added, latencies in order. */
+function joinRuns(runs: readonly RunResult[]): RunResult {
+  const firstFailure = runs.find((r) => r.firstFailure)?.firstFailure;
+  return {
+    count: runs.reduce((a, r) => a + r.count, 0),
+    elapsedMs: runs.reduce((a, r) => a + r.elapsedMs, 0),
+    latenciesMs: runs.flatMap((r) => r.latenciesMs),
+    failures: runs.reduce((a, r) => a + r.failures, 0),
+    ...(firstFailure ? { firstFailure } : {}),
+  };
 }
 
 /** Runs `body` while a 1 ms timer and the loop-delay histogram watch the event loop. */
@@ -296,6 +354,8 @@ serveWorker<Input, unknown>(async (input) => {
   switch (input.mode) {
     case 'throughput':
       return throughput(input);
+    case 'sessions':
+      return sessions(input);
     case 'stall':
       return stall(input);
     case 'memory':
