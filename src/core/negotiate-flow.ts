@@ -382,8 +382,10 @@ export class NegotiateFlow {
   #exchangeError(message: string, error: unknown): HttpGssapiError {
     const cause = error as { hint?: unknown; code?: unknown; message?: unknown };
     const hint = typeof cause?.hint === 'string' ? cause.hint : undefined;
-    const code = typeof cause?.code === 'string' ? ` [${cause.code}]` : '';
     const detail = typeof cause?.message === 'string' ? `: ${cause.message}` : '';
+    // A GSSError's message already ends with its code: name it once.
+    const code =
+      typeof cause?.code === 'string' && !detail.endsWith(`[${cause.code}]`) ? ` [${cause.code}]` : '';
     return new SPNEGOExchangeError(`${message} for ${this.url.origin}${detail}${code}`, {
       cause: error,
       ...(hint ? { hint } : {}),

@@ -174,6 +174,8 @@ const cases: readonly Case[] = [
       const error = unauthenticated(ctx, res);
       assert.match((error.cause as { code: string }).code, /KRB5_FCC_NOFILE|KRB5_CC_NOTFOUND|GSS_S_NO_CRED/);
       assert.match(error.hint ?? '', /kinit/);
+      const code = (error.cause as { code: string }).code;
+      assert.equal(error.message.split(`[${code}]`).length, 2, 'the message names the code once');
       assert.equal((await ctx.target.seen(url, 1)).length, 1);
     },
   },
