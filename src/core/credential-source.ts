@@ -138,6 +138,7 @@ const LOGIN_REFUSALS: ReadonlySet<string> = new Set([
   'KRB5KRB_AP_ERR_BAD_INTEGRITY',
   'KRB5KDC_ERR_CLIENT_REVOKED',
   'KRB5KDC_ERR_KEY_EXP',
+  'KRB5KDC_ERR_NAME_EXP',
 ]);
 
 let memoryCcacheCount = 0;

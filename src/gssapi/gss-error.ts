@@ -173,6 +173,11 @@ const MESSAGE_NAMES: readonly (readonly [RegExp, Krb5ErrorName])[] = [
   [/^Preauthentication failed/i, 'KRB5KDC_ERR_PREAUTH_FAILED'],
   [/^Cannot find KDC for requested realm/i, 'KRB5_REALM_UNKNOWN'],
   [/^Key table entry not found/i, 'KRB5_KT_NOTFOUND'],
+  // Account states (RFC 4120 section 7.5.9), as the KDC names them through a mapped minor code.
+  [/^Client'?s credentials have been revoked/i, 'KRB5KDC_ERR_CLIENT_REVOKED'],
+  [/^Client'?s entry in database has expired/i, 'KRB5KDC_ERR_NAME_EXP'],
+  [/^Password has expired/i, 'KRB5KDC_ERR_KEY_EXP'],
+  [/^KDC policy rejects request/i, 'KRB5KDC_ERR_POLICY'],
 ];
 
 function nameFromMessages(messages: readonly string[]): Krb5ErrorName | undefined {
@@ -202,6 +207,17 @@ const HINTS: Readonly<Record<string, string>> = {
     '(AD: `setspn -Q HTTP/<host>`; MIT: `kadmin getprinc HTTP/<host>`)',
   KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
     'the KDC does not know the client principal: check the user name and realm',
+  KRB5KDC_ERR_CLIENT_REVOKED:
+    'the KDC refuses this account: it is disabled or locked out (Active Directory: too many bad passwords; ' +
+    'MIT: allow_tix cleared or a lockout policy); an administrator must unlock or enable it',
+  KRB5KDC_ERR_NAME_EXP:
+    'the account has expired (its expiration date has passed): an administrator must extend it',
+  KRB5KDC_ERR_KEY_EXP:
+    'the password has expired and must be changed (kpasswd, or at a Windows login); then update the ' +
+    'password or keytab this program uses',
+  KRB5KDC_ERR_POLICY:
+    'the KDC policy refuses this request: the account may be disabled, restricted to certain hosts or times, ' +
+    'or not allowed this service; ask an administrator',
   KRB5KDC_ERR_PREAUTH_FAILED:
     'the password or key was rejected by the KDC: check the password or the keytab kvno',
   KRB5_KDC_UNREACH:

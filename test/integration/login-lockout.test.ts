@@ -63,3 +63,27 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('account states have their own code and a hint that fits', () => {
+  const states = [
+    ['-allow_tix', 'KRB5KDC_ERR_CLIENT_REVOKED', /disabled or locked out/],
+    ['-expire "2020-01-01"', 'KRB5KDC_ERR_NAME_EXP', /account has expired/],
+    ['-pwexpire "2020-01-01"', 'KRB5KDC_ERR_KEY_EXP', /password has expired/],
+  ] as const;
+  for (const [change, code, hint] of states) {
+    test(`${code}: createFetch's 401 names it, and never says "kinit"`, async () => {
+      const principal = await fixture.realm.addPrincipal(`state${++accounts}`, {
+        password: 'the-right-one-1',
+      });
+      await fixture.realm.kadmin(`modprinc ${change} ${principal}`);
+      const auth = new HTTPSPNEGOAuth({ creds: { principal, password: 'the-right-one-1' } });
+      const [fetchDriver] = drivers;
+      const res = await fetchDriver!.send(auth, `${fixture.negotiateServer.url}ok/state-${accounts}/`);
+      assert.equal(res.status, 401);
+      const gss = (res.negotiateError?.cause as LoginRefusedError).cause as { code: string; hint?: string };
+      assert.equal(gss.code, code);
+      assert.match(gss.hint ?? '', hint);
+      assert.doesNotMatch(res.negotiateError?.hint ?? '', /kinit/);
+    });
+  }
+});
