@@ -80,7 +80,9 @@ describe('account states have their own code and a hint that fits', () => {
       const [fetchDriver] = drivers;
       const res = await fetchDriver!.send(auth, `${fixture.negotiateServer.url}ok/state-${accounts}/`);
       assert.equal(res.status, 401);
-      const gss = (res.negotiateError?.cause as LoginRefusedError).cause as { code: string; hint?: string };
+      const refused = res.negotiateError?.cause;
+      assert.ok(refused instanceof LoginRefusedError);
+      const gss = refused.cause as { code: string; hint?: string };
       assert.equal(gss.code, code);
       assert.match(gss.hint ?? '', hint);
       assert.doesNotMatch(res.negotiateError?.hint ?? '', /kinit/);
