@@ -16,6 +16,24 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * Field by field over several rounds of one summary: the median of every numeric field, except
+ * the `summed` ones (failure counts), which are added up.
+ */
+export function medianFields<T extends { readonly [K in keyof T]: number }>(
+  runs: readonly T[],
+  summed: readonly (keyof T)[],
+): T {
+  const first = runs[0];
+  if (!first) throw new TypeError('medianFields needs at least one run');
+  const out = {} as Record<keyof T, number>;
+  for (const key of Object.keys(first) as (keyof T)[]) {
+    const values: number[] = runs.map((r) => r[key]);
+    out[key] = summed.includes(key) ? values.reduce((a, b) => a + b, 0) : median(values);
+  }
+  return out as T;
+}
+
 export function max(samples: readonly number[]): number {
   return samples.length === 0 ? Number.NaN : samples.reduce((a, b) => Math.max(a, b));
 }

@@ -17,7 +17,7 @@ import type { NodeClient } from '../clients/types.js';
 import type { ExternalSessionsClient } from '../external/types.js';
 import type { ServerStats } from '../lib/bench-server.js';
 import { runWorker } from '../lib/processes.js';
-import { median, percentile } from '../lib/stats.js';
+import { median, medianFields, percentile } from '../lib/stats.js';
 import { type BenchTarget, groupKey } from '../lib/targets.js';
 import type { RunResult, SessionsInput, SessionsResult } from '../workers/node-client.js';
 
@@ -124,21 +124,6 @@ function summarize(run: RunResult, stats: ServerStats | undefined): SessionsRun 
   };
 }
 
-function medianRun(runs: readonly SessionsRun[]): SessionsRun {
-  const m = (key: keyof SessionsRun) => median(runs.map((r) => r[key]));
-  return {
-    requests: m('requests'),
-    reqPerSec: m('reqPerSec'),
-    p50Ms: m('p50Ms'),
-    p99Ms: m('p99Ms'),
-    failures: runs.reduce((a, r) => a + r.failures, 0),
-    roundTrips: m('roundTrips'),
-    acceptedTokensPer1000: m('acceptedTokensPer1000'),
-    tokensPer1000: m('tokensPer1000'),
-    connections: m('connections'),
-  };
-}
-
 /** Pairs of sequential req/s reported: [numerator, denominator]. The first two are targets. */
 const RATIO_PAIRS: readonly [string, string][] = [
   ['fetch', 'httpx-gssapi'],
@@ -207,7 +192,7 @@ export async function sessionsSection(options: {
         label: c.label,
         node: c.node,
         rounds: rs,
-        sequential: medianRun(rs),
+        sequential: medianFields(rs, ['failures']),
         ...(errors.has(c.name) ? { error: errors.get(c.name)! } : {}),
       };
     }),

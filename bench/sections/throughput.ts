@@ -15,7 +15,7 @@ import type { NodeClient } from '../clients/types.js';
 import type { ExternalClient } from '../external/types.js';
 import type { ServerStats } from '../lib/bench-server.js';
 import { runWorker } from '../lib/processes.js';
-import { median, percentile } from '../lib/stats.js';
+import { median, medianFields, percentile } from '../lib/stats.js';
 import { type BenchTarget, groupKey } from '../lib/targets.js';
 import type { RunResult, ThroughputInput, ThroughputResult } from '../workers/node-client.js';
 
@@ -140,20 +140,6 @@ function summarize(run: RunResult, stats: ServerStats | undefined): RunSummary {
   };
 }
 
-function medianSummary(runs: readonly RunSummary[]): RunSummary {
-  const m = (key: keyof RunSummary) => median(runs.map((r) => r[key]));
-  return {
-    requests: m('requests'),
-    reqPerSec: m('reqPerSec'),
-    p50Ms: m('p50Ms'),
-    p99Ms: m('p99Ms'),
-    failures: runs.reduce((a, r) => a + r.failures, 0),
-    roundTrips: m('roundTrips'),
-    tokensPerRequest: m('tokensPerRequest'),
-    connections: m('connections'),
-  };
-}
-
 /** Pairs whose ratios the targets name: [numerator, denominator]. */
 const RATIO_PAIRS: readonly [string, string][] = [
   ['undici', 'curl'],
@@ -233,9 +219,15 @@ export async function throughputSection(options: {
       label: c.label,
       authenticated: c.authenticated,
       rounds: rs,
-      sequential: medianSummary(rs.map((r) => r.sequential)),
-      concurrent: medianSummary(rs.map((r) => r.concurrent)),
-      ...(colds.length ? { cold: medianSummary(colds) } : {}),
+      sequential: medianFields(
+        rs.map((r) => r.sequential),
+        ['failures'],
+      ),
+      concurrent: medianFields(
+        rs.map((r) => r.concurrent),
+        ['failures'],
+      ),
+      ...(colds.length ? { cold: medianFields(colds, ['failures']) } : {}),
       ...(errors.has(c.name) ? { error: errors.get(c.name)! } : {}),
     };
   });
