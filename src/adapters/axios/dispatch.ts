@@ -85,7 +85,7 @@ export async function dispatch(
       max: maxRedirects,
       send: sendHop,
       status: (o) => o.response.status,
-      location: (o) => [headerOf(o.response.headers, 'location') ?? []].flat()[0] ?? null,
+      location: (o) => headerLine(o.response.headers, 'location', ', '),
       discard: (o) => discardBody(o.response.data),
       tooMany: (o) =>
         new AxiosError(
@@ -115,7 +115,7 @@ export async function dispatch(
     const flow = auth.flow(hop.url, {
       initialUrl: first.url,
       replayable: !hop.bodyOnce,
-      cookie: [headerOf(hop.headers, 'cookie') ?? []].flat().join('; ') || null,
+      cookie: headerLine(hop.headers, 'cookie', '; '),
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
     });
@@ -276,6 +276,12 @@ function headerOf(headers: unknown, name: string): string | string[] | null {
       : (headers as Record<string, unknown>)[name];
   if (value === undefined || value === null || value === false) return null;
   return Array.isArray(value) ? value.map(String) : String(value);
+}
+
+/** A header as one line (several values joined with `separator`), or null. */
+function headerLine(headers: unknown, name: string, separator: string): string | null {
+  const value = headerOf(headers, name);
+  return typeof value === 'string' || value === null ? value : value.join(separator);
 }
 
 /** What axios takes for an absolute URL (its isAbsoluteURL): a scheme and `//`, or just `//`. */
