@@ -28,6 +28,7 @@ export {
   type AnyHttpGssapiError,
   BodyNotReplayableError,
   ChallengeParseError,
+  ChannelBindingError,
   type ErrorCode,
   HttpGssapiError,
   type HttpGssapiErrorOptions,

@@ -2,6 +2,7 @@ import { runExchange } from '../core/exchange.js';
 import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import { boundSend, originPeerCertificate } from './undici-binding-guard.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -99,9 +100,11 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis
         initialUrl: url,
         replayable: !hop.bodyOnce,
         cookie: hop.headers.get('cookie'),
+        peerCertificate: originPeerCertificate(hop.url),
       });
       return runExchange(flow, {
-        send,
+        // A bound token may go only on a connection with its certificate (channel bindings).
+        send: (extra) => boundSend(flow, extra, send),
         status: (res) => res.status,
         // Set-Cookie lines cannot be joined with commas (RFC 9110 section 5.3).
         header: (res, name) => (name === 'set-cookie' ? res.headers.getSetCookie() : res.headers.get(name)),

@@ -15,6 +15,10 @@ import { debuglog } from 'node:util';
  * | `http-gssapi:error`     | the exchange failed; the response is returned as is           |
  * | `http-gssapi:redirect`  | the fetch wrapper followed a redirect                         |
  * | `http-gssapi:session`   | session cookies were kept, sent instead of a token, or dropped |
+ * | `http-gssapi:binding`   | a token up front waited for its connection's certificate, or a bound token met another certificate |
+ *
+ * A `token` event names its channel binding (`binding`: `{ type: 'tls-server-end-point', hash }`,
+ * or null for an unbound token).
  *
  * @example
  * ```ts
@@ -39,6 +43,19 @@ export type NegotiateEvent =
       leg: number;
       preemptive: boolean;
       token: string;
+      /** RFC 5929 channel binding type and the hash of the certificate it carries, or null. */
+      binding: { type: 'tls-server-end-point'; hash: string } | null;
+    }
+  | {
+      type: 'binding';
+      url: string;
+      /**
+       * `deferred`: no connection to the origin is known yet, so the token that would have gone
+       * up front waits for the 401 (sent on a connection whose certificate is then known);
+       * `mismatch`: the connection chosen for a bound token presented another certificate, and
+       * the request was stopped before the token was written.
+       */
+      result: 'deferred' | 'mismatch';
     }
   | {
       type: 'mutual';
@@ -79,6 +96,7 @@ export const DIAGNOSTICS_CHANNELS = {
   error: 'http-gssapi:error',
   redirect: 'http-gssapi:redirect',
   session: 'http-gssapi:session',
+  binding: 'http-gssapi:binding',
 } as const;
 
 /**

@@ -23,6 +23,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
+ * | `ERR_CHANNEL_BINDING`     | {@link ChannelBindingError}       | a bound token and its connection disagree |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -40,7 +41,8 @@ export type ErrorCode =
   | 'ERR_MUTUAL_AUTH'
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
-  | 'ERR_LOGIN_REFUSED';
+  | 'ERR_LOGIN_REFUSED'
+  | 'ERR_CHANNEL_BINDING';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -287,6 +289,24 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 
 /**
+ * A token bound to one TLS certificate (RFC 5929 `tls-server-end-point`, option
+ * `channelBindings`) was about to go on a connection that presented another one: the request
+ * was stopped before the token was written (the server changed certificates between
+ * connections, or connections to one origin reach servers with different certificates). Also
+ * thrown, before anything is sent, for a streamed body that needs a token up front when no
+ * connection to the origin is known yet. Nothing was sent with the token; the request may be
+ * retried.
+ *
+ * @example
+ * ```ts
+ * try { await fetch(url); } catch (err) {
+ *   if ((err as Error).cause instanceof ChannelBindingError) await fetch(url); // a new token, bound anew
+ * }
+ * ```
+ */
+export class ChannelBindingError extends coded('ERR_CHANNEL_BINDING') {}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -302,6 +322,7 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
+ *     case 'ERR_CHANNEL_BINDING': return 'the server changed certificates: retry';
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
@@ -309,6 +330,7 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  */
 export type AnyHttpGssapiError =
   | LoginRefusedError
+  | ChannelBindingError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError

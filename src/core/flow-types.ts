@@ -65,6 +65,16 @@ export interface FlowOptions {
    * when the origin is learned or `opportunisticAuth` is on; a challenge is answered as usual.
    */
   readonly connectionAuthenticated?: boolean;
+  /**
+   * For an https request with `channelBindings` on: the DER certificate of the TLS connection the
+   * next token will be sent on (RFC 5929 `tls-server-end-point`), or null when no connection to
+   * the origin is known yet. Asked once per token-producing context, right before its first
+   * token. A token up front waits for a known certificate (the request goes bare, the 401 is
+   * answered on its connection); the adapter checks, before writing a token, that the
+   * connection carrying it has the certificate in {@link NegotiateFlow.boundCertificate}.
+   * Without it, https tokens go unbound.
+   */
+  readonly peerCertificate?: () => Uint8Array | null | Promise<Uint8Array | null>;
 }
 
 /** What the flow needs of a response. */

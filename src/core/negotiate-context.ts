@@ -1,3 +1,4 @@
+import type { ChannelBindings } from '../gssapi/channel-bindings.js';
 import type { Credentials } from '../gssapi/credentials.js';
 import { ContextFlag } from '../gssapi/index.js';
 import { Name } from '../gssapi/name.js';
@@ -25,6 +26,8 @@ export interface ContextRequest {
   readonly flags: number;
   readonly mech: OID | null;
   readonly creds: Credentials | null;
+  /** RFC 5929 `tls-server-end-point` bindings of the connection the token goes on, or null. */
+  readonly channelBindings?: ChannelBindings | null;
 }
 
 /** Makes a fresh context per request (and per redirect hop): tokens are never reused. */
@@ -42,6 +45,7 @@ export const gssapiContextFactory: ContextFactory = (request) => {
     creds: request.creds,
     mech: request.mech,
     flags: request.flags,
+    channelBindings: request.channelBindings ?? null,
   });
   if (!owned) return ctx;
   return {

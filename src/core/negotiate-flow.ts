@@ -1,3 +1,4 @@
+import { ChannelBindings } from '../gssapi/channel-bindings.js';
 import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
@@ -5,6 +6,7 @@ import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
 import {
   BodyNotReplayableError,
+  ChannelBindingError,
   type HttpGssapiError,
   MutualAuthenticationError,
   SPNEGOExchangeError,
@@ -52,7 +54,12 @@ export class NegotiateFlow {
   /** This request's part in the session cookies. */
   readonly #session: RequestSession;
   readonly #connectionAuthenticated: boolean;
+  readonly #peerCertificate: FlowOptions['peerCertificate'] | undefined;
   #context: NegotiateContext | null = null;
+  /** The certificate the current context's tokens are bound to, or null (unbound). */
+  #boundCertificate: Uint8Array | null = null;
+  /** Whether any token of this flow was bound (for the hint when the server keeps refusing). */
+  #bound = false;
   /** Whether the last attempt carried a token of ours. */
   #sent = false;
   #challenges = 0;
@@ -75,9 +82,19 @@ export class NegotiateFlow {
     const store = options.sessions === false || this.kind === 'proxy' ? null : setup.sessions;
     this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
+    this.#peerCertificate = options.peerCertificate;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
     this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
+  }
+
+  /**
+   * The DER certificate the last token is bound to (RFC 5929 `tls-server-end-point`), or null
+   * when it is unbound. An adapter must send that token only on a connection that presented
+   * this certificate, and stop the request otherwise (a {@link ChannelBindingError}).
+   */
+  get boundCertificate(): Uint8Array | null {
+    return this.#boundCertificate;
   }
 
   /** How many tokens this flow has produced. */
@@ -107,6 +124,12 @@ export class NegotiateFlow {
     if (this.#refusal || !(opportunisticAuth || this.#setup.learned.has(this.url.origin))) return null;
     if (this.#session.held) return null;
     try {
+      if (this.#bindsTokens() && (await this.#peerCertificate!()) === null) {
+        // The token would be bound to a connection that does not exist yet: send the request
+        // bare, and answer the 401 on the connection it came on, whose certificate is known then.
+        emit({ type: 'binding', url: this.url.href, result: 'deferred' });
+        return null;
+      }
       return await this.#firstToken(true);
     } catch (error) {
       // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
@@ -229,7 +252,9 @@ export class NegotiateFlow {
       this.#reset();
       return this.#giveUp(
         new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
-          hint: 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
+          hint: this.#bound
+            ? 'the server rejects our tickets: if it enforces channel bindings (Extended Protection), a TLS proxy or load balancer between us presents another certificate than the server expects (check the server log for bad bindings); otherwise check the service keytab (kvno) and the SPN'
+            : 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
         }),
         response,
       );
@@ -332,13 +357,46 @@ export class NegotiateFlow {
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
+    const certificate = await this.#connectionCertificate();
     this.#context = this.#setup.contextFactory({
       target: resolveTarget(options.targetName, this.url),
       flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
       mech: options.mech,
       creds,
+      channelBindings: certificate ? ChannelBindings.tlsServerEndPoint(certificate) : null,
     });
+    this.#boundCertificate = certificate;
+    if (certificate) this.#bound = true;
     return this.#retryWith(await this.#context.step(null), preemptive).authorization;
+  }
+
+  /**
+   * Whether this flow's tokens carry channel bindings: https to the server (the proxy leg and
+   * plain http have no server certificate of the origin to bind to), `channelBindings` on, and
+   * an adapter that tells the connection's certificate.
+   */
+  #bindsTokens(): boolean {
+    return (
+      this.kind === 'server' &&
+      this.url.protocol === 'https:' &&
+      this.#setup.options.channelBindings &&
+      this.#peerCertificate !== undefined
+    );
+  }
+
+  /** The certificate the next token is bound to (RFC 5929 section 4.1), or null for an unbound token. */
+  async #connectionCertificate(): Promise<Uint8Array | null> {
+    if (!this.#bindsTokens()) return null;
+    const certificate = await this.#peerCertificate!();
+    if (certificate === null) {
+      throw new ChannelBindingError(
+        `no TLS connection to ${this.url.origin} is known yet, so a token cannot be bound to one`,
+        {
+          hint: 'send a request with a body that can be sent twice first, or set channelBindings: false if the server does not enforce Extended Protection',
+        },
+      );
+    }
+    return certificate;
   }
 
   /**
@@ -368,6 +426,12 @@ export class NegotiateFlow {
         leg: this.#tokens,
         preemptive,
         token: redactToken(out),
+        binding: this.#boundCertificate
+          ? {
+              type: 'tls-server-end-point',
+              hash: ChannelBindings.endPointHash(this.#boundCertificate),
+            }
+          : null,
       }),
     });
     return { action: 'retry', authorization: formatNegotiateHeader(out) };
@@ -396,5 +460,6 @@ export class NegotiateFlow {
     this.#context?.dispose();
     this.#context = null;
     this.#sent = false;
+    this.#boundCertificate = null;
   }
 }

@@ -77,6 +77,15 @@ export interface HTTPSPNEGOAuthOptions {
    * Python original gets it from httpx's client.
    */
   readonly sessionCookies?: boolean;
+  /**
+   * Bind each token to the TLS connection that carries it (RFC 5929 `tls-server-end-point`
+   * channel bindings, what IIS and Windows Server 2025 call Extended Protection for
+   * Authentication): on https, every token is made with a hash of the certificate of the
+   * connection it is sent on. Servers that do not check bindings accept such tokens too.
+   * Plain http and the proxy leg carry none. Default true; false sends tokens unbound.
+   * See docs/channel-bindings.md.
+   */
+  readonly channelBindings?: boolean;
   /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
   readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
 }
@@ -93,6 +102,7 @@ export interface ResolvedOptions {
   readonly learnedPreemption: boolean;
   readonly maxReplayBodySize: number;
   readonly sessionCookies: boolean;
+  readonly channelBindings: boolean;
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
@@ -117,6 +127,7 @@ const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
   'learnedPreemption',
   'maxReplayBodySize',
   'sessionCookies',
+  'channelBindings',
   'onError',
 ];
 
@@ -187,6 +198,7 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     learnedPreemption: bool(options, 'learnedPreemption', true),
     maxReplayBodySize,
     sessionCookies: bool(options, 'sessionCookies', true),
+    channelBindings: bool(options, 'channelBindings', true),
     onError: options.onError,
   };
 }

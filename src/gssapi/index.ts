@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-export { ChannelBindings, type ChannelBindingsInit } from './channel-bindings.js';
+export { ChannelBindings, type ChannelBindingsInit, type EndPointHash } from './channel-bindings.js';
 export {
   type AcquireCredentialsOptions,
   type CredentialStore,

@@ -9,6 +9,8 @@ import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { RedirectPlan } from '../../core/redirect-policy.js';
 import { bufferBody, discardBody, isOneShotBody } from '../../internal/buffered-body.js';
 import { hideProperty } from '../../internal/hide-property.js';
+import { guardedTransport } from '../node-binding-guard.js';
+import { boundSend, originPeerCertificate } from '../undici-binding-guard.js';
 import type { AdapterConfig, NegotiateLeg } from './types.js';
 
 /** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
@@ -118,9 +120,12 @@ export async function dispatch(
       cookie: headerLine(hop.headers, 'cookie', '; '),
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
+      peerCertificate: originPeerCertificate(hop.url),
     });
     return runExchange<Outcome>(flow, {
-      send: (extra) => attempt(hop, extra),
+      // A bound token goes only on a connection with its certificate (channel bindings), through
+      // node:https (the http adapter) or Node's fetch (the fetch adapter).
+      send: (extra) => boundSend(flow, extra, (e) => attempt(hop, e, flow.boundCertificate)),
       status: (o) => o.response.status,
       clientResponse: (o) => o.response,
       header: (o, name) => headerOf(o.response.headers, name),
@@ -133,7 +138,11 @@ export async function dispatch(
   }
 
   /** Sends one request through the base adapter, with redirects off and our token if any. */
-  async function attempt(hop: Hop, extra: Readonly<Record<string, string>>): Promise<Outcome> {
+  async function attempt(
+    hop: Hop,
+    extra: Readonly<Record<string, string>>,
+    certificate: Uint8Array | null = null,
+  ): Promise<Outcome> {
     const legHeaders = hop.headers.concat();
     for (const [name, value] of Object.entries(extra)) legHeaders.set(name, value);
     // Whether this leg carries a token (the only header the exchange adds today).
@@ -148,6 +157,9 @@ export async function dispatch(
       headers: legHeaders,
       data: hop.data,
       maxRedirects: 0,
+      ...(hop.url.protocol === 'https:'
+        ? { transport: guardedTransport(config.transport, hop.url, carriesToken ? certificate : null) }
+        : {}),
     };
     let outcome: Outcome;
     try {

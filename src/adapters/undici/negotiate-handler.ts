@@ -5,6 +5,7 @@ import type { NegotiateFlow } from '../../core/negotiate-flow.js';
 import { sanitizedHeaders } from '../../core/sanitize.js';
 import { AbortRace } from '../../internal/abort-race.js';
 import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
+import { expectBinding, originPeerCertificate } from '../undici-binding-guard.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
 import { DispatchInfo } from './dispatch-info.js';
 import { headerPairs, withHeaders } from './request-target.js';
@@ -87,6 +88,8 @@ export class NegotiateHandler implements DispatchHandler {
   #dropped: Dropped | null = null;
   /** On the dedicated connection: drain 401s whole, never drop the connection mid-handshake. */
   #bound = false;
+  /** Forgets the current attempt's bound token (channel bindings), once the attempt is over. */
+  #forgetBinding: (() => void) | null = null;
 
   constructor(setup: NegotiateRequestSetup, opts: DispatchOptions, caller: DispatchHandler) {
     this.#setup = setup;
@@ -247,6 +250,7 @@ export class NegotiateHandler implements DispatchHandler {
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
       cookie: cookies.length > 0 ? cookies.join('; ') : null,
+      peerCertificate: originPeerCertificate(url),
     });
     await this.#send(await this.#race.run(this.#flow.start()));
   }
@@ -268,6 +272,13 @@ export class NegotiateHandler implements DispatchHandler {
       this.#info.connectionBound = true;
     }
     if (authorization !== null) this.#info.tokensSent++;
+    this.#forgetBinding?.();
+    const certificate = this.#flow!.boundCertificate;
+    // A bound token may go only on a connection with its certificate (channel bindings).
+    this.#forgetBinding =
+      authorization !== null && certificate !== null
+        ? expectBinding(authorization, certificate, this.#setup.url)
+        : null;
     this.#attempt = null;
     this.#mode = 'connecting';
     this.#queue = [];
@@ -380,6 +391,7 @@ export class NegotiateHandler implements DispatchHandler {
   /** The caller got (or is getting) its last callback: the exchange is over. */
   #finish(): void {
     this.#done = true;
+    this.#forgetBinding?.();
     this.#flow?.dispose();
     this.#unlock();
   }
