@@ -19,8 +19,10 @@ export type { Krb5ToolPaths } from './krb5-tools.js';
 export {
   NegotiateTestServer,
   type NegotiateTestServerOptions,
+  type NegotiateTestServerTls,
   type RecordedRequest,
   type TestServerBehavior,
+  type TestServerChannelBindings,
 } from './negotiate-server.js';
 export { TestRealm } from './test-realm.js';
 export type { TestRealmOptions } from './test-realm-options.js';

@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { ChannelBindings } from '../gssapi/channel-bindings.js';
 import { Credentials } from '../gssapi/credentials.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
+import { ContextFlag } from '../gssapi/raw/constants.js';
 import { SecurityContext } from '../gssapi/security-context.js';
 
 /**
@@ -64,6 +67,38 @@ export interface RecordedRequest {
   readonly session: boolean;
   /** The Cookie header as it came, or null. */
   readonly cookie: string | null;
+  /**
+   * Over TLS: whether the token carried channel bindings that matched this server's certificate
+   * (`GSS_C_CHANNEL_BOUND_FLAG`); false without a token, over plain http, or when they did not.
+   */
+  readonly channelBound: boolean;
+}
+
+/**
+ * How a TLS {@link NegotiateTestServer} treats channel bindings (RFC 5929 `tls-server-end-point`
+ * of its own certificate, what IIS calls Extended Protection for Authentication):
+ *
+ * - `'required'` (IIS "Required"): a token must carry the right bindings; a wrong one and a
+ *   missing one are refused with a 401 (`x-gss-error: GSS_S_BAD_BINDINGS` or
+ *   `missing-channel-bindings`).
+ * - `'checked'` (IIS "Accept"): a token with wrong bindings is refused, one without is accepted.
+ * - `'ignored'` (Apache mod_auth_gssapi): the acceptor is given none, any token is accepted.
+ */
+export type TestServerChannelBindings = 'required' | 'checked' | 'ignored';
+
+/** TLS for {@link NegotiateTestServer}: an https server with this key and certificate. */
+export interface NegotiateTestServerTls {
+  /** PEM private key. */
+  readonly key: string | Buffer;
+  /** PEM certificate (the server's; a chain after it is sent too). */
+  readonly cert: string | Buffer;
+  /** Default `'required'`. */
+  readonly channelBindings?: TestServerChannelBindings;
+  /**
+   * OpenSSL cipher list, e.g. `'DEFAULT:@SECLEVEL=0'` for a certificate signed with SHA-1,
+   * which OpenSSL 3 refuses at its default security level (the client needs the same).
+   */
+  readonly ciphers?: string;
 }
 
 /** Options of {@link NegotiateTestServer.start}. */
@@ -74,6 +109,8 @@ export interface NegotiateTestServerOptions {
   readonly hostname?: string;
   /** Address to listen on; default 127.0.0.1. */
   readonly listen?: string;
+  /** Serve https with this certificate, and check channel bindings (see {@link NegotiateTestServerTls}). */
+  readonly tls?: NegotiateTestServerTls;
 }
 
 /**
@@ -90,6 +127,11 @@ export interface NegotiateTestServerOptions {
  * const res = await createFetch()(`${server.url}ok/hello`);   // 200, body names realm.user.principal
  * console.log(server.requests.length);                        // 2: the 401 and the authenticated retry
  * await server.stop(); await realm.stop(); restore();
+ *
+ * // Extended Protection: https, and a token must be bound to this server's certificate.
+ * const epa = await NegotiateTestServer.start({ keytab: realm.service.keytab, tls: { key, cert } });
+ * await createFetch()(`${epa.url}ok/`, { dispatcher: new Agent({ connect: { ca: cert } }) });
+ * console.log(epa.requests.at(-1)?.channelBound); // true
  * ```
  */
 export class NegotiateTestServer {
@@ -103,13 +145,33 @@ export class NegotiateTestServer {
   readonly #secondLegSeen = new Set<string>();
   /** Session id -> user, for the `session` behavior. */
   readonly #sessions = new Map<string, string>();
+  /** The acceptor's channel bindings (over TLS, unless `'ignored'`), or null. */
+  readonly #bindings: ChannelBindings | null;
+  readonly #bindingMode: TestServerChannelBindings | null;
+  /**
+   * Over TLS, the DER certificate the server presents (what a client's `tls-server-end-point`
+   * binding hashes); null over plain http.
+   */
+  readonly certificate: Uint8Array | null;
 
-  private constructor(server: Server, creds: Credentials, hostname: string, sockets: Set<Socket>) {
+  private constructor(
+    server: Server,
+    creds: Credentials,
+    hostname: string,
+    sockets: Set<Socket>,
+    tls: NegotiateTestServerTls | undefined,
+  ) {
     this.#server = server;
     this.#sockets = sockets;
     this.#creds = creds;
     this.port = (server.address() as AddressInfo).port;
-    this.url = `http://${hostname}:${this.port}/`;
+    this.url = `${tls ? 'https' : 'http'}://${hostname}:${this.port}/`;
+    this.certificate = tls ? new Uint8Array(new X509Certificate(tls.cert).raw) : null;
+    this.#bindingMode = tls ? (tls.channelBindings ?? 'required') : null;
+    this.#bindings =
+      this.certificate && this.#bindingMode !== 'ignored'
+        ? ChannelBindings.tlsServerEndPoint(this.certificate)
+        : null;
   }
 
   static async start(options: NegotiateTestServerOptions = {}): Promise<NegotiateTestServer> {
@@ -119,12 +181,20 @@ export class NegotiateTestServer {
     let instance: NegotiateTestServer | undefined;
     let connections = 0;
     const ids = new WeakMap<Socket, number>();
-    const server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       instance!.#handle(req, res, ids.get(req.socket) ?? 0).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`test server error: ${(error as Error).message}`);
       });
-    });
+    };
+    const tls = options.tls;
+    if (tls !== undefined) checkTls(tls);
+    const server: Server = tls
+      ? createTlsServer(
+          { key: tls.key, cert: tls.cert, ...(tls.ciphers ? { ciphers: tls.ciphers } : {}) },
+          listener,
+        )
+      : createServer(listener);
     server.keepAliveTimeout = 30_000;
     const sockets = new Set<Socket>();
     server.on('connection', (socket: Socket) => {
@@ -136,7 +206,7 @@ export class NegotiateTestServer {
       server.once('error', reject);
       server.listen(0, options.listen ?? '127.0.0.1', () => resolve());
     });
-    instance = new NegotiateTestServer(server, creds, options.hostname ?? 'localhost', sockets);
+    instance = new NegotiateTestServer(server, creds, options.hostname ?? 'localhost', sockets, tls);
     return instance;
   }
 
@@ -160,6 +230,7 @@ export class NegotiateTestServer {
     const negotiate = /^negotiate\s+\S/i.test(authorization);
     let user: string | null = null;
     let session = false;
+    let channelBound = false;
     const finish = (status: number, headers: Record<string, string>, payload: string) => {
       this.requests.push({
         method: req.method ?? 'GET',
@@ -174,6 +245,7 @@ export class NegotiateTestServer {
         user,
         session,
         cookie: req.headers.cookie ?? null,
+        channelBound,
       });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload);
@@ -196,7 +268,7 @@ export class NegotiateTestServer {
     }
     if (!negotiate) return challenge();
 
-    const ctx = new SecurityContext({ usage: 'accept', creds: this.#creds });
+    const ctx = new SecurityContext({ usage: 'accept', creds: this.#creds, channelBindings: this.#bindings });
     try {
       let output: Uint8Array | null;
       try {
@@ -212,6 +284,16 @@ export class NegotiateTestServer {
       if (!ctx.complete) {
         // A multi-leg mechanism: this server keeps no per-connection state, so it cannot continue.
         return finish(401, { 'www-authenticate': 'Negotiate' }, '{"error":"multi-leg not supported"}');
+      }
+      channelBound = (ctx.actualFlags & ContextFlag.CHANNEL_BOUND) !== 0;
+      if (this.#bindingMode === 'required' && !channelBound) {
+        // MIT accepts a token without bindings even when given some (RFC 2744 leaves it to the
+        // mechanism), only leaving the flag unset: Extended Protection refuses it.
+        return finish(
+          401,
+          { 'www-authenticate': 'Negotiate', 'x-gss-error': 'missing-channel-bindings' },
+          '{"error":"missing-channel-bindings"}',
+        );
       }
       user = String(ctx.initiatorName);
       if (behavior === 'always-401') return challenge();
@@ -297,5 +379,21 @@ async function useDelegated(creds: Credentials, target: string): Promise<string>
   } finally {
     ctx.dispose();
     name.dispose();
+  }
+}
+
+/** Checks the `tls` option of {@link NegotiateTestServer.start}. */
+function checkTls(tls: NegotiateTestServerTls): void {
+  if (typeof tls !== 'object' || tls === null) throw new TypeError('tls must be an object with key and cert');
+  for (const key of ['key', 'cert'] as const) {
+    if (typeof tls[key] !== 'string' && !Buffer.isBuffer(tls[key])) {
+      throw new TypeError(`tls.${key} must be a PEM string or buffer`);
+    }
+  }
+  const mode = tls.channelBindings ?? 'required';
+  if (mode !== 'required' && mode !== 'checked' && mode !== 'ignored') {
+    throw new TypeError(
+      `tls.channelBindings must be 'required', 'checked' or 'ignored', got ${String(mode)}`,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import got, { HTTPError as GotHTTPError, type Response as GotResponse, RequestError } from 'got';
@@ -25,6 +26,19 @@ export interface SendInit {
   readonly body?: string;
   /** A streamed body: a web ReadableStream for fetch and ky, a node Readable for axios, got and undici. */
   readonly stream?: { readonly size: number; readonly chunk?: number } | readonly string[];
+  /** For https to a test certificate: the clients' agents that trust it (kept across sends). */
+  readonly tls?: TlsClients;
+}
+
+/**
+ * Agents that trust a test server's certificate, shared by the sends of one test so that later
+ * requests reuse the connection of earlier ones (keep-alive).
+ */
+export interface TlsClients {
+  /** An undici Agent (`connect: { ca }`): fetch and ky (as `dispatcher`), undici (composed). */
+  readonly dispatcher: Agent;
+  /** A keep-alive node:https Agent (`ca`): axios (`httpsAgent`), got (`agent.https`). */
+  readonly httpsAgent: HttpsAgent;
 }
 
 /** A response as the table sees it, whichever client delivered it. */
@@ -86,6 +100,8 @@ export const fetchDriver: Driver = {
       headers: { ...init.headers },
       ...(body !== undefined ? { body } : {}),
       ...(init.stream ? { duplex: 'half' } : {}),
+      // An undici Agent serves Node's fetch too (the types are undici's and undici-types').
+      ...(init.tls ? { dispatcher: init.tls.dispatcher as unknown } : {}),
     } as RequestInit);
     return {
       status: res.status,
@@ -100,7 +116,10 @@ export const fetchDriver: Driver = {
 export const axiosDriver: Driver = {
   name: 'axios',
   async send(auth, url, init = {}) {
-    const client = withNegotiate(axios.create({ responseType: 'text' }), auth);
+    const client = withNegotiate(
+      axios.create({ responseType: 'text', ...(init.tls ? { httpsAgent: init.tls.httpsAgent } : {}) }),
+      auth,
+    );
     const outcome = (res: AxiosResponse, rejection: Outcome['rejection']): Outcome => ({
       status: res.status,
       body: String(res.data),
@@ -141,7 +160,10 @@ export const gotDriver: Driver = {
   name: 'got',
   async send(auth, url, init = {}) {
     // got's own retries (5xx, network errors) are off: the table counts requests.
-    const client = got.extend(negotiateGot(auth), { retry: { limit: 0 } });
+    const client = got.extend(negotiateGot(auth), {
+      retry: { limit: 0 },
+      ...(init.tls ? { agent: { https: init.tls.httpsAgent } } : {}),
+    });
     const outcome = (res: GotResponse<string>, rejection: Outcome['rejection']): Outcome => ({
       status: res.statusCode,
       body: res.body,
@@ -173,7 +195,12 @@ export const gotDriver: Driver = {
 export const kyDriver: Driver = {
   name: 'ky',
   async send(auth, url, init = {}) {
-    const client = ky.create({ ...negotiateKy(auth), retry: 0 });
+    // ky does not pass `dispatcher` on to fetch: the agent goes in through the base fetch.
+    const dispatcher = init.tls?.dispatcher as unknown;
+    const base: typeof fetch | undefined = dispatcher
+      ? (input, options) => fetch(input, { ...options, dispatcher } as RequestInit)
+      : undefined;
+    const client = ky.create({ ...negotiateKy(auth, base), retry: 0 });
     const outcome = async (res: Response, rejection: Outcome['rejection']): Promise<Outcome> => ({
       status: res.status,
       body: await res.text(),
@@ -210,7 +237,7 @@ const MAX_REDIRECTIONS = 5;
 export const undiciDriver: Driver = {
   name: 'undici',
   async send(auth, url, init = {}) {
-    const agent = new Agent();
+    const agent = init.tls?.dispatcher ?? new Agent();
     try {
       const res = await undiciRequest(url, {
         dispatcher: agent.compose(
@@ -236,7 +263,7 @@ export const undiciDriver: Driver = {
         rejection: null,
       };
     } finally {
-      await agent.close();
+      if (!init.tls) await agent.close();
     }
   },
 };

@@ -21,6 +21,12 @@ export const ContextFlag = {
   ANON: 64,
   PROT_READY: 128,
   TRANS: 256,
+  /**
+   * MIT 1.19+, acceptor's `ret_flags`: the initiator's token carried channel bindings and they
+   * matched the acceptor's. An acceptor given bindings still accepts a token that carries none
+   * (the flag is then unset), so a server that requires bindings must check this flag.
+   */
+  CHANNEL_BOUND: 2048,
   /** MIT and Heimdal: delegate only when the KDC marks the service ok-as-delegate (RFC 5896). */
   DELEG_POLICY: 32768,
 } as const;

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Agent as HttpsAgent } from 'node:https';
+import { after, before, describe, test } from 'node:test';
+import { Agent } from 'undici';
+import { type ContextFactory, gssapiContextFactory } from '../../src/core/negotiate-context.js';
+import { ChannelBindings } from '../../src/gssapi/index.js';
+import { ChannelBindingError, HTTPSPNEGOAuth, type HTTPSPNEGOAuthOptions } from '../../src/index.js';
+import { originCertificates } from '../../src/internal/peer-certificate.js';
+import { NegotiateTestServer, type TestServerChannelBindings } from '../../src/testing/index.js';
+import { type Driver, drivers, type Outcome, type TlsClients } from '../helpers/adapter-drivers.js';
+import { useRealm } from '../helpers/realm-fixture.js';
+import { type CertificateKind, makeCertificate, type TestCertificate } from '../helpers/test-certificates.js';
+
+// Channel bindings end to end (RFC 5929 tls-server-end-point): the project's acceptor-based
+// server over TLS refuses tokens that are not bound to its certificate (a wrong binding and a
+// missing one alike, as IIS with Extended Protection "Required" does), for every client, with
+// certificates signed RSA-SHA256, ECDSA-SHA384 and RSA-SHA1 made at test time.
+
+const fixture = useRealm({ negotiateServer: true });
+
+const KINDS: readonly CertificateKind[] = ['rsa-sha256', 'ecdsa-sha384', 'rsa-sha1'];
+
+/** Agents that trust `certificate` (and accept its signature, for SHA-1). */
+function tlsClients(certificate: TestCertificate): TlsClients & { close(): Promise<void> } {
+  const tls = { ca: certificate.cert, ...(certificate.ciphers ? { ciphers: certificate.ciphers } : {}) };
+  const dispatcher = new Agent({ connect: tls });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, ...tls });
+  return {
+    dispatcher,
+    httpsAgent,
+    async close() {
+      httpsAgent.destroy();
+      await dispatcher.close();
+    },
+  };
+}
+
+/** Token events of the flow while `run` runs: the binding each token carried. */
+async function tokenBindings(run: () => Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const listener = (event: unknown) => seen.push((event as { binding: unknown }).binding);
+  subscribe('http-gssapi:token', listener);
+  try {
+    await run();
+  } finally {
+    unsubscribe('http-gssapi:token', listener);
+  }
+  return seen;
+}
+
+/** The error, or one in its `cause` chain, of this class. */
+function causeOf<T>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e = error; e; e = (e as { cause?: unknown }).cause) if (e instanceof type) return e as T;
+  return undefined;
+}
+
+/**
+ * A context factory that binds every token to `other` instead of the connection's certificate:
+ * what a token relayed from a connection to another server (a man in the middle) carries.
+ */
+function boundTo(other: Uint8Array): ContextFactory {
+  return (request) =>
+    gssapiContextFactory({ ...request, channelBindings: ChannelBindings.tlsServerEndPoint(other) });
+}
+
+let unique = 0;
+
+for (const kind of KINDS) {
+  describe(`https with a ${kind} certificate, channel bindings required`, () => {
+    let certificate: TestCertificate;
+    let other: TestCertificate;
+    const servers = new Map<TestServerChannelBindings, NegotiateTestServer>();
+    before(async () => {
+      certificate = await makeCertificate(kind, fixture.realm.hostname);
+      other = await makeCertificate(kind, fixture.realm.hostname);
+      for (const mode of ['required', 'ignored'] as const) {
+        servers.set(
+          mode,
+          await NegotiateTestServer.start({
+            keytab: fixture.realm.service.keytab,
+            hostname: fixture.realm.hostname,
+            tls: {
+              key: certificate.key,
+              cert: certificate.cert,
+              channelBindings: mode,
+              ...(certificate.ciphers ? { ciphers: certificate.ciphers } : {}),
+            },
+          }),
+        );
+      }
+    });
+    after(async () => {
+      for (const server of servers.values()) await server.stop();
+    });
+
+    const server = () => servers.get('required')!;
+    const url = (behavior = 'ok') => `${server().url}${behavior}/c${++unique}`;
+    const requestsTo = (href: string) => server().requestsTo(new URL(href).pathname);
+
+    for (const driver of drivers) {
+      describe(driver.name, () => {
+        let clients: ReturnType<typeof tlsClients>;
+        before(() => {
+          clients = tlsClients(certificate);
+        });
+        after(() => clients.close());
+        const send = (auth: HTTPSPNEGOAuth, href: string): Promise<Outcome> =>
+          driver.send(auth, href, { tls: clients });
+
+        test('the token answering a 401 is bound; the next two requests on the connection go bound up front', async () => {
+          const auth = new HTTPSPNEGOAuth();
+          const first = url();
+          const hrefs = [first, url(), url()];
+          const bindings = await tokenBindings(async () => {
+            for (const href of hrefs) {
+              const outcome = await send(auth, href);
+              assert.equal(outcome.status, 200, outcome.body);
+              assert.equal(JSON.parse(outcome.body).user, fixture.realm.user.principal);
+            }
+          });
+          const seen = hrefs.flatMap(requestsTo);
+          assert.deepEqual(
+            seen.map((r) => [r.negotiate, r.status, r.channelBound]),
+            [
+              [false, 401, false],
+              [true, 200, true],
+              [true, 200, true],
+              [true, 200, true],
+            ],
+          );
+          assert.equal(new Set(seen.map((r) => r.connection)).size, 1, 'one connection, kept alive');
+          assert.deepEqual(bindings, [
+            { type: 'tls-server-end-point', hash: certificate.hash },
+            { type: 'tls-server-end-point', hash: certificate.hash },
+            { type: 'tls-server-end-point', hash: certificate.hash },
+          ]);
+        });
+
+        test('opportunisticAuth: the first token goes up front, bound, on a new connection', async () => {
+          await send(new HTTPSPNEGOAuth(), url('public')); // a connection to the origin, seen once
+          const fresh = tlsClients(certificate);
+          try {
+            const href = url();
+            const outcome = await driver.send(new HTTPSPNEGOAuth({ opportunisticAuth: true }), href, {
+              tls: fresh,
+            });
+            assert.equal(outcome.status, 200, outcome.body);
+            assert.deepEqual(
+              requestsTo(href).map((r) => [r.negotiate, r.status, r.channelBound]),
+              [[true, 200, true]],
+            );
+          } finally {
+            await fresh.close();
+          }
+        });
+
+        test('a token bound to another certificate is refused by the server', async () => {
+          const auth = new HTTPSPNEGOAuth({}, { contextFactory: boundTo(other.der) });
+          const href = url();
+          const outcome = await send(auth, href);
+          assert.equal(outcome.status, 401);
+          const refused = requestsTo(href).filter((r) => r.negotiate);
+          assert.ok(refused.length > 0);
+          for (const r of refused) assert.deepEqual([r.status, r.user, r.channelBound], [401, null, false]);
+        });
+
+        test('a token without bindings is refused by the server', async () => {
+          const href = url();
+          const outcome = await send(new HTTPSPNEGOAuth({ channelBindings: false }), href);
+          assert.equal(outcome.status, 401);
+          const refused = requestsTo(href).filter((r) => r.negotiate);
+          assert.ok(refused.length > 0);
+          for (const r of refused) assert.deepEqual([r.status, r.user, r.channelBound], [401, null, false]);
+        });
+
+        test('a token up front bound to another certificate than its connection presents is never sent', async () => {
+          // What was last seen for the origin is a guess: the new connection presents another
+          // certificate, so the request stops before the token is written.
+          originCertificates.remember(new URL(server().url).origin, other.der);
+          const fresh = tlsClients(certificate);
+          const href = url();
+          try {
+            await assert.rejects(
+              driver.send(new HTTPSPNEGOAuth({ opportunisticAuth: true }), href, { tls: fresh }),
+              (error: unknown) => causeOf(error, ChannelBindingError)?.code === 'ERR_CHANNEL_BINDING',
+            );
+          } finally {
+            await fresh.close();
+          }
+          assert.deepEqual(requestsTo(href), [], 'the server saw nothing of it');
+          // The next request binds to the connection's real certificate again.
+          originCertificates.remember(new URL(server().url).origin, certificate.der);
+        });
+
+        test('a server that does not check bindings accepts bound tokens', async () => {
+          const ignoring = servers.get('ignored')!;
+          const href = `${ignoring.url}ok/c${++unique}`;
+          const outcome = await send(new HTTPSPNEGOAuth(), href);
+          assert.equal(outcome.status, 200, outcome.body);
+        });
+      });
+    }
+  });
+}
+
+describe('plain http', () => {
+  for (const driver of drivers) {
+    test(`${driver.name}: tokens carry no bindings`, async () => {
+      const href = `${fixture.negotiateServer.url}ok/plain${++unique}`;
+      const options: HTTPSPNEGOAuthOptions = { opportunisticAuth: true };
+      const bindings = await tokenBindings(async () => {
+        const outcome = await (driver as Driver).send(new HTTPSPNEGOAuth(options), href);
+        assert.equal(outcome.status, 200);
+      });
+      assert.deepEqual(bindings, [null]);
+    });
+  }
+});
