@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientRequest } from 'node:http';
+import http, { ClientRequest } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -58,9 +58,11 @@ interface Transport {
  * transport), with each request it makes watched by {@link guardClientRequest}.
  */
 export function guardedTransport(inner: unknown, url: URL, certificate: Uint8Array | null): Transport {
-  const base = (inner ?? https) as Transport;
   return {
     request(...args: unknown[]) {
+      // Without a transport of the caller's, axios would pick node:http(s) by the request's protocol.
+      const plain = (args[0] as { protocol?: string } | undefined)?.protocol === 'http:';
+      const base = (inner ?? (plain ? http : https)) as Transport;
       const request = base.request(...args);
       guardClientRequest(request, url, certificate);
       return request;

@@ -413,7 +413,12 @@ describe('redirects', () => {
   });
 
   test('a request that started over https gets no token on a plain http hop', async () => {
-    const { auth, factory } = setup({ mutualAuthentication: DISABLED, opportunisticAuth: true });
+    // A scripted fetch has no TLS connection, so no certificate to bind to.
+    const { auth, factory } = setup({
+      mutualAuthentication: DISABLED,
+      opportunisticAuth: true,
+      channelBindings: false,
+    });
     const base = scriptedFetch([() => redirect('http://h.test/b'), () => challenge()]);
     const res = await createFetch(auth, base)('https://h.test/a');
     assert.equal(res.status, 401);
@@ -436,7 +441,7 @@ describe('redirects', () => {
       () => ok(),
     ]);
     await createFetch(
-      setup({ mutualAuthentication: DISABLED, opportunisticAuth: true }).auth,
+      setup({ mutualAuthentication: DISABLED, opportunisticAuth: true, channelBindings: false }).auth,
       clear,
     )('http://h.test/a');
     assert.deepEqual(
@@ -450,6 +455,8 @@ describe('redirects', () => {
       mutualAuthentication: DISABLED,
       opportunisticAuth: true,
       targetName: 'HTTP@svc.test',
+      // A scripted fetch has no TLS connection, so no certificate to bind to.
+      channelBindings: false,
     });
     const base = scriptedFetch([
       () => redirect('https://h.test/b'),
