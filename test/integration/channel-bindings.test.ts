@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Agent } from 'undici';
 import { type ContextFactory, gssapiContextFactory } from '../../src/core/negotiate-context.js';
@@ -9,6 +13,8 @@ import { ChannelBindingError, HTTPSPNEGOAuth, type HTTPSPNEGOAuthOptions } from 
 import { originCertificates } from '../../src/internal/peer-certificate.js';
 import { NegotiateTestServer, type TestServerChannelBindings } from '../../src/testing/index.js';
 import { type Driver, drivers, type Outcome, type TlsClients } from '../helpers/adapter-drivers.js';
+import { ApacheServer } from '../helpers/apache.js';
+import { freeLoopbackPort, listenAddress } from '../helpers/loopback-port.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 import { type CertificateKind, makeCertificate, type TestCertificate } from '../helpers/test-certificates.js';
 
@@ -155,6 +161,28 @@ for (const kind of KINDS) {
           }
         });
 
+        test('session reuse: no token while the session lasts; the token once it ends is bound', async () => {
+          const auth = new HTTPSPNEGOAuth();
+          const hrefs = [url('session'), url('session')];
+          for (const href of hrefs) assert.equal((await send(auth, href)).status, 200);
+          server().expireSessions();
+          const last = url('session');
+          const outcome = await send(auth, last);
+          assert.equal(outcome.status, 200, outcome.body);
+          assert.deepEqual(
+            [...hrefs, last]
+              .flatMap(requestsTo)
+              .map((r) => [r.negotiate, r.status, r.session, r.channelBound]),
+            [
+              [false, 401, false, false],
+              [true, 200, false, true],
+              [false, 200, true, false],
+              [false, 401, false, false],
+              [true, 200, false, true],
+            ],
+          );
+        });
+
         test('a token bound to another certificate is refused by the server', async () => {
           const auth = new HTTPSPNEGOAuth({}, { contextFactory: boundTo(other.der) });
           const href = url();
@@ -214,6 +242,75 @@ describe('plain http', () => {
         assert.equal(outcome.status, 200);
       });
       assert.deepEqual(bindings, [null]);
+    });
+  }
+});
+
+/** mod_ssl, where the Apache helper finds its modules (Debian, then Fedora/RHEL). */
+const MOD_SSL = ['/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules']
+  .map((dir) => join(dir, 'mod_ssl.so'))
+  .find((path) => existsSync(path));
+
+describe('Apache over TLS (mod_ssl + mod_auth_gssapi, which does not check bindings)', () => {
+  let apache: ApacheServer | null = null;
+  let certificate: TestCertificate;
+  let clients: ReturnType<typeof tlsClients>;
+  let origin = '';
+  let dir = '';
+  let skip: string | false = MOD_SSL ? false : 'mod_ssl is not installed (apt-get install apache2)';
+  before(async () => {
+    if (skip) return;
+    certificate = await makeCertificate('ecdsa-sha384', fixture.realm.hostname);
+    dir = await mkdtemp(join(tmpdir(), 'http-gssapi-apache-tls-'));
+    await chmod(dir, 0o755);
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    await writeFile(certFile, certificate.cert, { mode: 0o644 });
+    // Read by the Apache parent, which runs as the test's user (root in CI) at start-up.
+    await writeFile(keyFile, certificate.key, { mode: 0o600 });
+    const { port, hosts } = await freeLoopbackPort();
+    // A TLS virtual host next to the helper's plain listener (which its readiness probe uses);
+    // the helper's Locations are server-wide, so they apply to it too.
+    const extraConfig = [
+      `<IfModule !ssl_module>\n  LoadModule ssl_module "${MOD_SSL}"\n</IfModule>`,
+      ...hosts.map((host) => `Listen ${listenAddress(host, port)} https`),
+      `<VirtualHost ${hosts.map((host) => listenAddress(host, port)).join(' ')}>`,
+      `  ServerName ${fixture.realm.hostname}`,
+      '  SSLEngine on',
+      `  SSLCertificateFile "${certFile}"`,
+      `  SSLCertificateKeyFile "${keyFile}"`,
+      '</VirtualHost>',
+    ].join('\n');
+    try {
+      apache = await ApacheServer.start({ realm: fixture.realm, extraConfig });
+    } catch (error) {
+      skip = `Apache could not start: ${String((error as Error).message).split('\n')[0]}`;
+      return;
+    }
+    origin = `https://${fixture.realm.hostname}:${port}`;
+    clients = tlsClients(certificate);
+  });
+  after(async () => {
+    await clients?.close();
+    await apache?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const driver of drivers) {
+    test(`${driver.name}: bound tokens are accepted, the second and third request on the connection too`, async (t) => {
+      if (skip) return t.skip(skip);
+      const auth = new HTTPSPNEGOAuth();
+      const bindings = await tokenBindings(async () => {
+        for (let i = 0; i < 3; i++) {
+          const outcome = await driver.send(auth, `${origin}/private/${driver.name}${i}`, { tls: clients });
+          assert.equal(outcome.status, 200, outcome.body);
+          assert.equal(JSON.parse(outcome.body).user, fixture.realm.user.principal);
+        }
+      });
+      assert.deepEqual(
+        bindings.map((b) => (b as { hash?: string } | null)?.hash),
+        ['sha384', 'sha384', 'sha384'],
+      );
     });
   }
 });
