@@ -3,15 +3,25 @@
  * HTTP_GSSAPI_LIBRARY) than the MIT acceptor in the test process. Line protocol on stdio:
  * it prints `info <json>`, then `token <base64>`; reads `reply <base64>`; prints `done <json>`.
  * Commands come as argv: <target> <mech: spnego|krb5> [password <principal> <password> | keytab <principal> <path>].
+ * HTTP_GSSAPI_TEST_CERTIFICATE (base64 DER) binds the context to that certificate (RFC 5929 tls-server-end-point).
  */
 import { createInterface } from 'node:readline';
-import { Credentials, GSSError, Name, NameType, OID, SecurityContext } from '../../src/gssapi/index.js';
+import {
+  ChannelBindings,
+  Credentials,
+  GSSError,
+  Name,
+  NameType,
+  OID,
+  SecurityContext,
+} from '../../src/gssapi/index.js';
 import { loadGssapiLibrary } from '../../src/gssapi/raw/index.js';
 
 const [target, mechName, credKind, principal, secret] = process.argv.slice(2);
 const out = (kind: string, value: unknown) =>
   process.stdout.write(`${kind} ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
 
+const certificate = process.env['HTTP_GSSAPI_TEST_CERTIFICATE'];
 const { info } = loadGssapiLibrary();
 out('info', { provider: info.provider, path: info.path, capabilities: info.capabilities });
 let creds: Credentials | null = null;
@@ -29,6 +39,9 @@ try {
     name: new Name(target!, NameType.hostbasedService),
     mech: mechName === 'krb5' ? OID.KRB5 : OID.SPNEGO,
     creds,
+    channelBindings: certificate
+      ? ChannelBindings.tlsServerEndPoint(Buffer.from(certificate, 'base64'))
+      : null,
   });
   const token = await ctx.step();
   out('token', Buffer.from(token!).toString('base64'));
