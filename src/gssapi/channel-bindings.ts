@@ -115,7 +115,15 @@ export class ChannelBindings {
   }
 }
 
-/** A hash {@link ChannelBindings.endPointHash} may pick. */
+/**
+ * A hash {@link ChannelBindings.endPointHash} may pick (Node's `createHash` names; `shake256`
+ * with a 64-byte output).
+ *
+ * @example
+ * ```ts
+ * const hash: EndPointHash = ChannelBindings.endPointHash(certificateDer);
+ * ```
+ */
 export type EndPointHash = 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'shake256';
 
 /** Signature algorithm OIDs (DER content, hex) whose hash RFC 5929 keeps. */

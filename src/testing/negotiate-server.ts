@@ -83,10 +83,25 @@ export interface RecordedRequest {
  *   `missing-channel-bindings`).
  * - `'checked'` (IIS "Accept"): a token with wrong bindings is refused, one without is accepted.
  * - `'ignored'` (Apache mod_auth_gssapi): the acceptor is given none, any token is accepted.
+ *
+ * @example
+ * ```ts
+ * const lenient: TestServerChannelBindings = 'checked';
+ * await NegotiateTestServer.start({ keytab, tls: { key, cert, channelBindings: lenient } });
+ * ```
  */
 export type TestServerChannelBindings = 'required' | 'checked' | 'ignored';
 
-/** TLS for {@link NegotiateTestServer}: an https server with this key and certificate. */
+/**
+ * TLS for {@link NegotiateTestServer}: an https server with this key and certificate.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const tls: NegotiateTestServerTls = { key: readFileSync('key.pem'), cert: readFileSync('cert.pem') };
+ * const server = await NegotiateTestServer.start({ keytab: realm.service.keytab, tls });
+ * ```
+ */
 export interface NegotiateTestServerTls {
   /** PEM private key. */
   readonly key: string | Buffer;
