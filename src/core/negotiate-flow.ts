@@ -390,9 +390,9 @@ export class NegotiateFlow {
     const certificate = await this.#peerCertificate!();
     if (certificate === null) {
       throw new ChannelBindingError(
-        `no TLS connection to ${this.url.origin} is known yet, so a token cannot be bound to one`,
+        `no TLS connection to ${this.url.origin} has been seen, so the token cannot be bound to one (channel bindings)`,
         {
-          hint: 'send a request with a body that can be sent twice first, or set channelBindings: false if the server does not enforce Extended Protection',
+          hint: "a streamed body that needs a token up front: send a small request to the origin first; a fetch that is not Node's or undici's (createFetch's baseFetch) uses connections http-gssapi cannot see: set channelBindings: false for it",
         },
       );
     }
