@@ -9,7 +9,8 @@ PACKAGES=(
   krb5-admin-server     # kadmin.local for TestRealm
   krb5-user             # kinit, klist, kdestroy
   libgssapi3-heimdal    # Heimdal libgssapi.so.3, for the second-provider tests
-  apache2               # a third-party Negotiate server for integration tests
+  apache2               # a third-party Negotiate server for integration tests (mod_ssl included)
+  openssl               # test certificates for the channel-binding tests (openssl req)
   libapache2-mod-auth-gssapi
   squid                 # a Negotiate proxy (negotiate_kerberos_auth)
   curl                  # curl --negotiate as a reference client
