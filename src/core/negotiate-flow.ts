@@ -17,6 +17,21 @@ import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
 import { RequestSession } from './request-session.js';
 
+/**
+ * The bindings of each certificate a connection presented (the same bytes object for every token
+ * on that connection and its origin): hashed once, not per token.
+ */
+const bindingsCache = new WeakMap<Uint8Array, ChannelBindings>();
+
+function bindingsOf(certificate: Uint8Array): ChannelBindings {
+  let bindings = bindingsCache.get(certificate);
+  if (!bindings) {
+    bindings = ChannelBindings.tlsServerEndPoint(certificate);
+    bindingsCache.set(certificate, bindings);
+  }
+  return bindings;
+}
+
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;
 
@@ -363,7 +378,7 @@ export class NegotiateFlow {
       flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
       mech: options.mech,
       creds,
-      channelBindings: certificate ? ChannelBindings.tlsServerEndPoint(certificate) : null,
+      channelBindings: certificate ? bindingsOf(certificate) : null,
     });
     this.#boundCertificate = certificate;
     if (certificate) this.#bound = true;
