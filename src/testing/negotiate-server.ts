@@ -2,6 +2,7 @@ import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { ChannelBindings } from '../gssapi/channel-bindings.js';
 import { Credentials } from '../gssapi/credentials.js';
 import { Name } from '../gssapi/name.js';
@@ -72,6 +73,8 @@ export interface RecordedRequest {
    * (`GSS_C_CHANNEL_BOUND_FLAG`); false without a token, over plain http, or when they did not.
    */
   readonly channelBound: boolean;
+  /** Over TLS: whether the connection resumed an earlier TLS session (no certificate was sent on it). */
+  readonly tlsSessionReused: boolean;
 }
 
 /**
@@ -213,10 +216,12 @@ export class NegotiateTestServer {
     server.keepAliveTimeout = 30_000;
     const sockets = new Set<Socket>();
     server.on('connection', (socket: Socket) => {
-      ids.set(socket, ++connections);
+      if (!tls) ids.set(socket, ++connections);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
+    // Over TLS, requests come on the TLS socket wrapped around the TCP one.
+    if (tls) server.on('secureConnection', (socket: TLSSocket) => ids.set(socket, ++connections));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, options.listen ?? '127.0.0.1', () => resolve());
@@ -228,6 +233,14 @@ export class NegotiateTestServer {
   /** Ends every session of the `session` behavior: the next request with its cookie gets a 401. */
   expireSessions(): void {
     this.#sessions.clear();
+  }
+
+  /**
+   * Closes every open connection, as a server's idle timeout would: clients connect again (over
+   * TLS, resuming their sessions).
+   */
+  dropConnections(): void {
+    for (const socket of this.#sockets) socket.destroy();
   }
 
   /** Requests to paths starting with `prefix`. */
@@ -261,6 +274,8 @@ export class NegotiateTestServer {
         session,
         cookie: req.headers.cookie ?? null,
         channelBound,
+        tlsSessionReused:
+          (req.socket as Partial<Pick<TLSSocket, 'isSessionReused'>>).isSessionReused?.() ?? false,
       });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload);

@@ -6,11 +6,13 @@ import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { Agent } from 'undici';
 import { type ContextFactory, gssapiContextFactory } from '../../src/core/negotiate-context.js';
 import { ChannelBindings } from '../../src/gssapi/index.js';
 import { ChannelBindingError, HTTPSPNEGOAuth, type HTTPSPNEGOAuthOptions } from '../../src/index.js';
-import { originCertificates } from '../../src/internal/peer-certificate.js';
+import { originCertificates, peerCertificateOf } from '../../src/internal/peer-certificate.js';
 import { NegotiateTestServer, type TestServerChannelBindings } from '../../src/testing/index.js';
 import { type Driver, drivers, type Outcome, type TlsClients } from '../helpers/adapter-drivers.js';
 import { ApacheServer } from '../helpers/apache.js';
@@ -53,6 +55,18 @@ async function tokenBindings(run: () => Promise<void>): Promise<unknown[]> {
     unsubscribe('http-gssapi:token', listener);
   }
   return seen;
+}
+
+/**
+ * Waits until the clients have seen the server close their connections (bounded), so that the
+ * next request opens a new one instead of writing to a closing socket.
+ */
+async function closedOnClient(clients: TlsClients): Promise<void> {
+  const open = () =>
+    [...Object.values(clients.httpsAgent.freeSockets), ...Object.values(clients.httpsAgent.sockets)].flat()
+      .length;
+  for (let waited = 0; open() > 0 && waited < 5000; waited += 10) await delay(10);
+  await delay(20); // undici's pool: its socket's 'close' runs on a later turn
 }
 
 /** The error, or one in its `cause` chain, of this class. */
@@ -143,6 +157,30 @@ for (const kind of KINDS) {
           ]);
         });
 
+        test('a new connection that resumes the TLS session carries bound tokens too', async () => {
+          const auth = new HTTPSPNEGOAuth();
+          const first = url();
+          assert.equal((await send(auth, first)).status, 200);
+          server().dropConnections();
+          await closedOnClient(clients);
+          const second = url();
+          const outcome = await send(auth, second);
+          assert.equal(outcome.status, 200, outcome.body);
+          const [before] = requestsTo(first);
+          const after = requestsTo(second);
+          assert.deepEqual(
+            after.map((r) => [r.negotiate, r.status, r.channelBound]),
+            [[true, 200, true]],
+            'learned preemption on the new connection, bound',
+          );
+          assert.notEqual(after[0]!.connection, before!.connection);
+          // node:https's Agent resumes its TLS sessions, and Node then reports no certificate for
+          // the connection: the binding comes from the session's first handshake. (undici keeps
+          // its sessions through WeakRefs and resumes only while one lives.)
+          if (driver.name === 'axios' || driver.name === 'got')
+            assert.equal(after[0]!.tlsSessionReused, true);
+        });
+
         test('opportunisticAuth: the first token goes up front, bound, on a new connection', async () => {
           await send(new HTTPSPNEGOAuth(), url('public')); // a connection to the origin, seen once
           const fresh = tlsClients(certificate);
@@ -231,6 +269,50 @@ for (const kind of KINDS) {
     }
   });
 }
+
+test('a resumed TLS connection has the certificate its session was established with', async () => {
+  // Node reports no peer certificate on a resumed session: the certificate read once on the
+  // connection that established the session stands for it.
+  const certificate = await makeCertificate('rsa-sha256', fixture.realm.hostname);
+  const server = await NegotiateTestServer.start({
+    keytab: fixture.realm.service.keytab,
+    hostname: fixture.realm.hostname,
+    tls: { key: certificate.key, cert: certificate.cert },
+  });
+  try {
+    const { port } = new URL(server.url);
+    const sessions: Buffer[] = [];
+    const open = (session?: Buffer) =>
+      new Promise<TLSSocket>((resolve, reject) => {
+        const socket = tlsConnect(
+          {
+            host: fixture.realm.hostname,
+            port: Number(port),
+            ca: certificate.cert,
+            ...(session ? { session } : {}),
+          },
+          () => resolve(socket),
+        ).once('error', reject);
+        socket.on('session', (s: Buffer) => sessions.push(s));
+      });
+    const first = await open();
+    assert.deepEqual(peerCertificateOf(first), certificate.der);
+    // TLS 1.3 sends its session tickets after the handshake.
+    for (let waited = 0; sessions.length === 0 && waited < 5000; waited += 10) await delay(10);
+    const session = sessions[0]!;
+    first.destroy();
+    const resumed = await open(session);
+    try {
+      assert.equal(resumed.isSessionReused(), true);
+      assert.equal(resumed.getPeerCertificate().raw, undefined, 'Node reports none on a resumed session');
+      assert.deepEqual(peerCertificateOf(resumed), certificate.der);
+    } finally {
+      resumed.destroy();
+    }
+  } finally {
+    await server.stop();
+  }
+});
 
 describe('plain http', () => {
   for (const driver of drivers) {
