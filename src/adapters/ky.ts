@@ -19,6 +19,8 @@ import { HttpGssapiError } from '../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { hideProperty } from '../internal/hide-property.js';
 import { createFetch } from './fetch.js';
+import type { FetchLike } from './fetch-like.js';
+import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
 
 /**
  * ky options (for `ky.create()` or `ky.extend()`) that authenticate with HTTP Negotiate, with the
@@ -57,10 +59,7 @@ import { createFetch } from './fetch.js';
  * }
  * ```
  */
-export function negotiateKy(
-  auth?: HTTPSPNEGOAuth,
-  baseFetch: typeof globalThis.fetch = globalThis.fetch,
-): Options {
+export function negotiateKy(auth?: HTTPSPNEGOAuth, baseFetch: FetchLike = globalThis.fetch): Options {
   const fetch = createFetch(auth, baseFetch);
 
   const beforeRetry: BeforeRetryHook = ({ error }) => {
@@ -69,13 +68,17 @@ export function negotiateKy(
     if (error instanceof HttpGssapiError) throw error;
   };
 
-  const beforeError: BeforeErrorHook = (error) => {
-    const reason = negotiateErrorOf(error.response);
+  // ky 1 calls beforeError with the HTTPError; ky 2 with a state object `{ error, request,
+  // options, retryCount }`, and for every kind of error, not only HTTPError.
+  const beforeError = ((arg: KyErrorHookArgument) => {
+    const error = kyHookError(arg);
+    const response = (error as { response?: object }).response;
+    const reason = response ? negotiateErrorOf(response) : undefined;
     if (reason && error.cause === undefined) {
       hideProperty(error, 'cause', reason);
     }
     return error;
-  };
+  }) as unknown as BeforeErrorHook;
 
   return { fetch, hooks: { beforeRetry: [beforeRetry], beforeError: [beforeError] } };
 }

@@ -6,10 +6,11 @@ import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { MutualAuthenticationError, SPNEGOExchangeError } from '../../src/core/errors.js';
 import { kyDriver } from '../helpers/adapter-drivers.js';
 import { fakeAuth, runUnitTable, useScriptedServer } from '../helpers/adapter-unit-table.js';
+import { kyMajor } from '../helpers/client-majors.js';
 import { challenge, echo, ok, tokenText } from '../helpers/scripted-server.js';
 
 // The createFetch behavior table through ky.create(negotiateKy()), then what is ky's own: its
-// retries of thrown errors, throwHttpErrors, prefixUrl and json, a base fetch of your own.
+// retries of thrown errors, throwHttpErrors, the URL prefix (prefixUrl in ky 1, prefix in ky 2) and json, a base fetch of your own.
 
 runUnitTable(kyDriver);
 
@@ -32,8 +33,10 @@ describe('ky: its own retries and options', () => {
     assert.ok(negotiateErrorOf(res) instanceof SPNEGOExchangeError);
   });
 
-  test('prefixUrl and a json body: the body is sent again whole', async () => {
-    const client = ky.create({ ...negotiateKy(fakeAuth().auth), prefixUrl: server().url('/api') });
+  test('a URL prefix and a json body: the body is sent again whole', async () => {
+    // ky 2 renamed prefixUrl to prefix (and throws on the old name).
+    const prefix = kyMajor >= 2 ? { prefix: server().url('/api') } : { prefixUrl: server().url('/api') };
+    const client = ky.create({ ...negotiateKy(fakeAuth().auth), ...(prefix as object) });
     server().script(challenge(), echo);
     const data = await client.post('items', { json: { a: 1 } }).json<{ path: string; body: string }>();
     assert.deepEqual(data, { method: 'POST', path: '/api/items', body: '{"a":1}' });
