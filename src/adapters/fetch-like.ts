@@ -7,8 +7,8 @@
 /**
  * A fetch-compatible function: `globalThis.fetch`, undici's `fetch` (whose `Request` type is
  * not the global one, so `typeof globalThis.fetch` would refuse it), or a wrapper of your own.
- * It is always called with a `URL` and an init object whose `redirect` is `'manual'`, and must
- * resolve to a WHATWG `Response`.
+ * It is always called with a `URL` and a `RequestInit` whose `redirect` is `'manual'`, and must
+ * resolve to a WHATWG `Response` (of any copy of the fetch types).
  *
  * @example
  * ```ts
@@ -25,4 +25,6 @@ export type FetchLike = (
   // FormData, and none is assignable to another; with `never` every fetch typed against any of
   // them fits, and a function that is not a fetch (wrong input type) still does not.
   init: never,
-) => Promise<Response>;
+  // A WHATWG Response at run time; typed by shape for the same reason (undici's Response and
+  // the DOM lib's differ in their ReadableStream types).
+) => Promise<{ readonly status: number; readonly headers: object }>;

@@ -92,7 +92,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: FetchLike = global
           redirect: 'manual',
         };
         if (hop.bodyOnce) hopInit.duplex = 'half';
-        return baseFetch(hop.url, hopInit as never);
+        return baseFetch(hop.url, hopInit as never) as Promise<Response>;
       };
       // A caller that brings its own Authorization is not ours to change.
       if (hop.headers.has('authorization')) return send({});
