@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 started=$SECONDS
+step() { echo "[$((SECONDS - started)) s] $*"; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/http-gssapi-package.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -18,16 +19,34 @@ rm -rf dist
 npm pack --silent --pack-destination "$work" > "$work/pack.txt"
 tarball="$work/$(tail -n 1 "$work/pack.txt")"
 [[ -f "$tarball" ]] || { echo "npm pack made no tarball" >&2; exit 1; }
-echo "package: built and packed in $((SECONDS - started)) s: $(basename "$tarball"), $(stat -c %s "$tarball") bytes packed, $(tar -tzf "$tarball" | wc -l) files"
+tar -tzf "$tarball" > "$work/files.txt"
+echo "package: built and packed in $((SECONDS - started)) s: $(basename "$tarball"), $(stat -c %s "$tarball") bytes packed, $(wc -l < "$work/files.txt") files"
 # Nothing outside what package.json's `files` names (and what npm always adds).
-if tar -tzf "$tarball" | grep -Ev '^package/(dist|src|docs)/|^package/(README\.md|LICENSE|package\.json)$'; then
+if grep -Ev '^package/(dist|src|docs)/|^package/(README\.md|LICENSE|package\.json)$' "$work/files.txt"; then
   echo "unexpected files in the tarball (above)" >&2
   exit 1
 fi
 
+# The README is the npm page: no relative link (there is no repository to resolve it against);
+# links into the docs name this version and a file the tarball ships.
+version="$(node -p "require('./package.json').version")"
+if grep -nE '\]\((\./)?(docs|examples|src)/' README.md; then
+  echo "README.md: relative links (above) lead nowhere on the npm page" >&2
+  exit 1
+fi
+for link in $(grep -oE 'https://unpkg\.com/http-gssapi@[^/)]+/[^)#]+' README.md | sort -u); do
+  file="${link#https://unpkg.com/http-gssapi@*/}"
+  [[ "$link" == "https://unpkg.com/http-gssapi@$version/$file" ]] ||
+    { echo "README.md: $link is not version $version" >&2; exit 1; }
+  grep -qx "package/$file" "$work/files.txt" || { echo "README.md: $file is not in the package" >&2; exit 1; }
+done
+
+step "publint"
 npx --no-install publint run "$tarball" --level warning
+step "attw"
 FORCE_COLOR=0 npx --no-install attw "$tarball" --profile esm-only --format table-flipped --no-emoji
 
+step "install into a scratch project"
 # A user's project: the tarball, the clients at the lockfile's versions, @types/node.
 version_of() { node -p "require('$repo/node_modules/$1/package.json').version"; }
 app="$work/app"
@@ -74,6 +93,7 @@ console.log(`require(): ${Object.keys(subpaths).length} subpaths`);
 JS
 (cd "$app" && node check-import.mjs && node --no-warnings check-require.cjs)
 
+step "typescript"
 # TypeScript, module nodenext: an ES module and a CommonJS file (compiled to require()).
 mkdir -p "$app/ts"
 cat > "$app/ts/tsconfig.json" <<'JSON'
@@ -128,7 +148,31 @@ console.log(`typescript nodenext, CommonJS: ${values.length} values`);
 TS
 (cd "$app/ts" && "$repo/node_modules/.bin/tsc" -p . && node out/esm.mjs && node --no-warnings out/cjs.cjs)
 grep -q 'require("http-gssapi")' "$app/ts/out/cjs.cjs" || { echo "cjs.cts did not compile to require()" >&2; exit 1; }
+step "typescript node16"
+# What the README says of module node16: TS1479 for the CommonJS file.
+if (cd "$app/ts" && "$repo/node_modules/.bin/tsc" -p . --module node16 --moduleResolution node16 --noEmit > node16.txt); then
+  echo "module node16 compiled the CommonJS import; the README says TS1479" >&2
+  exit 1
+fi
+grep -q 'cjs.cts.*TS1479' "$app/ts/node16.txt" || { cat "$app/ts/node16.txt" >&2; exit 1; }
+echo "typescript node16, CommonJS: TS1479 as documented"
+step "newest client majors"
+# The types against the newest client majors (installed here only to compile: they need Node 22).
+(cd "$app" && npm install --silent --no-audit --no-fund --engine-strict=false ky@2 got@16 undici@8)
+(cd "$app/ts" && "$repo/node_modules/.bin/tsc" -p . --noEmit)
+echo "typescript nodenext with $(cd "$app" && node -p "['ky','undici'].map((p) => p + ' ' + require('./node_modules/' + p + '/package.json').version).join(', ')"), got 16: compiles"
 
+step "got 13 and undici 6"
+# A project on got 13 and undici 6 (unsupported majors, used for something else) can install us:
+# the optional peers' ranges admit them.
+old_app="$work/old-clients"
+mkdir -p "$old_app"
+echo '{ "name": "package-check-old", "private": true, "version": "1.0.0" }' > "$old_app/package.json"
+# --dry-run resolves the whole tree (an ERESOLVE would fail here) without unpacking anything.
+(cd "$old_app" && npm install --dry-run --no-audit --no-fund got@13 undici@6 "$tarball" > /dev/null)
+echo "a project on got 13 and undici 6 resolves with the package"
+
+step "install without koffi's native module"
 # Without koffi's native module: our coded error and its hint, not koffi's raw message.
 bare="$work/bare"
 mkdir -p "$bare"
