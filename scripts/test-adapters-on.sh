@@ -64,4 +64,5 @@ cd "$run_dir"
 "$node_bin" --test --test-concurrency=1 --test-reporter=tap \
   test/unit/negotiate-fetch.test.js test/unit/axios.test.js test/unit/got.test.js \
   test/unit/ky.test.js test/unit/undici.test.js test/unit/fetch-like.test.js \
-  test/integration/fetch.test.js test/integration/adapters.test.js test/integration/undici.test.js
+  test/integration/fetch.test.js test/integration/adapters.test.js test/integration/undici.test.js \
+  test/integration/examples.test.js

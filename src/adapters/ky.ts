@@ -44,13 +44,18 @@ import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
  * up front. Passing your own `fetch` to ky afterwards would replace this one: give it here.
  *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
- * @param baseFetch - the fetch that sends each request; default `globalThis.fetch`.
+ * Works with ky 1 (1.7 and later) and ky 2: what differs between them at run time (the
+ * argument of `beforeError`) is told from what ky passes.
+ *
+ * @param baseFetch - the fetch that sends each request (any {@link FetchLike}, undici's `fetch`
+ *   too); default `globalThis.fetch`.
  * @example
  * ```ts
  * import ky, { HTTPError } from 'ky';
  * import { HTTPSPNEGOAuth, MutualAuthenticationError, negotiateErrorOf, REQUIRED } from 'http-gssapi';
  * import { negotiateKy } from 'http-gssapi/ky';
- * const client = ky.create({ ...negotiateKy(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED })), prefixUrl: 'https://intranet.example.org' });
+ * // ky 2: `prefix`; ky 1: `prefixUrl`.
+ * const client = ky.create({ ...negotiateKy(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED })), prefix: 'https://intranet.example.org' });
  * try {
  *   await client.post('api/items', { json: { name: 'x' } }).json();
  * } catch (error) {
