@@ -36,7 +36,7 @@ import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
  * - {@link MutualAuthenticationError} and {@link BodyNotReplayableError} are thrown as they are
  *   (`error.code` `'ERR_MUTUAL_AUTH'`, `'ERR_BODY_NOT_REPLAYABLE'`), like fetch's own errors.
  *   ky retries thrown errors for GET and other idempotent methods; the `beforeRetry` hook here
- *   rethrows these instead, so no second attempt is made (ky 1.x still waits its first retry
+ *   rethrows these instead, so no second attempt is made (ky 1 and 2 still wait their first retry
  *   delay, 300 ms by default, before calling the hook; `retry: 0` avoids it).
  *
  * ky sends a `Request` whose body is a stream, so bodies are buffered up to
