@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import ky from 'ky';
 import { negotiateKy } from '../../src/adapters/ky.js';
-import { negotiateErrorOf } from '../../src/core/error-report.js';
+import { negotiateErrorOf, reportExchangeError } from '../../src/core/error-report.js';
 import { MutualAuthenticationError, SPNEGOExchangeError } from '../../src/core/errors.js';
 import { kyDriver } from '../helpers/adapter-drivers.js';
 import { fakeAuth, runUnitTable, useScriptedServer } from '../helpers/adapter-unit-table.js';
@@ -59,5 +59,25 @@ describe('ky: its own retries and options', () => {
       seen.map((a) => (a === 'bare' ? a : tokenText(a))),
       ['bare', 'tok-1@HTTP@localhost'],
     );
+  });
+
+  test("beforeError takes ky 1's error and ky 2's state object alike", async () => {
+    // Whichever ky runs here, both shapes are fed to the hook directly; the ky 2 leg of CI
+    // (scripts/test-adapters-on.sh) runs the whole table through ky 2 itself.
+    const hook = negotiateKy(fakeAuth().auth).hooks!.beforeError![0] as unknown as (arg: unknown) => Error;
+    const reason = new SPNEGOExchangeError('no ticket');
+    for (const wrap of [
+      (e: Error) => e,
+      (e: Error) => ({ error: e, request: null, options: {}, retryCount: 0 }),
+    ]) {
+      const response = new Response(null, { status: 401 });
+      reportExchangeError(reason, new URL('http://localhost/'), [response], undefined);
+      const error = Object.assign(new Error('Request failed with status code 401'), { response });
+      assert.equal(hook(wrap(error)), error, 'the same error comes back');
+      assert.equal(error.cause, reason, 'its cause is the reason');
+      const other = new Error('not an HTTP error');
+      assert.equal(hook(wrap(other)), other);
+      assert.equal(other.cause, undefined, 'an error without a response is left alone');
+    }
   });
 });
