@@ -195,7 +195,8 @@ export class NegotiateTestServer {
 
   static async start(options: NegotiateTestServerOptions = {}): Promise<NegotiateTestServer> {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-    checkOptionKeys(options, ['keytab', 'hostname', 'listen'], 'NegotiateTestServer option');
+    checkOptionKeys(options, ['keytab', 'hostname', 'listen', 'tls'], 'NegotiateTestServer option');
+    if (options.tls !== undefined) checkTls(options.tls);
     const keytab = options.keytab ?? process.env['KRB5_KTNAME'];
     if (!keytab) throw new TypeError('keytab is required (or set KRB5_KTNAME)');
     const creds = await Credentials.acquire({ usage: 'accept', store: { keytab } });
@@ -209,7 +210,6 @@ export class NegotiateTestServer {
       });
     };
     const tls = options.tls;
-    if (tls !== undefined) checkTls(tls);
     const server: Server = tls
       ? createTlsServer(
           { key: tls.key, cert: tls.cert, ...(tls.ciphers ? { ciphers: tls.ciphers } : {}) },
@@ -418,6 +418,7 @@ async function useDelegated(creds: Credentials, target: string): Promise<string>
 /** Checks the `tls` option of {@link NegotiateTestServer.start}. */
 function checkTls(tls: NegotiateTestServerTls): void {
   if (typeof tls !== 'object' || tls === null) throw new TypeError('tls must be an object with key and cert');
+  checkOptionKeys(tls, ['key', 'cert', 'channelBindings', 'ciphers'], 'NegotiateTestServer tls option');
   for (const key of ['key', 'cert'] as const) {
     if (typeof tls[key] !== 'string' && !Buffer.isBuffer(tls[key])) {
       throw new TypeError(`tls.${key} must be a PEM string or buffer`);
@@ -428,5 +429,8 @@ function checkTls(tls: NegotiateTestServerTls): void {
     throw new TypeError(
       `tls.channelBindings must be 'required', 'checked' or 'ignored', got ${String(mode)}`,
     );
+  }
+  if (tls.ciphers !== undefined && typeof tls.ciphers !== 'string') {
+    throw new TypeError('tls.ciphers must be a string');
   }
 }

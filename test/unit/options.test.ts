@@ -88,6 +88,14 @@ describe('options are checked by name', () => {
       /^TypeError: unknown NegotiateTestServer option "keyTab" \(did you mean "keytab"\?\)/,
     );
     await assert.rejects(
+      NegotiateTestServer.start({ tls: { key: 'k', cert: 'c', channelBinding: 'required' } } as never),
+      /^TypeError: unknown NegotiateTestServer tls option "channelBinding" \(did you mean "channelBindings"\?\)/,
+    );
+    await assert.rejects(
+      NegotiateTestServer.start({ tls: { key: 'k', cert: 'c', channelBindings: 'always' } } as never),
+      /^TypeError: tls.channelBindings must be 'required', 'checked' or 'ignored', got always/,
+    );
+    await assert.rejects(
       DelayProxy.start({ target: { host: '127.0.0.1', port: 1 }, delay_ms: 5 } as never),
       /^TypeError: unknown DelayProxy option "delay_ms" \(did you mean "delayMs"\?\)/,
     );
