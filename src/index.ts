@@ -12,6 +12,7 @@
  * @module
  */
 export { createFetch } from './adapters/fetch.js';
+export type { CreateFetchOptions } from './adapters/fetch-options.js';
 export {
   type Challenge,
   type ChallengeParseMode,
@@ -34,6 +35,7 @@ export {
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
+  ProxyTunnelError,
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
@@ -58,3 +60,4 @@ export { GSSError } from './gssapi/gss-error.js';
 export { Name } from './gssapi/name.js';
 export { NameType } from './gssapi/name-type.js';
 export { OID } from './gssapi/oid.js';
+export type { ProxySetting, ProxySettings } from './proxy/proxy-selector.js';

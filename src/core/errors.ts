@@ -23,6 +23,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
+ * | `ERR_PROXY_TUNNEL`        | {@link ProxyTunnelError}          | a proxy refused or broke a CONNECT tunnel |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -40,7 +41,8 @@ export type ErrorCode =
   | 'ERR_MUTUAL_AUTH'
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
-  | 'ERR_LOGIN_REFUSED';
+  | 'ERR_LOGIN_REFUSED'
+  | 'ERR_PROXY_TUNNEL';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -287,6 +289,47 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 
 /**
+ * A forward proxy did not open a `CONNECT` tunnel (RFC 9110 section 9.3.6): it answered with
+ * another status than 2xx (a 407 whose Negotiate exchange failed, a 403 of its access rules, a
+ * 502 for an origin it cannot reach), or the connection to it failed or closed mid-answer. An
+ * https request through the proxy has no response of its own then, so this error stands for
+ * it: `status` is the proxy's answer (0 when there was none), and for a 407 whose Negotiate
+ * exchange failed, `cause` is that exchange's error, the reason `negotiateErrorOf(error)` also
+ * returns (wrong proxy SPN, no ticket, ...). The proxy's response headers are on the
+ * non-enumerable `response`.
+ *
+ * @example
+ * ```ts
+ * import { negotiateErrorOf, ProxyTunnelError } from 'http-gssapi';
+ * try {
+ *   await fetch('https://example.org/');
+ * } catch (error) {
+ *   const tunnel = error instanceof ProxyTunnelError ? error : (error as Error).cause;
+ *   if (tunnel instanceof ProxyTunnelError && tunnel.status === 407) console.error(negotiateErrorOf(tunnel)?.message);
+ * }
+ * ```
+ */
+export class ProxyTunnelError extends coded('ERR_PROXY_TUNNEL') {
+  /** The proxy's status for the CONNECT, or 0 when it gave none (connection refused, closed). */
+  readonly status: number;
+  /** The proxy, as an origin (`http://proxy.example.org:3128`). */
+  readonly proxy: string;
+  /** The tunnel's target, `host:port`. */
+  readonly target: string;
+
+  constructor(
+    message: string,
+    fields: { readonly status: number; readonly proxy: string; readonly target: string },
+    options: HttpGssapiErrorOptions = {},
+  ) {
+    super(message, options);
+    this.status = fields.status;
+    this.proxy = fields.proxy;
+    this.target = fields.target;
+  }
+}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -302,6 +345,7 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
+ *     case 'ERR_PROXY_TUNNEL': return `the proxy answered ${err.status}`;
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
@@ -309,6 +353,7 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  */
 export type AnyHttpGssapiError =
   | LoginRefusedError
+  | ProxyTunnelError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError

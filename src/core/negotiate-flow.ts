@@ -250,8 +250,18 @@ export class NegotiateFlow {
     }
   }
 
-  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+  /**
+   * Mutual authentication for this flow: the auth's, except that a proxy leg never requires it
+   * (squid's negotiate_kerberos_auth never sends a final token, even when the helper made one):
+   * REQUIRED becomes OPTIONAL there, so a token the proxy does send is still verified.
+   */
+  #mutual(): typeof REQUIRED | typeof OPTIONAL | typeof DISABLED {
     const mutual = this.#setup.options.mutualAuthentication;
+    return this.kind === 'proxy' && mutual === REQUIRED ? OPTIONAL : mutual;
+  }
+
+  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+    const mutual = this.#mutual();
     if (!this.#sent || mutual === DISABLED) {
       this.#reset();
       return RETURN;
@@ -334,7 +344,7 @@ export class NegotiateFlow {
     const options = this.#setup.options;
     this.#context = this.#setup.contextFactory({
       target: resolveTarget(options.targetName, this.url),
-      flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
+      flags: requestFlags(this.#mutual() !== DISABLED, this.#delegation()),
       mech: options.mech,
       creds,
     });

@@ -96,6 +96,21 @@ export interface NegotiateDispatchContext {
 }
 
 /**
+ * The context {@link createProxyDispatcher} passes to the caller's `onRequestStart` for a plain
+ * http request it forwards to a proxy: the proxy leg's exchange (407, `Proxy-Authorization`).
+ * `info.error` (and `negotiateErrorOf(info)`) tell why a 407 came back.
+ *
+ * @example
+ * ```ts
+ * const res = await request('http://example.org/', { dispatcher: createProxyDispatcher({ proxy: 'env' }) });
+ * if (res.statusCode === 407) console.error((res.context as ProxyNegotiateDispatchContext).proxyNegotiate.error?.message);
+ * ```
+ */
+export interface ProxyNegotiateDispatchContext {
+  readonly proxyNegotiate: NegotiateDispatchInfo;
+}
+
+/**
  * The interceptor {@link negotiate} returns: a `Dispatcher.compose()` interceptor that also
  * owns the dedicated connections of connection-bound mode, closed by `close()`.
  *
