@@ -35,7 +35,7 @@ export {
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
-  ProxyTunnelError,
+  ProxyRefusedError,
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';

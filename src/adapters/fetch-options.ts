@@ -5,6 +5,7 @@
  * @module
  */
 import { negotiateErrorOf, recordNegotiateError } from '../core/error-report.js';
+import { ProxyRefusedError } from '../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { checkOptionKeys } from '../internal/option-keys.js';
 import { requireProxyAuth } from '../proxy/proxy-auth.js';
@@ -55,7 +56,8 @@ interface ProxyRoute {
 /**
  * Internal: the fetch `createFetch` sends each request with, from its second argument. With a
  * proxy, undici is loaded on the first request (it is an optional peer dependency), and a 407
- * that came back from the proxy leg gets its reason on `negotiateErrorOf(res)`, as a 401 does.
+ * of the proxy, which fetch turns into a network error, rejects with a `TypeError` whose cause
+ * is a `ProxyRefusedError` carrying the reason (`negotiateErrorOf`).
  */
 export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetchOptions | undefined): Fetch {
   if (given === undefined) return globalThis.fetch;
@@ -73,7 +75,7 @@ export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetc
     return given.fetch ?? globalThis.fetch;
   }
   // Checked now, not on the first request.
-  ProxySelector.from(given.proxy);
+  const selector = ProxySelector.from(given.proxy);
   const proxyAuth = requireProxyAuth(given.proxyAuth ?? auth, given.proxyAuth ? 'proxyAuth' : 'auth');
   const { proxy, agentOptions } = given;
   let route: Promise<ProxyRoute> | null = null;
@@ -94,39 +96,55 @@ export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetc
   return async (input, init) => {
     route ??= load();
     const { fetch, dispatcher } = await route;
-    // The proxy leg's exchange tells the caller's handler why a 407 came back (its context);
-    // undici's fetch makes its Response without it, so it is caught on the way.
-    let context: { proxyNegotiate?: object } | undefined;
+    // The proxy leg's exchange tells the caller's handler why a 407 came back (its context), but
+    // fetch turns a 407 into a network error (Fetch standard, HTTP-network-or-cache fetch step
+    // 15): what the proxy said is caught on the way.
+    const seen: { context?: { proxyNegotiate?: object }; status?: number } = {};
     const seeing = {
-      dispatch: (opts: object, handler: object) =>
-        dispatcher.dispatch(
-          opts,
-          seeContext(handler, (seen) => {
-            context = seen as typeof context;
-          }),
-        ),
+      dispatch: (opts: object, handler: object) => dispatcher.dispatch(opts, watch(handler, seen)),
     };
-    const response = await fetch(input, { ...init, dispatcher: seeing } as RequestInit);
-    const info = context?.proxyNegotiate;
-    const reason = response.status === 407 && info ? negotiateErrorOf(info) : undefined;
-    if (reason) recordNegotiateError(response, reason);
-    return response;
+    try {
+      return await fetch(input, { ...init, dispatcher: seeing } as RequestInit);
+    } catch (error) {
+      if (seen.status !== 407) throw error;
+      const url = String(input instanceof Request ? input.url : input);
+      const info = seen.context?.proxyNegotiate;
+      const reason = info ? negotiateErrorOf(info) : undefined;
+      const refused = new ProxyRefusedError(
+        `the proxy answered 407 to ${url}${reason ? '' : ' (it does not offer Negotiate)'}`,
+        { status: 407, proxy: selector.proxyFor(new URL(url))?.origin ?? '', target: url },
+        reason ? { cause: reason, ...(reason.hint ? { hint: reason.hint } : {}) } : {},
+      );
+      if (reason) recordNegotiateError(refused, reason);
+      // As fetch reports a network error, with the reason as its cause.
+      throw new TypeError('fetch failed', { cause: refused });
+    }
   };
 }
 
-/** The handler, with its `onRequestStart` (or old-style `onConnect`) telling `see` its context. */
-function seeContext(handler: object, see: (context: unknown) => void): object {
+/**
+ * The handler, noting in `seen` the context its `onRequestStart` (or old-style `onConnect`) gets
+ * and the status its `onResponseStart` (or `onHeaders`) gets.
+ */
+function watch(handler: object, seen: { context?: object; status?: number }): object {
   return new Proxy(handler, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
       if (typeof value !== 'function') return value;
+      const call = (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
       if (key === 'onRequestStart' || key === 'onConnect') {
-        return (first: unknown, context: unknown, ...rest: unknown[]) => {
-          see(context);
-          return (value as (...args: unknown[]) => unknown).call(target, first, context, ...rest);
+        return (...args: unknown[]) => {
+          seen.context = args[1] as object;
+          return call(...args);
         };
       }
-      return (value as (...args: unknown[]) => unknown).bind(target);
+      if (key === 'onResponseStart' || key === 'onHeaders') {
+        return (...args: unknown[]) => {
+          seen.status = Number(args[key === 'onHeaders' ? 0 : 1]);
+          return call(...args);
+        };
+      }
+      return value.bind(target);
     },
   });
 }

@@ -52,7 +52,7 @@ async function prepareBody(
  *   `HTTP@<proxy host>`): https in a CONNECT tunnel, plain http forwarded with both headers
  *   when both ask. A 407 that Negotiate could not satisfy comes back with the reason on
  *   {@link negotiateErrorOf}; a refused tunnel rejects with a `TypeError` whose `cause` is a
- *   `ProxyTunnelError`.
+ *   `ProxyRefusedError`.
  *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
  * @param options - the fetch to wrap (default `globalThis.fetch`), or {@link CreateFetchOptions}

@@ -19,6 +19,7 @@ import { HttpGssapiError } from '../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { hideProperty } from '../internal/hide-property.js';
 import { createFetch } from './fetch.js';
+import type { CreateFetchOptions } from './fetch-options.js';
 
 /**
  * ky options (for `ky.create()` or `ky.extend()`) that authenticate with HTTP Negotiate, with the
@@ -42,7 +43,9 @@ import { createFetch } from './fetch.js';
  * up front. Passing your own `fetch` to ky afterwards would replace this one: give it here.
  *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
- * @param baseFetch - the fetch that sends each request; default `globalThis.fetch`.
+ * @param options - the fetch that sends each request (default `globalThis.fetch`), or
+ *   `createFetch`'s options: `{ proxy: 'env' }` sends ky's requests through a Negotiate proxy.
+ *   Passing your own `fetch` to ky afterwards would bypass both.
  * @example
  * ```ts
  * import ky, { HTTPError } from 'ky';
@@ -59,9 +62,9 @@ import { createFetch } from './fetch.js';
  */
 export function negotiateKy(
   auth?: HTTPSPNEGOAuth,
-  baseFetch: typeof globalThis.fetch = globalThis.fetch,
+  options?: typeof globalThis.fetch | CreateFetchOptions,
 ): Options {
-  const fetch = createFetch(auth, baseFetch);
+  const fetch = createFetch(auth, options);
 
   const beforeRetry: BeforeRetryHook = ({ error }) => {
     // A server that failed mutual authentication, or a body that cannot be resent, will not do

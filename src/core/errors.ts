@@ -23,7 +23,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
- * | `ERR_PROXY_TUNNEL`        | {@link ProxyTunnelError}          | a proxy refused or broke a CONNECT tunnel |
+ * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -42,7 +42,7 @@ export type ErrorCode =
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
-  | 'ERR_PROXY_TUNNEL';
+  | 'ERR_PROXY_REFUSED';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -289,32 +289,37 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 
 /**
- * A forward proxy did not open a `CONNECT` tunnel (RFC 9110 section 9.3.6): it answered with
- * another status than 2xx (a 407 whose Negotiate exchange failed, a 403 of its access rules, a
- * 502 for an origin it cannot reach), or the connection to it failed or closed mid-answer. An
- * https request through the proxy has no response of its own then, so this error stands for
- * it: `status` is the proxy's answer (0 when there was none), and for a 407 whose Negotiate
- * exchange failed, `cause` is that exchange's error, the reason `negotiateErrorOf(error)` also
- * returns (wrong proxy SPN, no ticket, ...). The proxy's response headers are on the
- * non-enumerable `response`.
+ * A forward proxy refused a request, and the client has no response to hand over for it:
+ * - a `CONNECT` (RFC 9110 section 9.3.6) answered with another status than 2xx (a 407 whose
+ *   Negotiate exchange failed, a 403 of its access rules, a 502 for an origin it cannot reach),
+ *   or the connection to the proxy failed or closed mid-answer: an https request through the
+ *   proxy then has no response of its own;
+ * - with fetch (`createFetch(auth, { proxy })`), a plain http request the proxy answered with a
+ *   407: the Fetch standard turns every 407 into a network error ("HTTP-network-or-cache
+ *   fetch", step 15), so this error (as the `TypeError`'s `cause`) is how the 407 comes back.
+ *
+ * `status` is the proxy's answer (0 when there was none). For a 407 whose Negotiate exchange
+ * failed, `cause` is that exchange's error, which `negotiateErrorOf(error)` also returns (a
+ * proxy name without a service principal, no ticket, ...). The proxy's response status and
+ * headers are on the non-enumerable `response`.
  *
  * @example
  * ```ts
- * import { negotiateErrorOf, ProxyTunnelError } from 'http-gssapi';
+ * import { createFetch, negotiateErrorOf, ProxyRefusedError } from 'http-gssapi';
  * try {
- *   await fetch('https://example.org/');
+ *   await createFetch(undefined, { proxy: 'env' })('https://example.org/');
  * } catch (error) {
- *   const tunnel = error instanceof ProxyTunnelError ? error : (error as Error).cause;
- *   if (tunnel instanceof ProxyTunnelError && tunnel.status === 407) console.error(negotiateErrorOf(tunnel)?.message);
+ *   const refused = (error as Error).cause;
+ *   if (refused instanceof ProxyRefusedError && refused.status === 407) console.error(negotiateErrorOf(refused)?.message);
  * }
  * ```
  */
-export class ProxyTunnelError extends coded('ERR_PROXY_TUNNEL') {
-  /** The proxy's status for the CONNECT, or 0 when it gave none (connection refused, closed). */
+export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
+  /** The proxy's status, or 0 when it gave none (connection refused, closed). */
   readonly status: number;
   /** The proxy, as an origin (`http://proxy.example.org:3128`). */
   readonly proxy: string;
-  /** The tunnel's target, `host:port`. */
+  /** What the request was for: the tunnel's `host:port`, or the URL of a plain http request. */
   readonly target: string;
 
   constructor(
@@ -345,7 +350,7 @@ export class ProxyTunnelError extends coded('ERR_PROXY_TUNNEL') {
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
- *     case 'ERR_PROXY_TUNNEL': return `the proxy answered ${err.status}`;
+ *     case 'ERR_PROXY_REFUSED': return `the proxy answered ${err.status}`;
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
@@ -353,7 +358,7 @@ export class ProxyTunnelError extends coded('ERR_PROXY_TUNNEL') {
  */
 export type AnyHttpGssapiError =
   | LoginRefusedError
-  | ProxyTunnelError
+  | ProxyRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { recordNegotiateError } from '../core/error-report.js';
-import { ProxyTunnelError } from '../core/errors.js';
+import { ProxyRefusedError } from '../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { checkOptionKeys } from '../internal/option-keys.js';
 import { requireProxyAuth } from './proxy-auth.js';
@@ -71,7 +71,7 @@ interface ConnectAnswer {
  * answered, as for a 401.
  *
  * @returns the tunnel socket, paused, with any bytes the proxy sent after its 2xx put back.
- * @throws {ProxyTunnelError} when the proxy answers anything but 2xx (a 407 that Negotiate
+ * @throws {ProxyRefusedError} when the proxy answers anything but 2xx (a 407 that Negotiate
  *   could not satisfy: `cause` and `negotiateErrorOf(error)` say why; a 403; a 502), or the
  *   connection to it fails; `MutualAuthenticationError` when the proxy sent a final token that
  *   fails verification; the signal's reason when aborted.
@@ -106,7 +106,7 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
       const answer: ConnectAnswer = await sendConnect(socket, authority, headers, signal).catch(
         (error: unknown) => {
           if (signal?.aborted) throw signal.reason;
-          throw new ProxyTunnelError(
+          throw new ProxyRefusedError(
             `the proxy ${proxy.origin} closed the connection before answering CONNECT`,
             { ...fields, status: 0 },
             { cause: error },
@@ -128,7 +128,7 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
         return tunnel;
       }
       if (decision.action === 'return') {
-        const error = new ProxyTunnelError(
+        const error = new ProxyRefusedError(
           `the proxy ${proxy.origin} refused to open a tunnel to ${authority}: ${status} ${response.statusMessage ?? ''}`.trimEnd(),
           { ...fields, status },
           {
@@ -193,7 +193,7 @@ function connectToProxy(
         reject(
           signal?.aborted
             ? signal.reason
-            : new ProxyTunnelError(
+            : new ProxyRefusedError(
                 `could not connect to the proxy ${proxy.origin}: ${error.message}`,
                 { ...fields, status: 0 },
                 { cause: error },

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-export { ProxyTunnelError } from '../core/errors.js';
+export { ProxyRefusedError } from '../core/errors.js';
 export { type ConnectTunnelOptions, openConnectTunnel } from './connect-tunnel.js';
 export { createProxyAgents, type ProxyAgents, type ProxyAgentsOptions } from './proxy-agents.js';
 export { ProxySelector, type ProxySetting, type ProxySettings, parseProxyUrl } from './proxy-selector.js';

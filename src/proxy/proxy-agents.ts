@@ -147,7 +147,7 @@ class NegotiateProxyHttpsAgent extends https.Agent {
  * forwards plain http instead. With `keepAlive`, a tunnel is reused like any kept-alive
  * connection, without a new token. Hosts that `NO_PROXY` (or `noProxy`) names go direct.
  *
- * A tunnel the proxy refuses fails the request with a `ProxyTunnelError` (axios: the
+ * A tunnel the proxy refuses fails the request with a `ProxyRefusedError` (axios: the
  * `AxiosError`'s `cause`; got: the `RequestError`'s `cause`), whose `negotiateErrorOf()` is the
  * failed exchange's error for a 407.
  *

@@ -75,6 +75,8 @@ export class NegotiateHandler implements DispatchHandler {
   readonly #headers: [string, string][];
   readonly #controller: StableController;
   readonly #info: DispatchInfo;
+  /** What the caller's `onRequestStart` got; a proxy leg below adds its `proxyNegotiate` to it. */
+  #context: Record<string, unknown> = {};
   /** Steps between attempts (a body buffered, a token made, a lock awaited) give way to an abort. */
   readonly #race = new AbortRace();
   #flow: NegotiateFlow | null = null;
@@ -109,6 +111,7 @@ export class NegotiateHandler implements DispatchHandler {
     // can abort while a body is buffered, a ticket fetched or a dedicated connection awaited.
     const context: NegotiateDispatchContext | ProxyNegotiateDispatchContext =
       this.#setup.kind === 'proxy' ? { proxyNegotiate: this.#info } : { negotiate: this.#info };
+    this.#context = context as unknown as Record<string, unknown>;
     this.#caller.onRequestStart!(this.#controller, context);
     if (this.#controller.aborted) return;
     this.#run().catch((error: unknown) => this.#fail(toError(error)));
@@ -116,7 +119,11 @@ export class NegotiateHandler implements DispatchHandler {
 
   // --- undici's callbacks for the current attempt ---
 
-  onRequestStart(controller: DispatchController, _context: unknown): void {
+  onRequestStart(controller: DispatchController, context: unknown): void {
+    // A proxy dispatcher below (createProxyDispatcher) tells why a 407 came back: the caller
+    // sees it next to the origin's exchange.
+    const proxy = (context as Partial<ProxyNegotiateDispatchContext> | null)?.proxyNegotiate;
+    if (proxy !== undefined && this.#setup.kind !== 'proxy') this.#context['proxyNegotiate'] = proxy;
     if (this.#done) {
       controller.abort(new Dropped('request already finished'));
       return;

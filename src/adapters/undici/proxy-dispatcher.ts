@@ -44,7 +44,7 @@ export interface ProxyDispatcherOptions {
  * - **https** origins go through a `CONNECT` tunnel per connection ({@link openConnectTunnel}:
  *   a fresh token for `HTTP@<proxy host>`, the 407 legs, a new connection after a refused
  *   token), then TLS to the origin inside it. A proxy that refuses the tunnel fails the request
- *   with a `ProxyTunnelError` (status, and for a failed Negotiate exchange the reason as
+ *   with a `ProxyRefusedError` (status, and for a failed Negotiate exchange the reason as
  *   `cause` and `negotiateErrorOf(error)`); undici's own `ProxyAgent` fixes its CONNECT headers
  *   once and cannot answer a 407.
  * - **http** origins are forwarded (absolute-form request target, RFC 9112 section 3.2.2) and

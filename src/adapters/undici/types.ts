@@ -93,6 +93,11 @@ export interface NegotiateDispatchInfo {
  */
 export interface NegotiateDispatchContext {
   readonly negotiate: NegotiateDispatchInfo;
+  /**
+   * With {@link createProxyDispatcher} below the interceptor: the proxy leg of a forwarded plain
+   * http request (why a 407 came back), once one went through it.
+   */
+  readonly proxyNegotiate?: NegotiateDispatchInfo;
 }
 
 /**
