@@ -156,13 +156,14 @@ class NegotiateProxyHttpsAgent extends https.Agent {
  * import axios from 'axios';
  * import got from 'got';
  * import { HTTPSPNEGOAuth } from 'http-gssapi';
- * import { negotiateAxios } from 'http-gssapi/axios';
+ * import { withNegotiate } from 'http-gssapi/axios';
  * import { negotiateGot } from 'http-gssapi/got';
  * import { createProxyAgents } from 'http-gssapi/proxy';
  *
- * const agents = createProxyAgents({ proxy: 'env', agentOptions: { keepAlive: true } });
- * const client = negotiateAxios(axios.create({ httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
- * const gotClient = negotiateGot(got.extend({ agent: agents }));
+ * const auth = new HTTPSPNEGOAuth();
+ * const agents = createProxyAgents({ proxy: 'env', auth, agentOptions: { keepAlive: true } });
+ * const client = withNegotiate(axios.create({ httpAgent: agents.http, httpsAgent: agents.https, proxy: false }), auth);
+ * const gotClient = got.extend(negotiateGot(auth), { agent: agents });
  * ```
  */
 export function createProxyAgents(options: ProxyAgentsOptions): ProxyAgents {
