@@ -102,7 +102,14 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
     for (;;) {
       signal?.throwIfAborted();
       socket ??= await connectToProxy(proxy, fields, options.proxyTls, signal);
-      const headers = { ...options.headers, host: authority, ...flow.requestHeaders(authorization) };
+      // Keep-alive asked for explicitly (node's client says `close` without an agent): squid then
+      // keeps the connection after a 407, and the token goes on it without a new TCP handshake.
+      const headers = {
+        ...options.headers,
+        host: authority,
+        connection: 'keep-alive',
+        ...flow.requestHeaders(authorization),
+      };
       const answer: ConnectAnswer = await sendConnect(socket, authority, headers, signal).catch(
         (error: unknown) => {
           if (signal?.aborted) throw signal.reason;

@@ -314,6 +314,12 @@ describe('Negotiate proxy (squid) to Apache origins over http and https', () => 
         const tunnels = await squidEntries((e) => passed(e) && e.method === 'CONNECT', 1);
         assert.equal(tunnels.length, 1);
         assert.equal(tunnels[0]!.user, fixture.realm.user.principal);
+        // squid keeps the connection after the bare CONNECT's 407: the token goes on it.
+        const challenged = (await fixture.squid.accessLog()).filter((e) => e.status === 407);
+        assert.deepEqual(
+          challenged.map((e) => e.remotePort),
+          [tunnels[0]!.remotePort],
+        );
       });
 
       test('proxy and origin Negotiate together, over http and https', async (t) => {

@@ -54,6 +54,11 @@ describe('openConnectTunnel', () => {
       ],
     );
     assert.equal(proxy.requests[1]!.headers['host'], `127.0.0.1:${echoPort}`);
+    assert.equal(
+      proxy.requests[0]!.headers['connection'],
+      'keep-alive',
+      'so that a 407 keeps the connection',
+    );
     assert.equal(factory.created[0]!.target, 'HTTP@localhost', "the proxy's own service name");
     assert.equal(factory.disposed, 1);
   });
