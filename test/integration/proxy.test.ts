@@ -410,18 +410,26 @@ describe('Negotiate proxy (squid) to Apache origins over http and https', () => 
   }
 
   describe('proxy credentials apart from the origin', () => {
-    test('a proxy auth of its own (SPNEGO) and an origin auth with mutual authentication REQUIRED', async (t) => {
+    test('the proxy leg with credentials of its own; the origin with mutual authentication REQUIRED', async (t) => {
       if (skip()) return t.skip(skip()!);
+      const password = 'proxy-user-pass-9876';
+      const proxyUser = await fixture.realm.addPrincipal('proxyuser', { password });
       const auth = new HTTPSPNEGOAuth({ mutualAuthentication: 'required' });
-      const proxyAuth = new HTTPSPNEGOAuth({ mutualAuthentication: 'required' });
+      const proxyAuth = new HTTPSPNEGOAuth({
+        mutualAuthentication: 'required',
+        creds: { principal: proxyUser, password },
+      });
+      await fixture.squid.clearAccessLog();
       const res = await createFetch(auth, {
         proxy: fixture.squid.url,
         proxyAuth,
-        agentOptions: { connect: { ca: secure!.certificate! } },
+        agentOptions: undiciAgentOptions(setup()),
       })(`${secure!.url}private/`);
-      // squid sends no final token: REQUIRED on the proxy leg acts as OPTIONAL; the origin proves itself.
+      // squid sends no final token: REQUIRED acts as OPTIONAL on the proxy leg; the origin proves itself.
       assert.equal(res.status, 200);
       assert.equal((JSON.parse(await res.text()) as { user: string }).user, fixture.realm.user.principal);
+      const tunnels = await squidEntries((e) => passed(e) && e.method === 'CONNECT', 1);
+      assert.equal(tunnels[0]!.user, proxyUser, 'the proxy saw its own user');
     });
 
     test('a fixed origin targetName is refused for the proxy leg, before anything is sent', () => {
