@@ -38,13 +38,18 @@ export interface ConnectTunnelOptions {
   readonly auth?: HTTPSPNEGOAuth;
   /** Gives up (the socket destroyed, the promise rejected with the signal's reason). */
   readonly signal?: AbortSignal;
+  /**
+   * Gives up after this many milliseconds without a tunnel (a proxy that accepts connections but
+   * never answers), with a `ProxyRefusedError` of status 0. Default: no limit.
+   */
+  readonly timeout?: number;
   /** More CONNECT request headers (`User-Agent`, ...); `Host` and `Proxy-Authorization` are set here. */
   readonly headers?: Readonly<Record<string, string>>;
   /** TLS options for a proxy reached over `https:` (`ca`, `servername`, ...). */
   readonly proxyTls?: tls.ConnectionOptions;
 }
 
-const OPTION_KEYS = ['proxy', 'host', 'port', 'auth', 'signal', 'headers', 'proxyTls'];
+const OPTION_KEYS = ['proxy', 'host', 'port', 'auth', 'signal', 'timeout', 'headers', 'proxyTls'];
 
 /** Largest 407 body read to keep its connection for the next leg; a larger one costs a reconnect. */
 const MAX_SKIPPED_BODY = 64 * 1024;
@@ -92,9 +97,27 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
   const proxy = parseProxyUrl(options.proxy, 'proxy');
   const authority = tunnelAuthority(options.host, options.port);
   const auth = requireProxyAuth(options.auth);
-  const { signal } = options;
-  signal?.throwIfAborted();
   const fields = { proxy: proxy.origin, target: authority };
+  const { timeout } = options;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout <= 0)) {
+    throw new TypeError('timeout must be a positive integer (milliseconds)');
+  }
+  options.signal?.throwIfAborted();
+  const limit = new AbortController();
+  const timer =
+    timeout === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            limit.abort(
+              new ProxyRefusedError(`the proxy ${proxy.origin} did not open a tunnel within ${timeout} ms`, {
+                ...fields,
+                status: 0,
+              }),
+            ),
+          timeout,
+        );
+  const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
   const flow = auth.flow(proxy, { kind: 'proxy' });
   let socket: net.Socket | null = null;
   try {
@@ -160,6 +183,7 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
       authorization = decision.authorization;
     }
   } finally {
+    clearTimeout(timer);
     socket?.destroy();
     flow.dispose();
   }

@@ -185,6 +185,25 @@ describe('openConnectTunnel', () => {
     silent.close();
   });
 
+  test('a proxy that never answers: the timeout ends it with a refusal of status 0', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const error = (await openConnectTunnel({
+        proxy: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+        host: 'example.org',
+        port: 443,
+        auth: fakeAuth().auth,
+        timeout: 50,
+      }).catch((e: unknown) => e)) as ProxyRefusedError;
+      assert.ok(error instanceof ProxyRefusedError);
+      assert.equal(error.status, 0);
+      assert.match(error.message, /did not open a tunnel within 50 ms/);
+    } finally {
+      silent.close();
+    }
+  });
+
   test('bad options are TypeErrors naming them', async () => {
     const { auth } = fakeAuth();
     await assert.rejects(
@@ -204,8 +223,8 @@ describe('openConnectTunnel', () => {
       /port must be/,
     );
     await assert.rejects(
-      openConnectTunnel({ proxy: 'http://proxy', host: 'a', port: 1, auth, timeout: 5 } as never),
-      /unknown openConnectTunnel option "timeout"/,
+      openConnectTunnel({ proxy: 'http://proxy', host: 'a', port: 1, auth, retries: 5 } as never),
+      /unknown openConnectTunnel option "retries"/,
     );
     await assert.rejects(
       openConnectTunnel({
