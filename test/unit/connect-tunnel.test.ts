@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { ProxyRefusedError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
+import { ContextFlag } from '../../src/gssapi/index.js';
 import { openConnectTunnel } from '../../src/proxy/connect-tunnel.js';
 import { b64, fakeContextFactory } from '../helpers/fake-context.js';
 import { negotiate407, type ProxyScript, ScriptedProxy } from '../helpers/scripted-proxy.js';
@@ -151,6 +152,14 @@ describe('openConnectTunnel', () => {
     const { auth } = fakeAuth({ mutualAuthentication: 'required' });
     (await openConnectTunnel({ proxy: proxy.url, host: '127.0.0.1', port: echoPort, auth })).destroy();
     assert.equal(proxy.requests.length, 2);
+  });
+
+  test('delegate: true is for the origin: the proxy leg asks for no delegation', async () => {
+    await using proxy = await ScriptedProxy.start([() => negotiate407(), ok]);
+    const { auth, factory } = fakeAuth({ delegate: true });
+    (await openConnectTunnel({ proxy: proxy.url, host: '127.0.0.1', port: echoPort, auth })).destroy();
+    const flags = factory.created[0]!.flags;
+    assert.equal(flags & (ContextFlag.DELEG | ContextFlag.DELEG_POLICY), 0);
   });
 
   test('a proxy that cannot be reached: a refusal with status 0', async () => {
