@@ -175,7 +175,7 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
       // Another leg. Keep the connection only when the refused attempt carried no token (squid
       // refuses every later token on a connection where one failed) and its 407 body can be
       // skipped; else a new connection.
-      const keep = authorization === null && (await skipBody(socket, response, head));
+      const keep = authorization === null && (await skipBody(socket, response, head, signal));
       if (!keep) {
         socket.destroy();
         socket = null;
@@ -276,7 +276,12 @@ function sendConnect(
  * true when that worked (the proxy keeps the connection, a `Content-Length` body of at most
  * 64 KiB), false when the connection should be replaced instead.
  */
-async function skipBody(socket: net.Socket, response: http.IncomingMessage, head: Buffer): Promise<boolean> {
+async function skipBody(
+  socket: net.Socket,
+  response: http.IncomingMessage,
+  head: Buffer,
+  signal: AbortSignal,
+): Promise<boolean> {
   const connection = String(response.headers['connection'] ?? response.headers['proxy-connection'] ?? '');
   if (/\bclose\b/i.test(connection) || (response.httpVersionMinor === 0 && !/keep-alive/i.test(connection))) {
     return false;
@@ -294,6 +299,7 @@ async function skipBody(socket: net.Socket, response: http.IncomingMessage, head
     const finish = (ok: boolean) => {
       socket.off('data', onData);
       socket.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
       socket.pause();
       resolve(ok);
     };
@@ -303,7 +309,10 @@ async function skipBody(socket: net.Socket, response: http.IncomingMessage, head
       else if (left === 0) finish(true);
     };
     const onClose = () => finish(false);
+    // Given up meanwhile: the caller's loop throws the reason.
+    const onAbort = () => finish(false);
     socket.on('data', onData);
     socket.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
