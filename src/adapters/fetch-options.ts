@@ -66,7 +66,9 @@ export function resolveBaseFetch(
   if (given === undefined) return globalThis.fetch;
   if (typeof given === 'function') return given;
   if (typeof given !== 'object' || given === null) {
-    throw new TypeError('the second argument of createFetch must be a fetch function or options');
+    throw new TypeError(
+      'baseFetch must be a fetch function or options ({ fetch, proxy, proxyAuth, agentOptions })',
+    );
   }
   checkOptionKeys(given, ['fetch', 'proxy', 'proxyAuth', 'agentOptions'], 'createFetch option');
   if (given.fetch !== undefined && typeof given.fetch !== 'function')
