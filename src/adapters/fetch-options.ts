@@ -85,10 +85,13 @@ export function resolveBaseFetch(
   const { proxy, agentOptions } = given;
   let route: Promise<ProxyRoute> | null = null;
   const load = async (): Promise<ProxyRoute> => {
-    const [undici, { createProxyDispatcher }] = await Promise.all([
-      import('undici'),
-      import('./undici/proxy-dispatcher.js'),
-    ]);
+    // undici first: the dispatcher's module imports it too, and would fail with a bare error.
+    const undici = await import('undici').catch((error: unknown) => {
+      throw new Error('createFetch with a proxy needs the undici package: npm install undici', {
+        cause: error,
+      });
+    });
+    const { createProxyDispatcher } = await import('./undici/proxy-dispatcher.js');
     return {
       fetch: given.fetch ?? undici.fetch,
       dispatcher: createProxyDispatcher({
@@ -99,7 +102,11 @@ export function resolveBaseFetch(
     };
   };
   return async (input: URL, init: never) => {
-    route ??= load();
+    // A failed load (undici missing) is not kept: installing it fixes the next request.
+    route ??= load().catch((error: unknown) => {
+      route = null;
+      throw error;
+    });
     const { fetch, dispatcher } = await route;
     // The proxy leg's exchange tells the caller's handler why a 407 came back (its context), but
     // fetch turns a 407 into a network error (Fetch standard, HTTP-network-or-cache fetch step
