@@ -24,6 +24,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
  * | `ERR_CHANNEL_BINDING`     | {@link ChannelBindingError}       | a bound token and its connection disagree |
+ * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -42,7 +43,8 @@ export type ErrorCode =
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
-  | 'ERR_CHANNEL_BINDING';
+  | 'ERR_CHANNEL_BINDING'
+  | 'ERR_PROXY_REFUSED';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -307,6 +309,52 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 export class ChannelBindingError extends coded('ERR_CHANNEL_BINDING') {}
 
 /**
+ * A forward proxy refused a request, and the client has no response to hand over for it:
+ * - a `CONNECT` (RFC 9110 section 9.3.6) answered with another status than 2xx (a 407 whose
+ *   Negotiate exchange failed, a 403 of its access rules, a 502 for an origin it cannot reach),
+ *   or the connection to the proxy failed or closed mid-answer: an https request through the
+ *   proxy then has no response of its own;
+ * - with fetch (`createFetch(auth, { proxy })`), a plain http request the proxy answered with a
+ *   407: the Fetch standard turns every 407 into a network error ("HTTP-network-or-cache
+ *   fetch", step 15), so this error (as the `TypeError`'s `cause`) is how the 407 comes back.
+ *
+ * `status` is the proxy's answer (0 when there was none). For a 407 whose Negotiate exchange
+ * failed, `cause` is that exchange's error, which `negotiateErrorOf(error)` also returns (a
+ * proxy name without a service principal, no ticket, ...). The proxy's response status and
+ * headers are on the non-enumerable `response`.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, negotiateErrorOf, ProxyRefusedError } from 'http-gssapi';
+ * try {
+ *   await createFetch(undefined, { proxy: 'env' })('https://example.org/');
+ * } catch (error) {
+ *   const refused = (error as Error).cause;
+ *   if (refused instanceof ProxyRefusedError && refused.status === 407) console.error(negotiateErrorOf(refused)?.message);
+ * }
+ * ```
+ */
+export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
+  /** The proxy's status, or 0 when it gave none (connection refused, closed). */
+  readonly status: number;
+  /** The proxy, as an origin (`http://proxy.example.org:3128`). */
+  readonly proxy: string;
+  /** What the request was for: the tunnel's `host:port`, or the URL of a plain http request. */
+  readonly target: string;
+
+  constructor(
+    message: string,
+    fields: { readonly status: number; readonly proxy: string; readonly target: string },
+    options: HttpGssapiErrorOptions = {},
+  ) {
+    super(message, options);
+    this.status = fields.status;
+    this.proxy = fields.proxy;
+    this.target = fields.target;
+  }
+}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -323,6 +371,7 @@ export class ChannelBindingError extends coded('ERR_CHANNEL_BINDING') {}
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
  *     case 'ERR_CHANNEL_BINDING': return 'the server changed certificates: retry';
+ *     case 'ERR_PROXY_REFUSED': return `the proxy answered ${err.status}`;
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
@@ -331,6 +380,7 @@ export class ChannelBindingError extends coded('ERR_CHANNEL_BINDING') {}
 export type AnyHttpGssapiError =
   | LoginRefusedError
   | ChannelBindingError
+  | ProxyRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError
