@@ -31,6 +31,7 @@ export {
   type ErrorCode,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
+  KdcTimeoutError,
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
@@ -43,6 +44,7 @@ export type { ContextFactory, ContextRequest, NegotiateContext } from './core/ne
 export { NegotiateFlow } from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
+  DEFAULT_KDC_TIMEOUT,
   DISABLED,
   type HTTPSPNEGOAuthOptions,
   KRB5,

@@ -99,6 +99,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis
         initialUrl: url,
         replayable: !hop.bodyOnce,
         cookie: hop.headers.get('cookie'),
+        signal,
       });
       return runExchange(flow, {
         send,

@@ -38,6 +38,7 @@ import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy
 import { sanitizedHeaders } from '../core/sanitize.js';
 import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
 import { hideProperty } from '../internal/hide-property.js';
+import { gotRequestBound } from './got-request-bound.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
@@ -66,6 +67,10 @@ interface RequestState {
    * `maxRedirects` by got's count alone.
    */
   redirects: number;
+  /** When the got call started (`Date.now()`), for its `timeout.request` over all attempts. */
+  readonly started: number;
+  /** The bound of the flow in `flow` (its timer stops when the flow is released). */
+  bound: { done(): void } | null;
 }
 
 /**
@@ -86,6 +91,8 @@ const newState = (): RequestState =>
       cookie: null,
       pendingCookie: null,
       redirects: 0,
+      started: Date.now(),
+      bound: null,
     },
     {
       [inspect.custom]: { value: () => HIDDEN_STATE },
@@ -106,6 +113,8 @@ function stateOf(options: NormalizedOptions | Options, create = false): RequestS
 function release(state: RequestState): void {
   state.flow?.dispose();
   state.flow = null;
+  state.bound?.done();
+  state.bound = null;
 }
 
 /**
@@ -215,14 +224,17 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       state.cookie ??= { value: headerString(options.headers.cookie) };
       setCookie(options, state.cookie.value);
     }
+    const bound = gotRequestBound(options, state.started);
     const flow = negotiateAuth.flow(options.url, {
       initialUrl: state.initial,
       replayable: !state.once,
       cookie: state.cookie?.value ?? null,
       sessions,
+      signal: bound.signal,
     });
     state.flow = flow;
     let authorization: string | null;
+    state.bound = bound;
     try {
       authorization = await flow.start();
     } catch (error) {

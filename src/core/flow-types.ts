@@ -65,6 +65,13 @@ export interface FlowOptions {
    * when the origin is learned or `opportunisticAuth` is on; a challenge is answered as usual.
    */
   readonly connectionAuthenticated?: boolean;
+  /**
+   * The request's own bound (its AbortSignal, or one made from the client's timeout option): when
+   * it aborts, a token being made is abandoned (its context released when the worker thread
+   * returns) and the flow's pending call rejects with the signal's reason, whatever GSSAPI is
+   * doing.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What the flow needs of a response. */

@@ -1,3 +1,4 @@
+import { boundedContextFactory } from './bounded-context.js';
 import { CredentialSource } from './credential-source.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
@@ -35,7 +36,10 @@ export class HTTPSPNEGOAuth {
       options: this.options,
       credentials: new CredentialSource(this.options.creds),
       learned: new LearnedOrigins(this.options.learnedPreemption),
-      contextFactory: internals.contextFactory ?? gssapiContextFactory,
+      contextFactory: boundedContextFactory(
+        internals.contextFactory ?? gssapiContextFactory,
+        this.options.kdcTimeout,
+      ),
       sessions: this.options.sessionCookies ? new SessionStore() : null,
     };
   }

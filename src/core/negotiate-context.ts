@@ -25,6 +25,8 @@ export interface ContextRequest {
   readonly flags: number;
   readonly mech: OID | null;
   readonly creds: Credentials | null;
+  /** The request's abort signal: a step still running when it aborts is abandoned (see `boundedContextFactory`). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Makes a fresh context per request (and per redirect hop): tokens are never reused. */

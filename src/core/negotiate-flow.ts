@@ -1,5 +1,6 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
+import { boundedCall } from './bounded-context.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
@@ -63,6 +64,8 @@ export class NegotiateFlow {
   readonly #refusal: Error | null;
   /** Whether this is a redirect hop to another host than the one the request was made to. */
   readonly #otherHost: boolean;
+  /** The request's bound (FlowOptions.signal). */
+  readonly #signal: AbortSignal | undefined;
 
   constructor(setup: FlowSetup, url: URL, options: FlowOptions = {}) {
     this.#setup = setup;
@@ -78,6 +81,7 @@ export class NegotiateFlow {
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
     this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
+    this.#signal = options.signal;
   }
 
   /** How many tokens this flow has produced. */
@@ -109,6 +113,7 @@ export class NegotiateFlow {
     try {
       return await this.#firstToken(true);
     } catch (error) {
+      this.#throwIfAborted();
       // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
       // the failure (and, with a KDC down, its timeout).
       this.#preemptError = error;
@@ -246,6 +251,7 @@ export class NegotiateFlow {
     } catch (error) {
       this.#preemptError = undefined;
       this.#reset();
+      this.#throwIfAborted();
       return this.#giveUp(this.#exchangeError('could not answer the Negotiate challenge', error), response);
     }
   }
@@ -285,6 +291,7 @@ export class NegotiateFlow {
           if (ctx.complete) throw new Error('the context was already complete');
           await ctx.step(token);
         } catch (error) {
+          this.#throwIfAborted();
           throw fail('the server token failed verification', {
             cause: error,
             hint: 'the response did not come from the service the ticket was for; do not trust it',
@@ -318,14 +325,17 @@ export class NegotiateFlow {
   async #firstToken(preemptive: boolean): Promise<string> {
     if (this.#refusal) throw this.#refusal;
     const source = this.#setup.credentials;
-    const creds = await source.get();
+    // Acquiring credentials may wait for the KDC (a password or keytab login) or for a worker
+    // thread: bounded like every step.
+    const credentials = () => boundedCall(() => source.get(), this.#setup.options.kdcTimeout, this.#signal);
+    const creds = await credentials();
     try {
       return await this.#tokenWith(creds, preemptive);
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
       // drop them and try once more with fresh ones before reporting anything.
       if (!source.dropStale(creds, error)) throw error;
-      return await this.#tokenWith(await source.get(), preemptive);
+      return await this.#tokenWith(await credentials(), preemptive);
     }
   }
 
@@ -337,6 +347,7 @@ export class NegotiateFlow {
       flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
       mech: options.mech,
       creds,
+      signal: this.#signal,
     });
     return this.#retryWith(await this.#context.step(null), preemptive).authorization;
   }
@@ -390,6 +401,14 @@ export class NegotiateFlow {
       cause: error,
       ...(hint ? { hint } : {}),
     });
+  }
+
+  /** A request that was aborted (or timed out) hears its own reason, not an exchange failure. */
+  #throwIfAborted(): void {
+    if (this.#signal?.aborted) {
+      this.#reset();
+      throw this.#signal.reason;
+    }
   }
 
   #reset(): void {

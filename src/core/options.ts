@@ -77,6 +77,13 @@ export interface HTTPSPNEGOAuthOptions {
    * Python original gets it from httpx's client.
    */
   readonly sessionCookies?: boolean;
+  /**
+   * Longest wait (ms) for one GSSAPI call of a request (a token, which may need a ticket from the
+   * KDC): past it the request stops waiting and its 401 comes back with a `KdcTimeoutError`
+   * (`ERR_KDC_TIMEOUT`) as the reason. Default {@link DEFAULT_KDC_TIMEOUT} (5 s); MIT krb5 itself
+   * waits ~27 s for a KDC that accepts and never answers. See docs/security.md.
+   */
+  readonly kdcTimeout?: number;
   /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
   readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
 }
@@ -93,6 +100,7 @@ export interface ResolvedOptions {
   readonly learnedPreemption: boolean;
   readonly maxReplayBodySize: number;
   readonly sessionCookies: boolean;
+  readonly kdcTimeout: number;
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
@@ -117,8 +125,16 @@ const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
   'learnedPreemption',
   'maxReplayBodySize',
   'sessionCookies',
+  'kdcTimeout',
   'onError',
 ];
+
+/**
+ * The default {@link HTTPSPNEGOAuthOptions.kdcTimeout}: 5 s, far above a healthy KDC's answer
+ * (milliseconds; a TGS exchange with a cross-realm referral is a few round trips) and far below
+ * the ~27 s MIT krb5 1.20 spends on a KDC that never answers (docs/security.md).
+ */
+export const DEFAULT_KDC_TIMEOUT = 5000;
 
 /**
  * Validates options at construction, naming the option in each TypeError. Unknown keys are
@@ -173,6 +189,10 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
   if (!Number.isInteger(maxReplayBodySize) || maxReplayBodySize < 0) {
     throw new TypeError('maxReplayBodySize must be a non-negative integer');
   }
+  const kdcTimeout = options.kdcTimeout ?? DEFAULT_KDC_TIMEOUT;
+  if (typeof kdcTimeout !== 'number' || !(kdcTimeout > 0) || kdcTimeout > 2 ** 31 - 1) {
+    throw new TypeError(`kdcTimeout must be a number of milliseconds above 0, got ${String(kdcTimeout)}`);
+  }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('onError must be a function');
   }
@@ -187,6 +207,7 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     learnedPreemption: bool(options, 'learnedPreemption', true),
     maxReplayBodySize,
     sessionCookies: bool(options, 'sessionCookies', true),
+    kdcTimeout,
     onError: options.onError,
   };
 }

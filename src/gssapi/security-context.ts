@@ -219,6 +219,9 @@ export class SecurityContext implements Disposable {
       return this.usage === 'initiate' ? await this.#initStep(token ?? null) : await this.#acceptStep(token!);
     } finally {
       this.#busy = false;
+      // Disposed while the call was queued and then given up (its request aborted): no result
+      // came back for #settle to release with, so release here.
+      if ((this.#state as State) === 'disposed') this.#releaseAll();
     }
   }
 

@@ -38,9 +38,26 @@ export class AsyncLimiter {
     return this.#waiting.length;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` once a slot is free. When `signal` aborts while the task still waits for a slot,
+   * the wait is given up (the task never runs) and the promise rejects with the signal's reason.
+   */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
     if (this.#running >= this.#limit) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.#waiting.indexOf(waiter);
+          if (i !== -1) this.#waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        this.#waiting.push(waiter);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     } else {
       this.#running++;
     }

@@ -7,6 +7,7 @@
  */
 import type * as Koffi from 'koffi';
 import { AsyncLimiter } from '../../internal/async-limiter.js';
+import { callSignal } from '../../internal/call-signal.js';
 
 /** A bound C function, as koffi returns it. */
 export type GssFunction = ReturnType<Koffi.LibraryHandle['func']>;
@@ -42,6 +43,9 @@ export function concurrentCalls(): { running: number; pending: number; limit: nu
 
 /**
  * Runs `fn(...args)` on a worker thread once a slot is free; resolves with the major status.
+ * A call made for a request whose abort signal is in {@link callSignal} gives up its place in the
+ * queue when that signal aborts (a call already running cannot be stopped: it finishes on its
+ * thread and its caller releases what it produced).
  *
  * @example
  * ```ts
@@ -54,5 +58,6 @@ export function callAsync(fn: GssFunction, args: unknown[]): Promise<number> {
       new Promise<number>((resolve, reject) => {
         fn.async(...args, (error: unknown, result: number) => (error ? reject(error) : resolve(result)));
       }),
+    callSignal.getStore(),
   );
 }
