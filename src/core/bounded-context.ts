@@ -1,4 +1,4 @@
-import { callSignal } from '../internal/call-signal.js';
+import { callScope } from '../internal/call-scope.js';
 import { KdcTimeoutError } from './errors.js';
 import type { ContextFactory, NegotiateContext } from './negotiate-context.js';
 
@@ -7,7 +7,7 @@ import type { ContextFactory, NegotiateContext } from './negotiate-context.js';
  * `timeoutMs` (a KDC that does not answer: MIT krb5 1.20 waits ~27 s before giving up) or whose
  * request's `signal` aborts first settles at once, with a {@link KdcTimeoutError} or the
  * signal's reason. The context is then disposed: a call still queued for a worker thread leaves
- * the queue (see `callSignal`), a call already running finishes on its thread and what it
+ * the queue (see `callScope`), a call already running finishes on its thread and what it
  * produces is released unused (`SecurityContext.dispose` during a step). Nothing waits for it.
  *
  * @example
@@ -20,6 +20,20 @@ import type { ContextFactory, NegotiateContext } from './negotiate-context.js';
 export function boundedContextFactory(inner: ContextFactory, timeoutMs: number): ContextFactory {
   return (request) => {
     const ctx = inner(request);
+    // The step running underneath (even one given up on), for settled().
+    let running: Promise<unknown> = Promise.resolve();
+    const step = (token: Uint8Array | null) =>
+      boundedCall(
+        (bound) => {
+          const work = callScope.run({ signal: bound, fast: request.fast }, () => ctx.step(token));
+          running = work.catch(() => {});
+          return work;
+        },
+        timeoutMs,
+        request.signal,
+        // Whatever the abandoned step still produces is released with the context.
+        () => ctx.dispose(),
+      );
     const bounded: NegotiateContext = {
       get complete() {
         return ctx.complete;
@@ -30,27 +44,12 @@ export function boundedContextFactory(inner: ContextFactory, timeoutMs: number):
       get mutualAuthenticated() {
         return ctx.mutualAuthenticated;
       },
-      step: (token) => boundedStep(ctx, token ?? null, timeoutMs, request.signal),
+      step: (token) => step(token ?? null),
       dispose: () => ctx.dispose(),
+      settled: () => running.then(() => {}),
     };
     return bounded;
   };
-}
-
-function boundedStep(
-  ctx: NegotiateContext,
-  token: Uint8Array | null,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array | null> {
-  return boundedCall(
-    (bound) => callSignal.run(bound, () => ctx.step(token)),
-    timeoutMs,
-    signal,
-    () =>
-      // Whatever the abandoned step still produces is released with the context.
-      ctx.dispose(),
-  );
 }
 
 /**

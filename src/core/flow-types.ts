@@ -4,17 +4,23 @@
  *
  * @module
  */
+import type { CredentialLeases } from './credential-leases.js';
 import type { CredentialSource } from './credential-source.js';
 import type { HttpGssapiError } from './errors.js';
 import type { LearnedOrigins } from './learned-origins.js';
 import type { ContextFactory } from './negotiate-context.js';
 import type { ResolvedOptions } from './options.js';
+import type { RecentTickets } from './recent-tickets.js';
 import type { SessionStore } from './session-store.js';
 
 /** What a flow works with, shared by every flow of one `HTTPSPNEGOAuth`. */
 export interface FlowSetup {
   readonly options: ResolvedOptions;
   readonly credentials: CredentialSource;
+  /** Which shared credential handles a first step is running on (MIT locks them meanwhile). */
+  readonly leases: CredentialLeases;
+  /** Targets with a ticket fetched recently: their first step may use the limiter's fast slot. */
+  readonly recentTickets: RecentTickets;
   readonly learned: LearnedOrigins;
   readonly contextFactory: ContextFactory;
   /** The session cookies, or null when `sessionCookies` is off. */

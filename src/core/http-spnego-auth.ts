@@ -1,10 +1,12 @@
 import { boundedContextFactory } from './bounded-context.js';
+import { CredentialLeases } from './credential-leases.js';
 import { CredentialSource } from './credential-source.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
 import { type ContextFactory, gssapiContextFactory } from './negotiate-context.js';
 import { NegotiateFlow } from './negotiate-flow.js';
 import { type HTTPSPNEGOAuthOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { RecentTickets } from './recent-tickets.js';
 import { SessionStore } from './session-store.js';
 
 /**
@@ -35,6 +37,8 @@ export class HTTPSPNEGOAuth {
     this.#setup = {
       options: this.options,
       credentials: new CredentialSource(this.options.creds),
+      leases: new CredentialLeases(),
+      recentTickets: new RecentTickets(),
       learned: new LearnedOrigins(this.options.learnedPreemption),
       contextFactory: boundedContextFactory(
         internals.contextFactory ?? gssapiContextFactory,

@@ -342,14 +342,34 @@ export class NegotiateFlow {
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
-    this.#context = this.#setup.contextFactory({
-      target: resolveTarget(options.targetName, this.url),
-      flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
-      mech: options.mech,
-      creds,
-      signal: this.#signal,
-    });
-    return this.#retryWith(await this.#context.step(null), preemptive).authorization;
+    // The first step may wait for the KDC holding MIT's lock on the credential handle: another
+    // request's first step on the same auth takes a handle of its own (see CredentialLeases).
+    const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
+    const target = resolveTarget(options.targetName, this.url);
+    const recent = this.#setup.recentTickets;
+    let context: NegotiateContext | null = null;
+    try {
+      context = this.#context = this.#setup.contextFactory({
+        target,
+        flags: requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation()),
+        mech: options.mech,
+        creds: lease.creds,
+        signal: this.#signal,
+        fast: recent.has(String(target)),
+      });
+      const token = await context.step(null);
+      recent.record(String(target));
+      return this.#retryWith(token, preemptive).authorization;
+    } catch (error) {
+      recent.forget(String(target));
+      throw error;
+    } finally {
+      // Free once the call is really over: a step given up on (timeout, abort) still holds the
+      // handle's lock on its worker thread.
+      const settled = context?.settled?.();
+      if (settled) void settled.then(lease.release);
+      else lease.release();
+    }
   }
 
   /**

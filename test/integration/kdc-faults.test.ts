@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { copyFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios from 'axios';
@@ -34,6 +35,19 @@ let hole: BlackHoleKdc;
 let restoreConfig: () => void;
 let baseline = 0;
 
+const warmCcache = () => `${fixture.realm.dir}/warm-ccache`;
+
+/** Runs `body` with KRB5CCNAME set to `ccache` (new auths acquire their default credentials from it). */
+async function withCcache<T>(ccache: string, body: () => Promise<T>): Promise<T> {
+  const previous = process.env['KRB5CCNAME'];
+  process.env['KRB5CCNAME'] = ccache;
+  try {
+    return await body();
+  } finally {
+    process.env['KRB5CCNAME'] = previous;
+  }
+}
+
 /** Runs `send`, returning what it settled with and how long it took. */
 async function timed(
   send: () => Promise<unknown>,
@@ -62,6 +76,14 @@ const url = (path: string) => `${fixture.negotiateServer.url}ok/${path}`;
 
 describe('a black-hole KDC: every request settles at its own bound', () => {
   before(async () => {
+    // A service ticket for the test server, fetched while the KDC still answers, into a ccache
+    // of its own: the realm's ccache keeps only the TGT, so every other test needs the KDC.
+    await copyFile(fixture.realm.ccache.replace(/^FILE:/, ''), warmCcache());
+    await withCcache(`FILE:${warmCcache()}`, async () => {
+      using warmAuth = new HTTPSPNEGOAuth();
+      const warm = await createFetch(warmAuth)(url('warm'));
+      assert.equal(warm.status, 200);
+    });
     hole = await BlackHoleKdc.start();
     const conf = await hole.krb5Conf(fixture.realm.krb5Config, `${fixture.realm.dir}/black-hole-krb5.conf`);
     // The TGT in the realm's ccache stays; every service ticket must now come from the black hole.
@@ -139,6 +161,33 @@ describe('a black-hole KDC: every request settles at its own bound', () => {
     assert.ok(reason.cause instanceof KdcTimeoutError, String(reason.cause));
     assert.equal(reason.cause.code, 'ERR_KDC_TIMEOUT');
     assertPrompt(r.ms);
+  });
+
+  test('a request whose ticket is cached is not held behind stuck calls of the same auth', async () => {
+    // Two requests on one auth wait for tickets the black hole never sends (MIT holds the shared
+    // credential's lock and a worker thread for each); a third, for the cached service, on the
+    // same auth, must not wait for them.
+    const auth = newAuth();
+    const fetch = createFetch(auth);
+    const { r, stuckResults } = await withCcache(`FILE:${warmCcache()}`, async () => {
+      const warmed = await fetch(url('same-auth-warm'));
+      assert.equal(warmed.status, 200);
+      // Services whose tickets are not cached (the requests never get as far as connecting).
+      const stuck = [2, 3].map((i) =>
+        timed(() =>
+          fetch(`http://127.0.0.${i}:${new URL(url('')).port}/`, { signal: AbortSignal.timeout(4000) }),
+        ),
+      );
+      await sleep(200);
+      const cached = await timed(() => fetch(url('same-auth-cached')));
+      return { r: cached, stuckResults: await Promise.all(stuck) };
+    });
+    assert.equal((r.value as Response)?.status, 200, String(r.error));
+    for (const s of stuckResults) assert.equal((s.error as Error)?.name, 'TimeoutError');
+    assert.ok(
+      r.ms < Math.min(...stuckResults.map((s) => s.ms)),
+      `the cached request (${Math.round(r.ms)} ms) settled before the stuck ones`,
+    );
   });
 
   test('the abandoned calls release what they produce when MIT gives up: no handle left', async () => {

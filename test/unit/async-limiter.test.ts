@@ -74,3 +74,20 @@ test('a waiting task whose signal aborts leaves the queue without running; the n
     /already/,
   );
 });
+
+test('a fast task takes a reserved slot while ordinary tasks hold every other; ordinary ones never do', async () => {
+  const limiter = new AsyncLimiter(2, 1);
+  const releases: (() => void)[] = [];
+  const hold = () => limiter.run(() => new Promise<void>((r) => releases.push(r)));
+  const stuck = [hold(), hold()];
+  const ordinary = limiter.run(async () => 'ordinary');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(limiter.pending, 1, 'an ordinary task waits');
+  assert.equal(await limiter.run(async () => 'fast', undefined, true), 'fast');
+  assert.equal(limiter.pending, 1, 'the ordinary one still waits: the reserve is not for it');
+  releases.shift()!();
+  assert.equal(await ordinary, 'ordinary');
+  for (const r of releases) r();
+  await Promise.all(stuck);
+  assert.equal(limiter.running, 0);
+});
