@@ -4,9 +4,10 @@
  *
  * @module
  */
+
+import type { HeadOfLineSection } from '../sections/head-of-line.js';
 import type { MemorySection } from '../sections/memory.js';
 import type { SessionsSection } from '../sections/sessions.js';
-import type { HeadOfLineSection } from '../sections/head-of-line.js';
 import type { StallSection } from '../sections/stall.js';
 import type { ThroughputSection } from '../sections/throughput.js';
 import type { TokenSection } from '../sections/token.js';
