@@ -53,7 +53,7 @@ export {
   REQUIRED,
   SPNEGO,
 } from './core/options.js';
-export { redactToken } from './core/redact.js';
+export { redactToken, redactUrl } from './core/redact.js';
 export { sanitizedHeaders } from './core/sanitize.js';
 export { Credentials } from './gssapi/credentials.js';
 export { GSSError } from './gssapi/gss-error.js';

@@ -3,6 +3,7 @@ import { Name } from '../gssapi/name.js';
 import { OID } from '../gssapi/oid.js';
 import { checkOptionKeys, likelyMeant } from '../internal/option-keys.js';
 import type { HttpGssapiError } from './errors.js';
+import { hidePassword } from './redact.js';
 
 /** Mutual authentication: the server must prove its identity with its final token. */
 export const REQUIRED = 'required';
@@ -201,7 +202,8 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     targetName,
     delegate,
     opportunisticAuth: bool(options, 'opportunisticAuth', false),
-    creds,
+    // Kept without an enumerable password, so that logging the auth never prints it.
+    creds: creds === null || creds instanceof Credentials ? creds : hidePassword(creds),
     mech,
     sanitizeMutualErrorResponse: bool(options, 'sanitizeMutualErrorResponse', true),
     learnedPreemption: bool(options, 'learnedPreemption', true),
