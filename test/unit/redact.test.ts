@@ -58,6 +58,6 @@ test('hidePassword keeps the password readable but out of inspect and JSON', () 
   assert.equal(kept.password, 's3cret');
   assert.equal(JSON.stringify(kept), '{"principal":"alice"}');
   assert.ok(!inspect(kept, { depth: Number.POSITIVE_INFINITY }).includes('s3cret'));
-  const none = { keytab: '/k' };
+  const none: { keytab: string; password?: string } = { keytab: '/k' };
   assert.equal(hidePassword(none), none);
 });
