@@ -11,6 +11,7 @@ import {
   SPNEGOExchangeError,
 } from './errors.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
@@ -271,8 +272,12 @@ export class NegotiateFlow {
     };
     try {
       let token: Uint8Array | null;
+      const header = response.header(this.challengeHeader) ?? null;
       try {
-        token = findNegotiateChallenge(response.header(this.challengeHeader) ?? null)?.token ?? null;
+        token = findNegotiateChallenge(header)?.token ?? null;
+        // A Negotiate element too garbled to parse is a bad token, not an absent one.
+        if (token === null && hasMalformedNegotiate(header))
+          throw new Error('the Negotiate element of the header could not be parsed');
       } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
           cause: error,
