@@ -39,6 +39,7 @@ export {
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
 export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
+export type { HostPatterns } from './core/host-policy.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
 export { NegotiateFlow } from './core/negotiate-flow.js';

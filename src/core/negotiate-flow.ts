@@ -11,6 +11,7 @@ import {
   SPNEGOExchangeError,
 } from './errors.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { delegationFor, serverRefusal } from './host-policy.js';
 import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
@@ -80,7 +81,9 @@ export class NegotiateFlow {
     this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
-    this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
+    this.#refusal =
+      serverRefusal(setup.options.serverAllowlist, url) ??
+      (initial ? hopRefusal(setup.options.targetName, initial, url) : null);
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
     this.#signal = options.signal;
   }
@@ -385,8 +388,9 @@ export class NegotiateFlow {
    * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
    */
   #delegation(): boolean | 'policy' {
-    const { delegate } = this.#setup.options;
-    return delegate === true && this.#otherHost ? 'policy' : delegate;
+    const { delegate, delegateAllowlist } = this.#setup.options;
+    const allowed = delegationFor(delegate, delegateAllowlist, this.url.hostname);
+    return allowed === true && this.#otherHost ? 'policy' : allowed;
   }
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {

@@ -3,6 +3,7 @@ import { Name } from '../gssapi/name.js';
 import { OID } from '../gssapi/oid.js';
 import { checkOptionKeys, likelyMeant } from '../internal/option-keys.js';
 import type { HttpGssapiError } from './errors.js';
+import { type HostMatcher, type HostPatterns, hostMatcher } from './host-policy.js';
 import { hidePassword } from './redact.js';
 
 /** Mutual authentication: the server must prove its identity with its final token. */
@@ -85,6 +86,17 @@ export interface HTTPSPNEGOAuthOptions {
    * waits ~27 s for a KDC that accepts and never answers. See docs/security.md.
    */
   readonly kdcTimeout?: number;
+  /**
+   * Hosts that may receive a Negotiate token at all (Chrome's AuthServerAllowlist syntax:
+   * `'*.corp.example.org, intranet'` or an array; `'*'` is any host). Any other host gets no
+   * token: its Negotiate 401 comes back with the reason. Default: every host.
+   */
+  readonly serverAllowlist?: HostPatterns;
+  /**
+   * Hosts to which `delegate` applies (Chrome's AuthNegotiateDelegateAllowlist): other hosts get
+   * no delegation. Default: every host the request is made to (see `delegate`).
+   */
+  readonly delegateAllowlist?: HostPatterns;
   /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
   readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
 }
@@ -102,6 +114,8 @@ export interface ResolvedOptions {
   readonly maxReplayBodySize: number;
   readonly sessionCookies: boolean;
   readonly kdcTimeout: number;
+  readonly serverAllowlist: HostMatcher | null;
+  readonly delegateAllowlist: HostMatcher | null;
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
@@ -127,6 +141,8 @@ const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
   'maxReplayBodySize',
   'sessionCookies',
   'kdcTimeout',
+  'serverAllowlist',
+  'delegateAllowlist',
   'onError',
 ];
 
@@ -210,6 +226,8 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     maxReplayBodySize,
     sessionCookies: bool(options, 'sessionCookies', true),
     kdcTimeout,
+    serverAllowlist: hostMatcher(options.serverAllowlist, 'serverAllowlist'),
+    delegateAllowlist: hostMatcher(options.delegateAllowlist, 'delegateAllowlist'),
     onError: options.onError,
   };
 }
