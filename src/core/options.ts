@@ -150,6 +150,12 @@ const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
  * The default {@link HTTPSPNEGOAuthOptions.kdcTimeout}: 5 s, far above a healthy KDC's answer
  * (milliseconds; a TGS exchange with a cross-realm referral is a few round trips) and far below
  * the ~27 s MIT krb5 1.20 spends on a KDC that never answers (docs/security.md).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KDC_TIMEOUT, HTTPSPNEGOAuth } from 'http-gssapi';
+ * const auth = new HTTPSPNEGOAuth({ kdcTimeout: 2 * DEFAULT_KDC_TIMEOUT }); // a KDC across an ocean
+ * ```
  */
 export const DEFAULT_KDC_TIMEOUT = 5000;
 
