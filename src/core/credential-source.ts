@@ -82,6 +82,14 @@ export class CredentialSource {
     return true;
   }
 
+  /**
+   * Whether `creds` are the cached default credentials, for which `GSS_C_NO_CREDENTIAL` (null)
+   * is an equivalent: the same default ccache, acquired by the library inside the call.
+   */
+  isDefault(creds: Credentials | null): boolean {
+    return creds !== null && this.#option === null && this.#default?.creds === creds;
+  }
+
   /** Forgets a refused login, so the next request tries it once more (after the password was fixed). */
   retryLogin(): void {
     this.#refused = null;

@@ -1,3 +1,4 @@
+import { callScope } from '../internal/call-scope.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import { Credentials } from './credentials.js';
 import { GSSError } from './gss-error.js';
@@ -219,6 +220,9 @@ export class SecurityContext implements Disposable {
       return this.usage === 'initiate' ? await this.#initStep(token ?? null) : await this.#acceptStep(token!);
     } finally {
       this.#busy = false;
+      // Disposed while the call was queued and then given up (its request aborted): no result
+      // came back for #settle to release with, so release here.
+      if ((this.#state as State) === 'disposed') this.#releaseAll();
     }
   }
 
@@ -237,12 +241,17 @@ export class SecurityContext implements Disposable {
   }
 
   async #acceptStep(token: Uint8Array): Promise<Uint8Array | null> {
-    const r = await raw.acceptSecContext({
-      context: this.#handle.value as raw.ContextHandle,
-      cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
-      input: token,
-      bindings: this.#bindings,
-    });
+    // An acceptor never waits for a KDC (the keytab and the replay cache are local): it may take
+    // the call limiter's reserved slot, so a server in this process keeps accepting while client
+    // calls wait for a dead KDC (see callScope).
+    const r = await callScope.run({ ...callScope.getStore(), fast: true }, () =>
+      raw.acceptSecContext({
+        context: this.#handle.value as raw.ContextHandle,
+        cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
+        input: token,
+        bindings: this.#bindings,
+      }),
+    );
     if (r.sourceName) {
       // Keep the initiator's name the call returned on completion, rather than releasing it and
       // asking gss_inquire_context for it again when initiatorName is read.
