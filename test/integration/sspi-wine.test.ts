@@ -18,12 +18,70 @@ const skip = typeof wine === 'string' ? wine : false;
 const fixture = useRealm({ apache: true, skip: skip !== false });
 const client = fileURLToPath(new URL('../wine/sspi-client.js', import.meta.url));
 
-let result: WineResult | undefined;
-let runMs = 0;
+/** The scenarios run with the user's ticket in KRB5CCNAME (the logged-on user, as on Windows). */
+const WITH_TICKET = [
+  'provider',
+  'context-negotiate',
+  'context-kerberos',
+  'context-channel-bindings',
+  'fetch-mutual',
+  'fetch-kerberos-mech',
+  'fetch-delegate',
+  'fetch-unknown-spn',
+  'fetch-keytab-refused',
+  'credentials-ccache-refused',
+  'undici-mutual',
+  'axios-mutual',
+];
+/** The scenarios run with an empty KRB5CCNAME: only a password can get a ticket. */
+const WITHOUT_TICKET = [
+  'fetch-no-ticket',
+  'context-wrong-password',
+  'fetch-wrong-password',
+  'context-password',
+  'fetch-password',
+];
+
+const results: Record<string, ScenarioResult> = {};
+
+/** Runs the Windows client for `names` with `env` added; collects its scenarios into `results`. */
+async function runClient(
+  wine: WineNode,
+  label: string,
+  names: readonly string[],
+  env: Record<string, string>,
+) {
+  const resultPath = join(wine.dir, `result-${process.pid}-${label}.json`);
+  const jobPath = join(wine.dir, `job-${process.pid}-${label}.json`);
+  rmSync(resultPath, { force: true });
+  const job: WineJob = {
+    url: fixture.apache.url,
+    hostname: fixture.realm.hostname,
+    principal: fixture.realm.user.principal,
+    password: fixture.realm.user.password,
+    resultPath: windowsPath(resultPath),
+  };
+  writeFileSync(jobPath, JSON.stringify(job));
+  const run = await wine.node(client, [windowsPath(jobPath), names.join(',')], env);
+  rmSync(jobPath, { force: true });
+  assert.ok(
+    existsSync(resultPath),
+    `the Windows node wrote no result (exit ${run.exitCode}): ${run.stderr.slice(0, 2000)}`,
+  );
+  const result = JSON.parse(readFileSync(resultPath, 'utf8')) as WineResult & { fatal?: unknown };
+  assert.equal(result.fatal, undefined, JSON.stringify(result.fatal));
+  assert.equal(result.platform, 'win32');
+  Object.assign(results, result.scenarios);
+  if (process.env['HTTP_GSSAPI_WINE_REPORT']) {
+    process.stderr.write(
+      `wine leg (${label}): prefix ${wine.prefixMs ?? 'existing'} ms, node run ${run.ms} ms\n${JSON.stringify(result, null, 2)}\n`,
+    );
+  }
+}
 
 /** A scenario's value, failing the test with the scenario's error when it threw. */
 function scenario(name: string): Record<string, unknown> {
-  const r: ScenarioResult | undefined = result?.scenarios[name];
+  const r: ScenarioResult | undefined = results[name];
   assert.ok(r, `scenario ${name} did not run`);
   assert.ok(r.ok, `scenario ${name} threw: ${JSON.stringify(r.error)}`);
   return r.value!;
@@ -33,31 +91,13 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
   before(
     async () => {
       if (typeof wine === 'string') return;
-      const resultPath = join(wine.dir, `result-${process.pid}.json`);
-      const jobPath = join(wine.dir, `job-${process.pid}.json`);
-      rmSync(resultPath, { force: true });
-      const job: WineJob = {
-        url: fixture.apache.url,
-        hostname: fixture.realm.hostname,
-        principal: fixture.realm.user.principal,
-        password: fixture.realm.user.password,
-        resultPath: windowsPath(resultPath),
-      };
-      writeFileSync(jobPath, JSON.stringify(job));
-      const run = await wine.node(client, [windowsPath(jobPath)], { ...fixture.realm.env });
-      runMs = run.ms;
-      assert.ok(
-        existsSync(resultPath),
-        `the Windows node wrote no result (exit ${run.exitCode}): ${run.stderr.slice(0, 2000)}`,
-      );
-      result = JSON.parse(readFileSync(resultPath, 'utf8')) as WineResult;
-      const wroteFatal = (result as unknown as { fatal?: unknown }).fatal;
-      assert.equal(wroteFatal, undefined, JSON.stringify(wroteFatal));
-      if (process.env['HTTP_GSSAPI_WINE_REPORT']) {
-        process.stderr.write(
-          `wine leg: prefix ${wine.prefixMs ?? 'existing'} ms, node run ${runMs} ms\n${JSON.stringify(result, null, 2)}\n`,
-        );
-      }
+      await runClient(wine, 'ticket', WITH_TICKET, { ...fixture.realm.env });
+      const empty = join(wine.dir, `no-ticket-${process.pid}`);
+      rmSync(empty, { force: true });
+      await runClient(wine, 'password', WITHOUT_TICKET, {
+        ...fixture.realm.env,
+        KRB5CCNAME: `FILE:${empty}`,
+      });
     },
     { timeout: 300_000 },
   );
@@ -67,7 +107,6 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
   });
 
   test('Windows node picks the SSPI provider by default', { skip }, () => {
-    assert.equal(result?.platform, 'win32');
     assert.equal(scenario('provider').provider, 'sspi');
   });
 
@@ -129,16 +168,42 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
     assert.ok(error.cause.hint, 'with a hint');
   });
 
-  test('a password login (SEC_WINNT_AUTH_IDENTITY_W): 200 as that user', { skip }, () => {
+  test('no ticket and no password: the 401, with SEC_E_NO_CREDENTIALS as GSS_S_NO_CRED and a hint', {
+    skip,
+  }, () => {
+    const v = scenario('fetch-no-ticket');
+    assert.equal(v.status, 401);
+    const error = v.error as { code: string; cause: Record<string, unknown> };
+    assert.equal(error.code, 'ERR_SPNEGO_EXCHANGE');
+    assert.equal(error.cause.statusName, 'SEC_E_NO_CREDENTIALS');
+    assert.equal(error.cause.code, 'GSS_S_NO_CRED');
+    assert.match(String(error.cause.hint), /log on to Windows/);
+  });
+
+  test('a password login (SEC_WINNT_AUTH_IDENTITY_W) gets a Kerberos ticket without any ccache', {
+    skip,
+  }, () => {
+    const context = scenario('context-password');
+    assert.deepEqual(
+      context.credMechs,
+      ['1.3.6.1.5.5.2'],
+      'explicit Negotiate credentials serve SPNEGO only',
+    );
+    assert.equal(context.credName, fixture.realm.user.principal);
+    assert.equal(context.tokenTag, 0x60, 'a Kerberos initial context token');
     const v = scenario('fetch-password');
     assert.equal(v.status, 200, JSON.stringify(v.error));
     assert.equal(v.user, fixture.realm.user.principal);
   });
 
-  test('a wrong password: the 401 with a coded cause, no token accepted', { skip }, () => {
+  test('a wrong password gets no Kerberos token, and the request its 401 with the reason', { skip }, () => {
+    // Negotiate falls back to NTLM when Kerberos fails (Wine as Windows): the token is an NTLM
+    // NEGOTIATE message, which this Kerberos-only server cannot complete.
+    const context = scenario('context-wrong-password');
+    assert.notEqual(context.tokenTag, 0x60);
     const v = scenario('fetch-wrong-password');
     assert.equal(v.status, 401);
-    assert.ok(v.error, 'the reason is reported');
+    assert.equal((v.error as { code: string }).code, 'ERR_SPNEGO_EXCHANGE');
   });
 
   test('options SSPI cannot honour are coded errors: keytab, ccache', { skip }, () => {
