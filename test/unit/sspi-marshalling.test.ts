@@ -267,7 +267,7 @@ describe('SECURITY_STATUS mapping', () => {
     );
     assert.match(e.hint ?? '', /log on to Windows/);
     const denied = new SSPIError('InitializeSecurityContextW', SecStatus.SEC_E_LOGON_DENIED);
-    assert.equal(denied.code, 'KRB5KDC_ERR_PREAUTH_FAILED', 'a refused login: never retried (lockout)');
+    assert.equal(denied.code, 'KRB5KDC_ERR_PREAUTH_FAILED', 'the code MIT gives a refused password');
     assert.equal(denied.credentialFailure, null);
   });
 });

@@ -26,6 +26,7 @@ import {
   SecurityContext,
   SSPIError,
 } from '../../src/gssapi/index.js';
+import { querySecurityPackageInfo } from '../../src/gssapi/sspi/raw/index.js';
 import { createFetch, HTTPSPNEGOAuth, KRB5, negotiateErrorOf, REQUIRED } from '../../src/index.js';
 
 /** What the Linux side passes. */
@@ -189,7 +190,11 @@ async function body(res: Response) {
 }
 
 const scenarios: Record<string, (job: WineJob) => Promise<Record<string, unknown>>> = {
-  provider: async () => ({ provider: gssapiProvider() }),
+  provider: async () => ({
+    provider: gssapiProvider(),
+    negotiateMaxToken: querySecurityPackageInfo('Negotiate').maxToken,
+    kerberosMaxToken: querySecurityPackageInfo('Kerberos').maxToken,
+  }),
   'context-negotiate': (job) => contextScenario(job, OID.SPNEGO, null),
   'context-kerberos': (job) => contextScenario(job, OID.KRB5, null),
   'context-channel-bindings': (job) =>

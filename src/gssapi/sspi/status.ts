@@ -2,8 +2,7 @@
  * What a SECURITY_STATUS means for a caller of the typed layer: the same `code` vocabulary as
  * the GSSAPI provider wherever the failure is the same (an unknown SPN is
  * `KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN` whether MIT or Windows says so, a refused password is
- * `KRB5KDC_ERR_PREAUTH_FAILED`, which the client then does not retry, sparing the account's
- * lockout counter), the SEC_E_* name where GSSAPI has no match, the GSSAPI routine error
+ * `KRB5KDC_ERR_PREAUTH_FAILED`), the SEC_E_* name where GSSAPI has no match, the GSSAPI routine error
  * (RFC 2744 section 3.9.1) it corresponds to, and a hint written for Windows. Pure data.
  *
  * @module
