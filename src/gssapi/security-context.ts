@@ -8,6 +8,7 @@ import { gssapiProvider } from './provider.js';
 import * as raw from './raw/index.js';
 import { GssapiLibraryError } from './raw/library.js';
 import { SspiInitiator } from './sspi/sspi-context.js';
+import type { SSPIError } from './sspi/sspi-error.js';
 import { sspiTargetName } from './sspi/sspi-names.js';
 import { sspiPackageFor } from './sspi/sspi-packages.js';
 
@@ -71,7 +72,9 @@ const release = ((handle: bigint) => raw.deleteSecContext(handle as raw.ContextH
  * One GSSAPI security context (RFC 2743 section 2.2), on either side. Call {@link step} with
  * each token from the peer until {@link complete} is true. Each step runs on a worker thread.
  * A failed step throws at once (it never defers the error to a later call), with the
- * mechanism's error token, if any, on `GSSError.token`.
+ * mechanism's error token, if any, on `GSSError.token`. Under the SSPI provider (Windows, see
+ * docs/windows.md) it is an InitializeSecurityContextW context: initiators only, failures are
+ * {@link SSPIError}s.
  *
  * @example
  * ```ts

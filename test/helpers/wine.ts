@@ -17,7 +17,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -117,12 +117,15 @@ export class WineNode {
       });
       child.on('exit', (code) => {
         clearTimeout(timer);
-        resolve({
+        const run = {
           exitCode: code,
           stdout: readFileSync(outPath, 'utf8'),
           stderr: readFileSync(errPath, 'utf8'),
           ms: Math.round(performance.now() - start),
-        });
+        };
+        rmSync(outPath, { force: true });
+        rmSync(errPath, { force: true });
+        resolve(run);
       });
     });
   }

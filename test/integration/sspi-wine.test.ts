@@ -32,6 +32,7 @@ const WITH_TICKET = [
   'credentials-ccache-refused',
   'undici-mutual',
   'axios-mutual',
+  'allocations',
 ];
 /** The scenarios run with an empty KRB5CCNAME: only a password can get a ticket. */
 const WITHOUT_TICKET = [
@@ -206,6 +207,10 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
     const v = scenario('fetch-wrong-password');
     assert.equal(v.status, 401);
     assert.equal((v.error as { code: string }).code, 'ERR_SPNEGO_EXCHANGE');
+  });
+
+  test('every native allocation of the SSPI calls is freed', { skip }, () => {
+    assert.equal(scenario('allocations').outstanding, 0);
   });
 
   test('options SSPI cannot honour are coded errors: keytab, ccache', { skip }, () => {

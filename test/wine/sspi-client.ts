@@ -26,7 +26,7 @@ import {
   SecurityContext,
   SSPIError,
 } from '../../src/gssapi/index.js';
-import { querySecurityPackageInfo } from '../../src/gssapi/sspi/raw/index.js';
+import { querySecurityPackageInfo, sspiOutstandingAllocations } from '../../src/gssapi/sspi/raw/index.js';
 import { createFetch, HTTPSPNEGOAuth, KRB5, negotiateErrorOf, REQUIRED } from '../../src/index.js';
 
 /** What the Linux side passes. */
@@ -279,6 +279,8 @@ const scenarios: Record<string, (job: WineJob) => Promise<Record<string, unknown
       await agent.close();
     }
   },
+  // Last: every native allocation of every SSPI call above has been wiped and freed.
+  allocations: async () => ({ outstanding: sspiOutstandingAllocations() }),
   'axios-mutual': async (job) => {
     const client = withNegotiate(axios.create(), new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED }));
     const res = await client.get(new URL('/private/', job.url).href);
