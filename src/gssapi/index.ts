@@ -30,7 +30,6 @@ export { describeOid, OID } from './oid.js';
 export {
   type GssapiProviderKind,
   gssapiProvider,
-  providerTraits,
   selectGssapiProvider,
 } from './provider.js';
 export { ContextFlag } from './raw/constants.js';

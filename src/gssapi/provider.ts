@@ -8,6 +8,7 @@
  * @module
  */
 import { GssapiLibraryError } from './raw/library.js';
+import { refuseStore } from './sspi/sspi-credentials.js';
 
 /**
  * A provider: `'gssapi'` (MIT, Heimdal, or the library HTTP_GSSAPI_LIBRARY names) or `'sspi'`
@@ -89,4 +90,24 @@ export function providerTraits(): { readonly passwordLoginPerMechanism: boolean 
   // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
   // records the identity and logs in when a context first needs a ticket.
   return { passwordLoginPerMechanism: gssapiProvider() === 'gssapi' };
+}
+
+/**
+ * Checks, when a client is configured, that the provider can use the credential sources named
+ * (SSPI has no ccache and cannot log in from a keytab), so that the mistake is an error at
+ * construction rather than a 401 on every request.
+ *
+ * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` naming the option.
+ * @example
+ * ```ts
+ * checkCredentialSources({ keytab: '/etc/app.keytab' }); // throws on Windows (SSPI)
+ * ```
+ */
+export function checkCredentialSources(sources: {
+  readonly ccache?: string;
+  readonly keytab?: string;
+}): void {
+  if (gssapiProvider() !== 'sspi') return;
+  if (sources.keytab !== undefined) refuseStore({ client_keytab: sources.keytab }, 'creds.keytab');
+  if (sources.ccache !== undefined) refuseStore({ ccache: sources.ccache }, 'creds.ccache');
 }

@@ -386,6 +386,7 @@ describe('provider choice', () => {
   });
 
   const probe = fileURLToPath(new URL('../../src/gssapi/index.js', import.meta.url));
+  const entry = fileURLToPath(new URL('../../src/index.js', import.meta.url));
   const run = (env: Record<string, string>, code: string) =>
     spawnSync(process.execPath, ['--input-type=module', '-e', code], {
       env: { ...process.env, ...env },
@@ -401,6 +402,8 @@ describe('provider choice', () => {
        const out = { provider: g.gssapiProvider(), name: String(name) };
        try { await ctx.step(); } catch (e) { out.code = e.code; }
        try { await g.Credentials.acquire({ store: { keytab: '/etc/krb5.keytab' } }); } catch (e) { out.store = e.code; }
+       const { HTTPSPNEGOAuth } = await import(${JSON.stringify(entry)});
+       try { new HTTPSPNEGOAuth({ creds: { ccache: 'FILE:/tmp/cc' } }); } catch (e) { out.options = e.message; }
        console.log(JSON.stringify(out));`,
     );
     assert.equal(r.status, 0, r.stderr);
@@ -409,6 +412,8 @@ describe('provider choice', () => {
       name: 'HTTP@web.example.org',
       code: process.platform === 'win32' ? undefined : 'ERR_GSSAPI_LIBRARY_NOT_FOUND',
       store: 'ERR_GSSAPI_UNSUPPORTED',
+      options:
+        'the SSPI provider cannot use creds.ccache: SSPI keeps tickets in the logon session, not in a credential cache',
     });
   });
 

@@ -56,19 +56,22 @@ const STORE_KEYS: Readonly<Record<string, string>> = {
 /**
  * Throws for any credential store option: SSPI has no ccache, keytab or replay cache to point at.
  *
- * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` naming the first key.
+ * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` naming the first key (or `label`).
  * @example
  * ```ts
  * refuseStore({ ccache: 'FILE:/tmp/cc' }); // throws
  * ```
  */
-export function refuseStore(store: Readonly<Record<string, string | undefined>> | null | undefined): void {
+export function refuseStore(
+  store: Readonly<Record<string, string | undefined>> | null | undefined,
+  label?: string,
+): void {
   if (store == null) return;
   const key = Object.keys(store).find((k) => store[k] !== undefined);
   if (key === undefined) return;
   throw new GssapiLibraryError(
     'ERR_GSSAPI_UNSUPPORTED',
-    `the SSPI provider cannot use store.${key}: ${STORE_KEYS[key] ?? 'SSPI has no credential store'}`,
+    `the SSPI provider cannot use ${label ?? `store.${key}`}: ${STORE_KEYS[key] ?? 'SSPI has no credential store'}`,
     "on Windows pass no store (the logged-on user's tickets) or a principal and password; " +
       'to use MIT Kerberos for Windows instead, set HTTP_GSSAPI_PROVIDER=gssapi and HTTP_GSSAPI_LIBRARY',
   );
