@@ -5,26 +5,16 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
 import type * as Koffi from 'koffi';
-import { GssapiLibraryError } from '../../raw/library.js';
+import { GssapiLibraryError, requireKoffi } from '../../raw/library.js';
 
 let koffiModule: typeof Koffi | undefined;
 
 /** The koffi module, loaded once. Loads no native library. */
 export function sspiKoffi(): typeof Koffi {
   if (koffiModule) return koffiModule;
-  const require = createRequire(import.meta.url);
-  try {
-    koffiModule = require('koffi') as typeof Koffi;
-  } catch (error) {
-    throw new GssapiLibraryError(
-      'ERR_GSSAPI_LIBRARY_NOT_FOUND',
-      `the koffi native module could not be loaded for ${process.platform}-${process.arch}: ${error instanceof Error ? error.message : String(error)}`,
-      'reinstall http-gssapi with npm on this platform (koffi ships its Windows binary as @koromix/koffi-win32-x64)',
-      { cause: error },
-    );
-  }
+  // ERR_KOFFI_NATIVE_MISSING when koffi's binary package (@koromix/koffi-win32-x64) is absent.
+  koffiModule = requireKoffi();
   // Async calls of secur32 may run Kerberos (and, under Wine, MIT krb5 with NSS lookups) on
   // koffi's own stack: give it 1 MiB, as the GSSAPI loader does. Frozen after the first load.
   try {
