@@ -3,6 +3,7 @@ import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
+import { providerTraits } from '../gssapi/provider.js';
 import { LoginRefusedError } from './errors.js';
 import type { CredentialsDescription } from './options.js';
 
@@ -184,6 +185,9 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
  * locks accounts after a handful.
  */
 async function passwordLogin(name: Name, password: string): Promise<Credentials> {
+  // A provider that logs in once whatever the mechanisms (SSPI: on the first context) needs
+  // none of this, and has no ccache to store into.
+  if (!providerTraits().passwordLoginPerMechanism) return await Credentials.withPassword({ name, password });
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();

@@ -1,6 +1,7 @@
 import { Credentials } from '../gssapi/credentials.js';
 import { Name } from '../gssapi/name.js';
 import { OID } from '../gssapi/oid.js';
+import { checkCredentialSources } from '../gssapi/provider.js';
 import { checkOptionKeys, likelyMeant } from '../internal/option-keys.js';
 import type { HttpGssapiError } from './errors.js';
 import { type HostMatcher, type HostPatterns, hostMatcher } from './host-policy.js';
@@ -205,6 +206,8 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     if (creds.password !== undefined && creds.keytab !== undefined) {
       throw new TypeError('creds.password and creds.keytab are exclusive');
     }
+    // The gssapi provider decides which credential sources exist (SSPI: no ccache, no keytab).
+    checkCredentialSources(creds);
   }
   const mech = options.mech === undefined ? SPNEGO : options.mech;
   if (mech !== null && !(mech instanceof OID)) throw new TypeError('mech must be an OID or null');
