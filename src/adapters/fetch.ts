@@ -117,6 +117,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateF
         replayable: !hop.bodyOnce,
         cookie: hop.headers.get('cookie'),
         peerCertificate: originPeerCertificate(hop.url),
+        signal,
       });
       return runExchange(flow, {
         // A bound token may go only on a connection with its certificate (channel bindings).

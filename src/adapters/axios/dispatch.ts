@@ -11,6 +11,7 @@ import { bufferBody, discardBody, isOneShotBody } from '../../internal/buffered-
 import { hideProperty } from '../../internal/hide-property.js';
 import { guardedTransport } from '../node-binding-guard.js';
 import { boundSend, originPeerCertificate } from '../undici-binding-guard.js';
+import { requestBound } from './request-bound.js';
 import type { AdapterConfig, NegotiateLeg } from './types.js';
 
 /** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
@@ -80,6 +81,7 @@ export async function dispatch(
     auth: config.auth,
   };
   const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const bound = requestBound(config);
   let outcome: Outcome;
   try {
     outcome = await followRedirects(first, {
@@ -101,6 +103,8 @@ export async function dispatch(
     });
   } catch (error) {
     throw axiosErrorOf(error, config);
+  } finally {
+    bound.done();
   }
   if (outcome.error) {
     // The 401 that came back unauthenticated: axios's rejection points at the reason too.
@@ -121,6 +125,7 @@ export async function dispatch(
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
       peerCertificate: originPeerCertificate(hop.url),
+      signal: bound.signal,
     });
     return runExchange<Outcome>(flow, {
       // A bound token goes only on a connection with its certificate (channel bindings), through

@@ -266,6 +266,7 @@ export class NegotiateHandler implements DispatchHandler {
       subject: this.#info,
       cookie: cookies.length > 0 ? cookies.join('; ') : null,
       peerCertificate: originPeerCertificate(url),
+      signal: this.#race.signal,
     });
     await this.#send(await this.#race.run(this.#flow.start()));
   }
