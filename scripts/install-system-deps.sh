@@ -14,6 +14,7 @@ PACKAGES=(
   squid                 # a Negotiate proxy (negotiate_kerberos_auth)
   curl                  # curl --negotiate as a reference client
   gss-ntlmssp           # NTLM inside SPNEGO, for the multi-leg connection-bound tests
+  faketime              # libfaketime, for the CLI doctor test of a skewed clock
 )
 
 missing=()
