@@ -43,6 +43,12 @@ async function main(args: readonly string[], io: CommandIo): Promise<ExitCode> {
   }
 }
 
+// A reader that goes away (`http-gssapi URL | head`) is not an error, as for curl: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

@@ -56,7 +56,7 @@ export const REQUEST_HELP: HelpPage = {
     { title: 'Authentication (HTTPSPNEGOAuth options)', flags: AUTH_FLAGS },
     { title: 'Other', flags: [HELP_FLAG] },
   ],
-  footer: `Passwords are never taken from the command line: use --password-env VAR or --ask-password.\n\nExamples:\n  http-gssapi -v https://intranet.example.org/api\n  http-gssapi --mutual required --json https://intranet.example.org/api\n  http-gssapi -X POST -H 'Content-Type: application/json' -d @body.json https://intranet.example.org/api\n\n${EXIT_CODES_HELP}`,
+  footer: `Passwords are never taken from the command line: use --password-env VAR or --ask-password.\n\nExamples:\n  http-gssapi -v https://intranet.example.org/api\n  http-gssapi --mutual required --json https://intranet.example.org/api\n  http-gssapi -X POST -H 'Content-Type: application/json' -d @body.json https://intranet.example.org/\n\n${EXIT_CODES_HELP}`,
 };
 
 const usage = (message: string, hint?: string) => new CliError(EXIT.USAGE, message, hint);
@@ -97,15 +97,17 @@ function maxTime(text: string | undefined): AbortSignal | undefined {
   return AbortSignal.timeout(Math.round(seconds * 1000));
 }
 
-/** Counts the bytes that pass. */
-function byteCounter(): Transform & { bytes: number } {
+/** Counts the bytes that pass, and keeps the last one. */
+function byteCounter(): Transform & { bytes: number; last: number | undefined } {
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       counter.bytes += chunk.length;
+      if (chunk.length > 0) counter.last = chunk[chunk.length - 1];
       callback(null, chunk);
     },
-  }) as Transform & { bytes: number };
+  }) as Transform & { bytes: number; last: number | undefined };
   counter.bytes = 0;
+  counter.last = undefined;
   return counter;
 }
 
@@ -199,8 +201,13 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
           bodyText = Buffer.concat(chunks).toString('utf8');
         } else {
           await pipeline(source, counter, io.stdout, { end: false });
+          // On a terminal, end a body without a final newline so the prompt (or the trace's
+          // last line) starts on a line of its own; a pipe gets the bytes exactly.
+          if (io.stdout.isTTY && counter.last !== undefined && counter.last !== 0x0a) io.stdout.write('\n');
         }
       } catch (error) {
+        // The reader of stdout went away (`| head`): what it wanted it got.
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE' && output === null) return EXIT.OK;
         const classified = classifyError(error);
         if (!classified || output !== null) throw error;
         outcome = classified;
