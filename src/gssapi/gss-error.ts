@@ -173,6 +173,8 @@ const MESSAGE_NAMES: readonly (readonly [RegExp, Krb5ErrorName])[] = [
   [/^Preauthentication failed/i, 'KRB5KDC_ERR_PREAUTH_FAILED'],
   [/^Cannot find KDC for requested realm/i, 'KRB5_REALM_UNKNOWN'],
   [/^Key table entry not found/i, 'KRB5_KT_NOTFOUND'],
+  [/^No credentials found with supported encryption types/i, 'KRB5_CC_NOT_KTYPE'],
+  [/^KDC has no support for encryption type/i, 'KRB5KDC_ERR_ETYPE_NOSUPP'],
   // Account states (RFC 4120 section 7.5.9), as the KDC names them through a mapped minor code.
   [/^Client'?s credentials have been revoked/i, 'KRB5KDC_ERR_CLIENT_REVOKED'],
   [/^Client'?s entry in database has expired/i, 'KRB5KDC_ERR_NAME_EXP'],
@@ -241,6 +243,12 @@ const HINTS: Readonly<Record<string, string>> = {
   KRB5_KT_NOTFOUND:
     'the keytab has no key for this principal: check the principal name and `klist -k <keytab>`',
   KRB5_KT_END: 'the keytab has no key for this principal: check the principal name and `klist -k <keytab>`',
+  KRB5KDC_ERR_ETYPE_NOSUPP:
+    'the KDC and this client share no encryption type for the ticket: compare permitted_enctypes / ' +
+    'default_tgs_enctypes in krb5.conf with the keys of the principals (AD: msDS-SupportedEncryptionTypes)',
+  KRB5_CC_NOT_KTYPE:
+    'no ticket in the ccache has an encryption type krb5.conf allows (default_tgs_enctypes, permitted_enctypes): ' +
+    'allow the type of your TGT (klist -e) or get a new ticket with an allowed one',
   GSS_S_BAD_BINDINGS:
     'channel bindings differ between client and server: is TLS terminated by a proxy between them?',
   GSS_S_DEFECTIVE_TOKEN: 'the peer sent a token that is not valid for this mechanism or this step',

@@ -319,6 +319,21 @@ describe('http-gssapi doctor', () => {
     assert.match(ticket.fix!, /krb5\.conf/);
   });
 
+  test('no encryption type in common: krb5.conf allows none of the TGT', async () => {
+    const config = join(fixture.realm.dir, 'enctypes.conf');
+    const text = readFileSync(fixture.realm.krb5Config, 'utf8');
+    // The realm issues AES tickets; a client that allows only Camellia for TGS requests cannot use them.
+    writeFileSync(
+      config,
+      text.replace('[libdefaults]', '[libdefaults]\n  default_tgs_enctypes = camellia128-cts-cmac'),
+    );
+    const { run, finding } = await doctor([at('/ok/')], { KRB5_CONFIG: config });
+    assert.equal(run.code, 7);
+    assert.equal(finding('service ticket').code, 'KRB5_CC_NOT_KTYPE');
+    assert.match(finding('service ticket').fix!, /default_tgs_enctypes/);
+    assert.ok(finding('krb5.conf').details!.includes('default_tgs_enctypes = camellia128-cts-cmac'));
+  });
+
   test('a skewed clock (libfaketime, 15 minutes ahead): the KDC refuses, the server Date disagrees', async (t) => {
     if (!existsSync(LIBFAKETIME)) return t.skip(`${LIBFAKETIME} is missing: apt-get install faketime`);
     const ccache = await freshCcache('skewed');
