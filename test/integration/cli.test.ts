@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useRealm } from '../helpers/realm-fixture.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, runCliOnTerminal } from '../helpers/run-cli.js';
 
 // The built http-gssapi command as a subprocess, against the test realm, the project's test
 // server and Apache mod_auth_gssapi: exit codes per class of outcome, the -v trace, --json,
@@ -173,6 +173,35 @@ describe('http-gssapi URL', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).user, fixture.realm.user.principal);
     assert.ok(!run.stderr.includes(fixture.realm.user.password));
+  });
+
+  test('redirects: followed with a token per hop (each in the trace), or not with --no-follow', async () => {
+    const target = encodeURIComponent('/ok/after');
+    const run = await runCli(['-v', at(`/redirect/?to=${target}`)], { env: env() });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).path, '/ok/after');
+    assert.match(run.stderr, /\* redirect 302: GET http:\/\/localhost:\d+\/ok\/after/);
+    assert.equal(run.stderr.match(/token for SPN HTTP@localhost/g)?.length, 2);
+    const manual = await runCli(['--json', '--no-follow', at(`/redirect/?to=${target}`)], { env: env() });
+    assert.equal(manual.code, 0);
+    assert.equal(JSON.parse(manual.stdout).status, 302);
+  });
+
+  test('on a terminal: --ask-password prompts without echo; -o draws a progress line', async (t) => {
+    if (!existsSync('/usr/bin/script')) return t.skip('util-linux script is missing (no pseudo-terminal)');
+    const file = join(fixture.realm.dir, 'prompted.json');
+    const { code, output } = await runCliOnTerminal(
+      ['--principal', fixture.realm.user.principal, '--ask-password', '-o', file, at('/ok/prompted')],
+      {
+        env: { ...env(), KRB5CCNAME: `FILE:${join(fixture.realm.dir, 'no-ccache-here')}` },
+        prompt: `Password for ${fixture.realm.user.principal}: `,
+        answer: fixture.realm.user.password,
+      },
+    );
+    assert.equal(code, 0, output);
+    assert.ok(!output.includes(fixture.realm.user.password), 'the password is not echoed');
+    assert.match(output, /\d+ B/, 'the progress line');
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).user, fixture.realm.user.principal);
   });
 
   test('Apache mod_auth_gssapi: authenticated, mutual authentication verified', async (t) => {
