@@ -379,6 +379,31 @@ describe('http-gssapi doctor', () => {
     assert.equal(finding('server').code, 'KRB5KRB_AP_ERR_SKEW');
   });
 
+  test('DNS: an IP address in the URL is a warning; the settings that canonicalize the SPN are shown', async () => {
+    const byAddress = await doctor([new URL(`http://127.0.0.1:${fixture.negotiateServer.port}/ok/`).href]);
+    assert.equal(byAddress.finding('DNS').status, 'warn');
+    assert.match(
+      byAddress.finding('DNS').summary,
+      /an IP address \(127\.0\.0\.1\): the SPN becomes HTTP\/127\.0\.0\.1/,
+    );
+    assert.equal(byAddress.finding('service ticket').code, 'KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN');
+    const config = join(fixture.realm.dir, 'canonicalize.conf');
+    const text = readFileSync(fixture.realm.krb5Config, 'utf8')
+      .replace('dns_canonicalize_hostname = false', 'dns_canonicalize_hostname = true')
+      .replace('rdns = false', 'rdns = true');
+    writeFileSync(config, text);
+    const { finding } = await doctor([at('/ok/')], { KRB5_CONFIG: config });
+    const dns = finding('DNS');
+    assert.ok(
+      dns.details!.includes('dns_canonicalize_hostname = true, rdns = true'),
+      dns.details!.join('\n'),
+    );
+    assert.ok(
+      dns.details!.some((d) => /^reverse \S+ -> /.test(d)),
+      dns.details!.join('\n'),
+    );
+  });
+
   test('offline: only what needs no network, and no problem for a good ccache', async () => {
     const { run, report } = await doctor(['--offline', at('/ok/')]);
     assert.equal(run.code, 0);
