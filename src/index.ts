@@ -13,6 +13,7 @@
  */
 export { createFetch } from './adapters/fetch.js';
 export type { FetchLike } from './adapters/fetch-like.js';
+export type { CreateFetchOptions } from './adapters/fetch-options.js';
 export {
   type Challenge,
   type ChallengeParseMode,
@@ -35,6 +36,7 @@ export {
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
+  ProxyRefusedError,
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
@@ -59,3 +61,4 @@ export { GSSError } from './gssapi/gss-error.js';
 export { Name } from './gssapi/name.js';
 export { NameType } from './gssapi/name-type.js';
 export { OID } from './gssapi/oid.js';
+export type { ProxySetting, ProxySettings } from './proxy/proxy-selector.js';

@@ -42,3 +42,12 @@ export function reportExchangeError(
   });
   onError?.(error, { url: url.href });
 }
+
+/**
+ * Internal: makes {@link negotiateErrorOf} answer `error` for `subject` too, for an object that
+ * stands for a response the exchange already reported on (the error of a refused CONNECT tunnel,
+ * the fetch Response made from an undici response). Reports nothing again.
+ */
+export function recordNegotiateError(subject: object, error: HttpGssapiError): void {
+  reasons.set(subject, error);
+}

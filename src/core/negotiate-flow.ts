@@ -254,8 +254,18 @@ export class NegotiateFlow {
     }
   }
 
-  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+  /**
+   * Mutual authentication for this flow: the auth's, except that a proxy leg never requires it
+   * (squid's negotiate_kerberos_auth never sends a final token, even when the helper made one):
+   * REQUIRED becomes OPTIONAL there, so a token the proxy does send is still verified.
+   */
+  #mutual(): typeof REQUIRED | typeof OPTIONAL | typeof DISABLED {
     const mutual = this.#setup.options.mutualAuthentication;
+    return this.kind === 'proxy' && mutual === REQUIRED ? OPTIONAL : mutual;
+  }
+
+  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+    const mutual = this.#mutual();
     if (!this.#sent || mutual === DISABLED) {
       this.#reset();
       return RETURN;
@@ -346,7 +356,7 @@ export class NegotiateFlow {
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
-    this.#flagsRequested = requestFlags(options.mutualAuthentication !== DISABLED, this.#delegation());
+    this.#flagsRequested = requestFlags(this.#mutual() !== DISABLED, this.#delegation());
     this.#context = this.#setup.contextFactory({
       target: resolveTarget(options.targetName, this.url),
       flags: this.#flagsRequested,
@@ -357,13 +367,16 @@ export class NegotiateFlow {
   }
 
   /**
-   * What to ask for delegation. `delegate: true` forwards the user's ticket-granting ticket
+   * What to ask for delegation (nothing on a proxy leg). `delegate: true` forwards the user's ticket-granting ticket
    * (RFC 4121 section 4.1.1), with which the receiving service can act as the user anywhere in
    * the realm: the caller chose the host the request was made to, not the hosts a redirect
    * leads to. A hop to another host therefore gets only what the KDC's policy allows
    * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
    */
   #delegation(): boolean | 'policy' {
+    // A proxy leg never delegates: the user's ticket-granting ticket was meant for the origin
+    // the caller chose, not for every proxy on the way to it.
+    if (this.kind === 'proxy') return false;
     const { delegate } = this.#setup.options;
     return delegate === true && this.#otherHost ? 'policy' : delegate;
   }
