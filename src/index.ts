@@ -33,6 +33,7 @@ export {
   type ErrorCode,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
+  KdcTimeoutError,
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
@@ -41,11 +42,13 @@ export {
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
 export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
+export type { HostPatterns } from './core/host-policy.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
 export { NegotiateFlow } from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
+  DEFAULT_KDC_TIMEOUT,
   DISABLED,
   type HTTPSPNEGOAuthOptions,
   KRB5,
@@ -54,7 +57,7 @@ export {
   REQUIRED,
   SPNEGO,
 } from './core/options.js';
-export { redactToken } from './core/redact.js';
+export { redactToken, redactUrl } from './core/redact.js';
 export { sanitizedHeaders } from './core/sanitize.js';
 export { Credentials } from './gssapi/credentials.js';
 export { GSSError } from './gssapi/gss-error.js';

@@ -42,7 +42,8 @@ export type ErrorCode =
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
-  | 'ERR_PROXY_REFUSED';
+  | 'ERR_PROXY_REFUSED'
+  | 'ERR_KDC_TIMEOUT';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -335,6 +336,20 @@ export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
 }
 
 /**
+ * A GSSAPI call of a request (making a token, which may need a ticket from the KDC) did not
+ * return within the `kdcTimeout` option: the request stopped waiting and its 401 came back with
+ * this as the reason. The call itself goes on on its worker thread until the library gives up
+ * (MIT krb5 1.20: ~27 s for a KDC that never answers); what it produces then is released unused.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res)?.cause;
+ * if (why instanceof KdcTimeoutError) console.error('KDC unreachable:', why.hint);
+ * ```
+ */
+export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -357,6 +372,7 @@ export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
  * ```
  */
 export type AnyHttpGssapiError =
+  | KdcTimeoutError
   | LoginRefusedError
   | ProxyRefusedError
   | ChallengeParseError

@@ -1,5 +1,6 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
+import { boundedCall } from './bounded-context.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
 import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
@@ -11,6 +12,8 @@ import {
   SPNEGOExchangeError,
 } from './errors.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { delegationFor, serverRefusal } from './host-policy.js';
+import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
@@ -66,6 +69,8 @@ export class NegotiateFlow {
   readonly #refusal: Error | null;
   /** Whether this is a redirect hop to another host than the one the request was made to. */
   readonly #otherHost: boolean;
+  /** The request's bound (FlowOptions.signal). */
+  readonly #signal: AbortSignal | undefined;
 
   constructor(setup: FlowSetup, url: URL, options: FlowOptions = {}) {
     this.#setup = setup;
@@ -79,8 +84,11 @@ export class NegotiateFlow {
     this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
-    this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
+    this.#refusal =
+      serverRefusal(setup.options.serverAllowlist, url) ??
+      (initial ? hopRefusal(setup.options.targetName, initial, url) : null);
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
+    this.#signal = options.signal;
   }
 
   /** How many tokens this flow has produced. */
@@ -112,6 +120,7 @@ export class NegotiateFlow {
     try {
       return await this.#firstToken(true);
     } catch (error) {
+      this.#throwIfAborted();
       // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
       // the failure (and, with a KDC down, its timeout).
       this.#preemptError = error;
@@ -250,6 +259,7 @@ export class NegotiateFlow {
     } catch (error) {
       this.#preemptError = undefined;
       this.#reset();
+      this.#throwIfAborted();
       return this.#giveUp(this.#exchangeError('could not answer the Negotiate challenge', error), response);
     }
   }
@@ -288,9 +298,13 @@ export class NegotiateFlow {
     };
     try {
       let token: Uint8Array | null;
+      const header = response.header(this.challengeHeader) ?? null;
       try {
-        token = findNegotiateChallenge(response.header(this.challengeHeader) ?? null)?.token ?? null;
+        token = findNegotiateChallenge(header)?.token ?? null;
         tokenSize = token?.length ?? null;
+        // A Negotiate element too garbled to parse is a bad token, not an absent one.
+        if (token === null && hasMalformedNegotiate(header))
+          throw new Error('the Negotiate element of the header could not be parsed');
       } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
           cause: error,
@@ -309,6 +323,7 @@ export class NegotiateFlow {
           if (ctx.complete) throw new Error('the context was already complete');
           await ctx.step(token);
         } catch (error) {
+          this.#throwIfAborted();
           throw fail('the server token failed verification', {
             cause: error,
             hint: 'the response did not come from the service the ticket was for; do not trust it',
@@ -342,28 +357,52 @@ export class NegotiateFlow {
   async #firstToken(preemptive: boolean): Promise<string> {
     if (this.#refusal) throw this.#refusal;
     const source = this.#setup.credentials;
-    const creds = await source.get();
+    // Acquiring credentials may wait for the KDC (a password or keytab login) or for a worker
+    // thread: bounded like every step.
+    const credentials = () => boundedCall(() => source.get(), this.#setup.options.kdcTimeout, this.#signal);
+    const creds = await credentials();
     try {
       return await this.#tokenWith(creds, preemptive);
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
       // drop them and try once more with fresh ones before reporting anything.
       if (!source.dropStale(creds, error)) throw error;
-      return await this.#tokenWith(await source.get(), preemptive);
+      return await this.#tokenWith(await credentials(), preemptive);
     }
   }
 
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
+    // The first step may wait for the KDC holding MIT's lock on the credential handle: another
+    // request's first step on the same auth takes a handle of its own (see CredentialLeases).
+    const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
+    const target = resolveTarget(options.targetName, this.url);
     this.#flagsRequested = requestFlags(this.#mutual() !== DISABLED, this.#delegation());
-    this.#context = this.#setup.contextFactory({
-      target: resolveTarget(options.targetName, this.url),
-      flags: this.#flagsRequested,
-      mech: options.mech,
-      creds,
-    });
-    return this.#retryWith(await this.#context.step(null), preemptive).authorization;
+    const recent = this.#setup.recentTickets;
+    let context: NegotiateContext | null = null;
+    try {
+      context = this.#context = this.#setup.contextFactory({
+        target,
+        flags: this.#flagsRequested,
+        mech: options.mech,
+        creds: lease.creds,
+        signal: this.#signal,
+        fast: recent.has(String(target)),
+      });
+      const token = await context.step(null);
+      recent.record(String(target));
+      return this.#retryWith(token, preemptive).authorization;
+    } catch (error) {
+      recent.forget(String(target));
+      throw error;
+    } finally {
+      // Free once the call is really over: a step given up on (timeout, abort) still holds the
+      // handle's lock on its worker thread.
+      const settled = context?.settled?.();
+      if (settled) void settled.then(lease.release);
+      else lease.release();
+    }
   }
 
   /**
@@ -377,8 +416,9 @@ export class NegotiateFlow {
     // A proxy leg never delegates: the user's ticket-granting ticket was meant for the origin
     // the caller chose, not for every proxy on the way to it.
     if (this.kind === 'proxy') return false;
-    const { delegate } = this.#setup.options;
-    return delegate === true && this.#otherHost ? 'policy' : delegate;
+    const { delegate, delegateAllowlist } = this.#setup.options;
+    const allowed = delegationFor(delegate, delegateAllowlist, this.url.hostname);
+    return allowed === true && this.#otherHost ? 'policy' : allowed;
   }
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {
@@ -421,6 +461,14 @@ export class NegotiateFlow {
       cause: error,
       ...(hint ? { hint } : {}),
     });
+  }
+
+  /** A request that was aborted (or timed out) hears its own reason, not an exchange failure. */
+  #throwIfAborted(): void {
+    if (this.#signal?.aborted) {
+      this.#reset();
+      throw this.#signal.reason;
+    }
   }
 
   #reset(): void {
