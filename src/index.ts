@@ -29,6 +29,7 @@ export {
   BodyNotReplayableError,
   ChallengeParseError,
   type ErrorCode,
+  HeaderTooLargeError,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
   LegacyHandlerError,
@@ -37,6 +38,7 @@ export {
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
+export { type NegotiateDetails, negotiateDetailsOf } from './core/exchange-details.js';
 export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';

@@ -23,6 +23,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
+ * | `ERR_HEADER_TOO_LARGE`    | {@link HeaderTooLargeError}       | a request with a token got 400, 413 or 431 |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -40,7 +41,8 @@ export type ErrorCode =
   | 'ERR_MUTUAL_AUTH'
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
-  | 'ERR_LOGIN_REFUSED';
+  | 'ERR_LOGIN_REFUSED'
+  | 'ERR_HEADER_TOO_LARGE';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -287,6 +289,21 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 
 /**
+ * A request that carried a Negotiate token was answered 400, 413 or 431: most likely the token
+ * made the request header larger than the server accepts (Apache `LimitRequestFieldSize`, IIS
+ * `MaxFieldLength`/`MaxRequestBytes`, Node.js `maxHeaderSize`). Kerberos tokens grow with the
+ * user's group memberships (the PAC) and about double with delegation. Reported on the response
+ * (`negotiateErrorOf`), never thrown; the message names the sizes, the hint the limits.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res);
+ * if (why?.code === 'ERR_HEADER_TOO_LARGE') console.error(why.message, why.hint);
+ * ```
+ */
+export class HeaderTooLargeError extends coded('ERR_HEADER_TOO_LARGE') {}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -302,6 +319,7 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
+ *     case 'ERR_HEADER_TOO_LARGE': return 'raise the server header limit';
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
@@ -309,6 +327,7 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  */
 export type AnyHttpGssapiError =
   | LoginRefusedError
+  | HeaderTooLargeError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError
