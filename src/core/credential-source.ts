@@ -4,6 +4,7 @@ import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
 import { LoginRefusedError } from './errors.js';
+import { loginAnyForm } from './login-names.js';
 import type { CredentialsDescription } from './options.js';
 
 /**
@@ -146,9 +147,20 @@ let memoryCcacheCount = 0;
 const memoryCcache = () => `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
 
 async function acquireDescribed(d: CredentialsDescription): Promise<Credentials> {
+  if (d.password !== undefined) {
+    const password = d.password;
+    // `alice@example.org` and UPNs too: see loginNames.
+    return loginAnyForm(d.principal!, async ({ text, type }) => {
+      const name = new Name(text, type);
+      try {
+        return await passwordLogin(name, password);
+      } finally {
+        name.dispose();
+      }
+    });
+  }
   const name = d.principal ? new Name(d.principal, NameType.krb5Principal) : null;
   try {
-    if (d.password !== undefined) return await passwordLogin(name!, d.password);
     const store: Record<string, string> = {};
     if (d.keytab !== undefined) {
       store['client_keytab'] = d.keytab;

@@ -46,4 +46,9 @@ export interface AdUserOptions {
    * with (0x18 = AES only). Unset, AD issues RC4 service tickets.
    */
   encryptionTypes?: number;
+  /**
+   * The user principal name users log in with, e.g. `'carol@corp.example'` (a UPN suffix other
+   * than the realm); default `<name>@<dns domain>`. The KDC resolves it as an enterprise name.
+   */
+  userPrincipalName?: string;
 }

@@ -337,7 +337,7 @@ export class AdTestRealm implements AsyncDisposable {
     this.#assertRunning('createUser');
     const account = checkAccount(name);
     const password = checkPassword('options.password', options.password ?? randomPassword());
-    const { groups = [], encryptionTypes } = options;
+    const { groups = [], encryptionTypes, userPrincipalName } = options;
     const groupNames =
       typeof groups === 'number'
         ? Array.from({ length: groups }, (_, i) => `${account}-g${i + 1}`)
@@ -348,8 +348,19 @@ export class AdTestRealm implements AsyncDisposable {
     if (encryptionTypes !== undefined && (!Number.isInteger(encryptionTypes) || encryptionTypes < 0)) {
       throw new TypeError('options.encryptionTypes must be a non-negative integer');
     }
+    if (userPrincipalName !== undefined && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+$/.test(userPrincipalName)) {
+      throw new TypeError(
+        `options.userPrincipalName must look like 'user@dns.suffix', got ${JSON.stringify(userPrincipalName)}`,
+      );
+    }
     const operations: SambaAdminOperation[] = [
-      { op: 'user', name: account, password, ...(encryptionTypes === undefined ? {} : { encryptionTypes }) },
+      {
+        op: 'user',
+        name: account,
+        password,
+        ...(encryptionTypes === undefined ? {} : { encryptionTypes }),
+        ...(userPrincipalName === undefined ? {} : { userPrincipalName }),
+      },
     ];
     if (groupNames.length > 0) operations.push({ op: 'groups', name: account, groups: groupNames });
     await this.#directory.run(operations, `creating user ${account}`);

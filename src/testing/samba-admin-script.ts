@@ -26,6 +26,8 @@ export type SambaAdminOperation =
       readonly password: string;
       /** `msDS-SupportedEncryptionTypes` (AD: 0x18 = AES only; unset = RC4 service tickets). */
       readonly encryptionTypes?: number;
+      /** `userPrincipalName`; default `name@<dns domain>`. */
+      readonly userPrincipalName?: string;
     }
   | { readonly op: 'groups'; readonly name: string; readonly groups: readonly string[] }
   | { readonly op: 'spn'; readonly name: string; readonly spn: string }
@@ -101,6 +103,8 @@ def main():
             db.modify(domain)
         elif kind == 'user':
             db.newuser(op['name'], op['password'])
+            if 'userPrincipalName' in op:
+                modify(account_dn(op['name']), 'userPrincipalName', op['userPrincipalName'], ldb.FLAG_MOD_REPLACE)
             if 'encryptionTypes' in op:
                 modify(account_dn(op['name']), 'msDS-SupportedEncryptionTypes', str(op['encryptionTypes']), ldb.FLAG_MOD_REPLACE)
         elif kind == 'groups':

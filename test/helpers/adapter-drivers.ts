@@ -10,8 +10,8 @@ import { negotiateGot } from '../../src/adapters/got.js';
 import { negotiateKy } from '../../src/adapters/ky.js';
 import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici/index.js';
 import { negotiateErrorOf } from '../../src/core/error-report.js';
-import { type NegotiateDetails, negotiateDetailsOf } from '../../src/core/exchange-details.js';
 import { HttpGssapiError } from '../../src/core/errors.js';
+import { type NegotiateDetails, negotiateDetailsOf } from '../../src/core/exchange-details.js';
 import type { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 
 // One client-agnostic way to send a request through each adapter, so one behavior table runs

@@ -299,3 +299,41 @@ describe('Active Directory: big PACs and delegation', { skip: unavailable }, () 
     t.diagnostic(rows.join('; '));
   });
 });
+
+describe('Active Directory: user principal names in password logins', { skip: unavailable }, () => {
+  for (const driver of two) {
+    test(`${driver.name}: the realm in lower case, and a UPN with another suffix (enterprise name)`, async () => {
+      const lower = await realm.createUser(name('lower'));
+      const res = await passwordRequest(
+        driver,
+        { principal: `${lower.name}@${realm.name.toLowerCase()}`, password: lower.password },
+        `${server.url}ok/${lower.name}`,
+      );
+      assert.equal(res.status, 200, String(res.negotiateError?.message));
+      assert.equal(JSON.parse(res.body).user, lower.principal);
+
+      const upn = await realm.createUser(name('upn'), { userPrincipalName: `carol${accounts}@corp.example` });
+      const viaUpn = await passwordRequest(
+        driver,
+        { principal: `carol${accounts}@corp.example`, password: upn.password },
+        `${server.url}ok/${upn.name}`,
+      );
+      assert.equal(viaUpn.status, 200, String(viaUpn.negotiateError?.message));
+    });
+
+    test(`${driver.name}: a wrong password in UPN form costs one bad attempt`, async () => {
+      const upn = await realm.createUser(name('upnbad'), {
+        userPrincipalName: `dave${accounts}@corp.example`,
+      });
+      const auth = new HTTPSPNEGOAuth({
+        creds: { principal: `dave${accounts}@corp.example`, password: 'wrong-password' },
+      });
+      for (let i = 0; i < 3; i++) {
+        const res = await driver.send(auth, `${server.url}ok/${upn.name}-${i}`);
+        assert.equal(res.status, 401);
+        assert.ok(res.negotiateError?.cause instanceof LoginRefusedError);
+      }
+      assert.equal(await realm.badPwdCount(upn.name), 1);
+    });
+  }
+});
