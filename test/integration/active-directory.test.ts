@@ -15,7 +15,8 @@ import { ApacheServer } from '../helpers/apache.js';
 
 // What users meet against Active Directory (Samba AD DC through AdTestRealm): account states,
 // lockout, a service whose password was reset, big PACs, delegation the KDC declines. Every
-// behavior runs for createFetch and the undici interceptor; the lockout one for every client.
+// behavior runs for createFetch and the undici interceptor; lockout, big tokens and delegation for
+// every client.
 
 const unavailable = await AdTestRealm.unavailable();
 const LOCKOUT_THRESHOLD = 5;
@@ -210,7 +211,7 @@ describe('Active Directory: big PACs and delegation', { skip: unavailable }, () 
     huge = await realm.createUser('huge1000', { groups: 1000 });
   });
 
-  for (const driver of two) {
+  for (const driver of drivers) {
     test(`${driver.name}: 210 groups with delegation behind Apache's default limit: a reason naming the token size`, async (t) => {
       if (!apache) return t.skip(apacheSkip || 'apache2 is not available');
       const auth = new HTTPSPNEGOAuth({
