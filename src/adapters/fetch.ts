@@ -2,6 +2,7 @@ import { runExchange } from '../core/exchange.js';
 import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import type { FetchLike } from './fetch-like.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -56,7 +57,7 @@ async function prepareBody(
  * if (res.status === 401) console.error(negotiateErrorOf(res)?.message);
  * ```
  */
-export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis.fetch): Fetch {
+export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: FetchLike = globalThis.fetch): Fetch {
   const negotiateAuth = requireAuth(auth);
   if (typeof baseFetch !== 'function') throw new TypeError('baseFetch must be a fetch function');
 
@@ -91,7 +92,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: Fetch = globalThis
           redirect: 'manual',
         };
         if (hop.bodyOnce) hopInit.duplex = 'half';
-        return baseFetch(hop.url, hopInit);
+        return baseFetch(hop.url, hopInit as never) as Promise<Response>;
       };
       // A caller that brings its own Authorization is not ours to change.
       if (hop.headers.has('authorization')) return send({});
