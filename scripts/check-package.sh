@@ -65,10 +65,11 @@ cat > "$app/subpaths.json" <<'JSON'
   "http-gssapi/gssapi": ["Name", "Credentials", "SecurityContext", "GSSError"],
   "http-gssapi/gssapi/raw": ["loadGssapiLibrary", "GssapiLibraryError"],
   "http-gssapi/testing": ["TestRealm", "NegotiateTestServer"],
-  "http-gssapi/undici": ["negotiate"],
+  "http-gssapi/undici": ["negotiate", "createProxyDispatcher"],
   "http-gssapi/axios": ["withNegotiate", "negotiateAdapter"],
   "http-gssapi/got": ["negotiateGot"],
-  "http-gssapi/ky": ["negotiateKy"]
+  "http-gssapi/ky": ["negotiateKy"],
+  "http-gssapi/proxy": ["createProxyAgents", "openConnectTunnel", "ProxySelector", "ProxyRefusedError"]
 }
 JSON
 cat > "$app/check-import.mjs" <<'JS'

@@ -13,6 +13,7 @@ PACKAGES=(
   libapache2-mod-auth-gssapi
   squid                 # a Negotiate proxy (negotiate_kerberos_auth)
   curl                  # curl --negotiate as a reference client
+  openssl               # throwaway certificates for the https Apache origin (proxy tests)
   gss-ntlmssp           # NTLM inside SPNEGO, for the multi-leg connection-bound tests
   samba-ad-dc           # Samba's AD domain controller, for AdTestRealm (Active Directory tests)
   samba-ad-provision    # its provisioning data (a Recommends, so named here)

@@ -13,6 +13,7 @@
  */
 export { createFetch } from './adapters/fetch.js';
 export type { FetchLike } from './adapters/fetch-like.js';
+export type { CreateFetchOptions } from './adapters/fetch-options.js';
 export {
   type Challenge,
   type ChallengeParseMode,
@@ -33,19 +34,23 @@ export {
   HeaderTooLargeError,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
+  KdcTimeoutError,
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
+  ProxyRefusedError,
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
 export { type NegotiateDetails, negotiateDetailsOf } from './core/exchange-details.js';
 export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
+export type { HostPatterns } from './core/host-policy.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
 export { NegotiateFlow } from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
+  DEFAULT_KDC_TIMEOUT,
   DISABLED,
   type HTTPSPNEGOAuthOptions,
   KRB5,
@@ -54,10 +59,11 @@ export {
   REQUIRED,
   SPNEGO,
 } from './core/options.js';
-export { redactToken } from './core/redact.js';
+export { redactToken, redactUrl } from './core/redact.js';
 export { sanitizedHeaders } from './core/sanitize.js';
 export { Credentials } from './gssapi/credentials.js';
 export { GSSError } from './gssapi/gss-error.js';
 export { Name } from './gssapi/name.js';
 export { NameType } from './gssapi/name-type.js';
 export { OID } from './gssapi/oid.js';
+export type { ProxySetting, ProxySettings } from './proxy/proxy-selector.js';

@@ -3,6 +3,7 @@ import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
 import type { FetchLike } from './fetch-like.js';
+import { type CreateFetchOptions, resolveBaseFetch } from './fetch-options.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -47,8 +48,22 @@ async function prepareBody(
  *   redirect leaves its origin. A request that started over https gets no token on a plain http
  *   hop (a Negotiate 401 there comes back, the reason on {@link negotiateErrorOf}).
  *
+ * - With `{ proxy }` ({@link CreateFetchOptions}), requests go through a forward proxy that
+ *   authenticates with Negotiate (its own exchange, 407 and `Proxy-Authorization`, a token for
+ *   `HTTP@<proxy host>`): https in a CONNECT tunnel, plain http forwarded with both headers
+ *   when both ask. A 407 that Negotiate could not satisfy comes back with the reason on
+ *   {@link negotiateErrorOf}; a refused tunnel rejects with a `TypeError` whose `cause` is a
+ *   `ProxyRefusedError`.
+ *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
- * @param baseFetch - the fetch to wrap; default `globalThis.fetch`.
+ * @param options - the fetch to wrap (default `globalThis.fetch`), or {@link CreateFetchOptions}
+ *   (`fetch`, `proxy`, `proxyAuth`, `agentOptions`).
+ * @example
+ * ```ts
+ * import { createFetch, HTTPSPNEGOAuth } from 'http-gssapi';
+ * const viaProxy = createFetch(new HTTPSPNEGOAuth(), { proxy: 'env' }); // HTTPS_PROXY, NO_PROXY, ...
+ * const res = await viaProxy('https://intranet.example.org/api');
+ * ```
  * @example
  * ```ts
  * import { createFetch, HTTPSPNEGOAuth, negotiateErrorOf } from 'http-gssapi';
@@ -57,9 +72,9 @@ async function prepareBody(
  * if (res.status === 401) console.error(negotiateErrorOf(res)?.message);
  * ```
  */
-export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: FetchLike = globalThis.fetch): Fetch {
+export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateFetchOptions): Fetch {
   const negotiateAuth = requireAuth(auth);
-  if (typeof baseFetch !== 'function') throw new TypeError('baseFetch must be a fetch function');
+  const baseFetch = resolveBaseFetch(negotiateAuth, options);
 
   const negotiateFetch = async (input: Parameters<Fetch>[0], init: FetchInit = {}): Promise<Response> => {
     const request = input instanceof Request ? input : null;
@@ -100,6 +115,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, baseFetch: FetchLike = global
         initialUrl: url,
         replayable: !hop.bodyOnce,
         cookie: hop.headers.get('cookie'),
+        signal,
       });
       return runExchange(flow, {
         send,

@@ -20,6 +20,7 @@ import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { hideProperty } from '../internal/hide-property.js';
 import { createFetch } from './fetch.js';
 import type { FetchLike } from './fetch-like.js';
+import type { CreateFetchOptions } from './fetch-options.js';
 import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
 
 /**
@@ -47,8 +48,9 @@ import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
  * Works with ky 1 (1.7 and later) and ky 2: what differs between them at run time (the
  * argument of `beforeError`) is told from what ky passes.
  *
- * @param baseFetch - the fetch that sends each request (any {@link FetchLike}, undici's `fetch`
- *   too); default `globalThis.fetch`.
+ * @param options - the fetch that sends each request (any {@link FetchLike}, undici's `fetch`
+ *   too; default `globalThis.fetch`), or `createFetch`'s options: `{ proxy: 'env' }` sends ky's
+ *   requests through a Negotiate proxy. Passing your own `fetch` to ky afterwards would bypass both.
  * @example
  * ```ts
  * import ky, { HTTPError } from 'ky';
@@ -64,8 +66,8 @@ import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
  * }
  * ```
  */
-export function negotiateKy(auth?: HTTPSPNEGOAuth, baseFetch: FetchLike = globalThis.fetch): Options {
-  const fetch = createFetch(auth, baseFetch);
+export function negotiateKy(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateFetchOptions): Options {
+  const fetch = createFetch(auth, options);
 
   const beforeRetry: BeforeRetryHook = ({ error }) => {
     // A server that failed mutual authentication, or a body that cannot be resent, will not do

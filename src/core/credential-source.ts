@@ -3,6 +3,7 @@ import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
+import { providerTraits } from '../gssapi/provider.js';
 import { LoginRefusedError } from './errors.js';
 import { loginAnyForm } from './login-names.js';
 import type { CredentialsDescription } from './options.js';
@@ -102,6 +103,14 @@ export class CredentialSource {
     this.#described = null;
     this.#owned = null;
     this.#renewAt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Whether `creds` are the cached default credentials, for which `GSS_C_NO_CREDENTIAL` (null)
+   * is an equivalent: the same default ccache, acquired by the library inside the call.
+   */
+  isDefault(creds: Credentials | null): boolean {
+    return creds !== null && this.#option === null && this.#default?.creds === creds;
   }
 
   /** Forgets a refused login, so the next request tries it once more (after the password was fixed). */
@@ -231,6 +240,9 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
  * locks accounts after a handful.
  */
 async function passwordLogin(name: Name, password: string): Promise<Credentials> {
+  // A provider that logs in once whatever the mechanisms (SSPI: on the first context) needs
+  // none of this, and has no ccache to store into.
+  if (!providerTraits().passwordLoginPerMechanism) return await Credentials.withPassword({ name, password });
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();

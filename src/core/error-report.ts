@@ -1,5 +1,6 @@
 import { emit } from './diagnostics.js';
 import type { HttpGssapiError } from './errors.js';
+import { redactUrl } from './redact.js';
 
 const reasons = new WeakMap<object, HttpGssapiError>();
 
@@ -40,5 +41,15 @@ export function reportExchangeError(
     message: error.message,
     hint: error.hint ?? (typeof cause?.hint === 'string' ? cause.hint : undefined),
   });
-  onError?.(error, { url: url.href });
+  // The URL as a log line may print it: no userinfo (a password in the URL).
+  onError?.(error, { url: redactUrl(url.href) });
+}
+
+/**
+ * Internal: makes {@link negotiateErrorOf} answer `error` for `subject` too, for an object that
+ * stands for a response the exchange already reported on (the error of a refused CONNECT tunnel,
+ * the fetch Response made from an undici response). Reports nothing again.
+ */
+export function recordNegotiateError(subject: object, error: HttpGssapiError): void {
+  reasons.set(subject, error);
 }

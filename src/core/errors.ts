@@ -24,6 +24,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
  * | `ERR_HEADER_TOO_LARGE`    | {@link HeaderTooLargeError}       | a request with a token got 400, 413 or 431 |
+ * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -42,7 +43,9 @@ export type ErrorCode =
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
-  | 'ERR_HEADER_TOO_LARGE';
+  | 'ERR_HEADER_TOO_LARGE'
+  | 'ERR_PROXY_REFUSED'
+  | 'ERR_KDC_TIMEOUT';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -304,6 +307,66 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 export class HeaderTooLargeError extends coded('ERR_HEADER_TOO_LARGE') {}
 
 /**
+ * A forward proxy refused a request, and the client has no response to hand over for it:
+ * - a `CONNECT` (RFC 9110 section 9.3.6) answered with another status than 2xx (a 407 whose
+ *   Negotiate exchange failed, a 403 of its access rules, a 502 for an origin it cannot reach),
+ *   or the connection to the proxy failed or closed mid-answer: an https request through the
+ *   proxy then has no response of its own;
+ * - with fetch (`createFetch(auth, { proxy })`), a plain http request the proxy answered with a
+ *   407: the Fetch standard turns every 407 into a network error ("HTTP-network-or-cache
+ *   fetch", step 15), so this error (as the `TypeError`'s `cause`) is how the 407 comes back.
+ *
+ * `status` is the proxy's answer (0 when there was none). For a 407 whose Negotiate exchange
+ * failed, `cause` is that exchange's error, which `negotiateErrorOf(error)` also returns (a
+ * proxy name without a service principal, no ticket, ...). The proxy's response status and
+ * headers are on the non-enumerable `response`.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, negotiateErrorOf, ProxyRefusedError } from 'http-gssapi';
+ * try {
+ *   await createFetch(undefined, { proxy: 'env' })('https://example.org/');
+ * } catch (error) {
+ *   const refused = (error as Error).cause;
+ *   if (refused instanceof ProxyRefusedError && refused.status === 407) console.error(negotiateErrorOf(refused)?.message);
+ * }
+ * ```
+ */
+export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
+  /** The proxy's status, or 0 when it gave none (connection refused, closed). */
+  readonly status: number;
+  /** The proxy, as an origin (`http://proxy.example.org:3128`). */
+  readonly proxy: string;
+  /** What the request was for: the tunnel's `host:port`, or the URL of a plain http request. */
+  readonly target: string;
+
+  constructor(
+    message: string,
+    fields: { readonly status: number; readonly proxy: string; readonly target: string },
+    options: HttpGssapiErrorOptions = {},
+  ) {
+    super(message, options);
+    this.status = fields.status;
+    this.proxy = fields.proxy;
+    this.target = fields.target;
+  }
+}
+
+/**
+ * A GSSAPI call of a request (making a token, which may need a ticket from the KDC) did not
+ * return within the `kdcTimeout` option: the request stopped waiting and its 401 came back with
+ * this as the reason. The call itself goes on on its worker thread until the library gives up
+ * (MIT krb5 1.20: ~27 s for a KDC that never answers); what it produces then is released unused.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res)?.cause;
+ * if (why instanceof KdcTimeoutError) console.error('KDC unreachable:', why.hint);
+ * ```
+ */
+export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -320,14 +383,17 @@ export class HeaderTooLargeError extends coded('ERR_HEADER_TOO_LARGE') {}
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
  *     case 'ERR_HEADER_TOO_LARGE': return 'raise the server header limit';
+ *     case 'ERR_PROXY_REFUSED': return `the proxy answered ${err.status}`;
  *   }
  * }
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
  * ```
  */
 export type AnyHttpGssapiError =
+  | KdcTimeoutError
   | LoginRefusedError
   | HeaderTooLargeError
+  | ProxyRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError
   | MutualAuthenticationError

@@ -1,6 +1,7 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { ContextFlag } from '../gssapi/index.js';
 import { describeOid } from '../gssapi/oid.js';
+import { boundedCall } from './bounded-context.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
@@ -13,6 +14,8 @@ import {
 import { type NegotiateDetails, recordExchangeDetails } from './exchange-details.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
 import { headerTooLarge } from './header-limits.js';
+import { delegationFor, serverRefusal } from './host-policy.js';
+import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
@@ -71,6 +74,8 @@ export class NegotiateFlow {
   #headerBytes = 0;
   /** What the last context that sent a token granted, kept when it is released. */
   #granted: { flags: number; mech: string | null; mutualAuthenticated: boolean } | null = null;
+  /** The request's bound (FlowOptions.signal). */
+  readonly #signal: AbortSignal | undefined;
 
   constructor(setup: FlowSetup, url: URL, options: FlowOptions = {}) {
     this.#setup = setup;
@@ -84,8 +89,11 @@ export class NegotiateFlow {
     this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
-    this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
+    this.#refusal =
+      serverRefusal(setup.options.serverAllowlist, url) ??
+      (initial ? hopRefusal(setup.options.targetName, initial, url) : null);
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
+    this.#signal = options.signal;
   }
 
   /** How many tokens this flow has produced. */
@@ -117,6 +125,7 @@ export class NegotiateFlow {
     try {
       return await this.#firstToken(true);
     } catch (error) {
+      this.#throwIfAborted();
       // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
       // the failure (and, with a KDC down, its timeout).
       this.#preemptError = error;
@@ -261,12 +270,23 @@ export class NegotiateFlow {
     } catch (error) {
       this.#preemptError = undefined;
       this.#reset();
+      this.#throwIfAborted();
       return this.#giveUp(this.#exchangeError('could not answer the Negotiate challenge', error), response);
     }
   }
 
-  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+  /**
+   * Mutual authentication for this flow: the auth's, except that a proxy leg never requires it
+   * (squid's negotiate_kerberos_auth never sends a final token, even when the helper made one):
+   * REQUIRED becomes OPTIONAL there, so a token the proxy does send is still verified.
+   */
+  #mutual(): typeof REQUIRED | typeof OPTIONAL | typeof DISABLED {
     const mutual = this.#setup.options.mutualAuthentication;
+    return this.kind === 'proxy' && mutual === REQUIRED ? OPTIONAL : mutual;
+  }
+
+  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+    const mutual = this.#mutual();
     if (!this.#sent || mutual === DISABLED) {
       this.#reset();
       return RETURN;
@@ -280,8 +300,12 @@ export class NegotiateFlow {
     };
     try {
       let token: Uint8Array | null;
+      const header = response.header(this.challengeHeader) ?? null;
       try {
-        token = findNegotiateChallenge(response.header(this.challengeHeader) ?? null)?.token ?? null;
+        token = findNegotiateChallenge(header)?.token ?? null;
+        // A Negotiate element too garbled to parse is a bad token, not an absent one.
+        if (token === null && hasMalformedNegotiate(header))
+          throw new Error('the Negotiate element of the header could not be parsed');
       } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
           cause: error,
@@ -300,6 +324,7 @@ export class NegotiateFlow {
           if (ctx.complete) throw new Error('the context was already complete');
           await ctx.step(token);
         } catch (error) {
+          this.#throwIfAborted();
           throw fail('the server token failed verification', {
             cause: error,
             hint: 'the response did not come from the service the ticket was for; do not trust it',
@@ -333,44 +358,72 @@ export class NegotiateFlow {
   async #firstToken(preemptive: boolean): Promise<string> {
     if (this.#refusal) throw this.#refusal;
     const source = this.#setup.credentials;
-    const creds = await source.get();
+    // Acquiring credentials may wait for the KDC (a password or keytab login) or for a worker
+    // thread: bounded like every step.
+    const credentials = () => boundedCall(() => source.get(), this.#setup.options.kdcTimeout, this.#signal);
+    const creds = await credentials();
     try {
       return await this.#tokenWith(creds, preemptive);
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
       // drop them and try once more with fresh ones before reporting anything.
       if (!source.dropStale(creds, error)) throw error;
-      return await this.#tokenWith(await source.get(), preemptive);
+      return await this.#tokenWith(await credentials(), preemptive);
     }
   }
 
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
-    this.#context = this.#setup.contextFactory({
-      target: resolveTarget(options.targetName, this.url),
-      // Mutual authentication is always asked for, whatever mutualAuthentication says (which
-      // only decides whether the server's proof is checked): MIT's acceptor (mod_auth_gssapi,
-      // most Linux services) sends a KRB-ERROR token explaining a refusal (kvno mismatch, clock
-      // skew) only when the AP-REQ asked for mutual authentication, and answers a bare SPNEGO
-      // reject otherwise (measured with 1.20.1). curl always asks, for the same reason.
-      flags: requestFlags(true, this.#delegation()),
-      mech: options.mech,
-      creds,
-    });
-    return this.#retryWith(await this.#context.step(null), preemptive).authorization;
+    // The first step may wait for the KDC holding MIT's lock on the credential handle: another
+    // request's first step on the same auth takes a handle of its own (see CredentialLeases).
+    const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
+    const target = resolveTarget(options.targetName, this.url);
+    const recent = this.#setup.recentTickets;
+    let context: NegotiateContext | null = null;
+    try {
+      context = this.#context = this.#setup.contextFactory({
+        target,
+        // Mutual authentication is always asked for on a server leg, whatever mutualAuthentication
+        // says (which only decides whether the server's proof is checked): MIT's acceptor
+        // (mod_auth_gssapi, most Linux services) sends a KRB-ERROR token explaining a refusal
+        // (kvno mismatch, clock skew) only when the AP-REQ asked for mutual authentication, and
+        // answers a bare SPNEGO reject otherwise (measured with 1.20.1). curl always asks.
+        flags: requestFlags(this.kind === 'server' || this.#mutual() !== DISABLED, this.#delegation()),
+        mech: options.mech,
+        creds: lease.creds,
+        signal: this.#signal,
+        fast: recent.has(String(target)),
+      });
+      const token = await context.step(null);
+      recent.record(String(target));
+      return this.#retryWith(token, preemptive).authorization;
+    } catch (error) {
+      recent.forget(String(target));
+      throw error;
+    } finally {
+      // Free once the call is really over: a step given up on (timeout, abort) still holds the
+      // handle's lock on its worker thread.
+      const settled = context?.settled?.();
+      if (settled) void settled.then(lease.release);
+      else lease.release();
+    }
   }
 
   /**
-   * What to ask for delegation. `delegate: true` forwards the user's ticket-granting ticket
+   * What to ask for delegation (nothing on a proxy leg). `delegate: true` forwards the user's ticket-granting ticket
    * (RFC 4121 section 4.1.1), with which the receiving service can act as the user anywhere in
    * the realm: the caller chose the host the request was made to, not the hosts a redirect
    * leads to. A hop to another host therefore gets only what the KDC's policy allows
    * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
    */
   #delegation(): boolean | 'policy' {
-    const { delegate } = this.#setup.options;
-    return delegate === true && this.#otherHost ? 'policy' : delegate;
+    // A proxy leg never delegates: the user's ticket-granting ticket was meant for the origin
+    // the caller chose, not for every proxy on the way to it.
+    if (this.kind === 'proxy') return false;
+    const { delegate, delegateAllowlist } = this.#setup.options;
+    const allowed = delegationFor(delegate, delegateAllowlist, this.url.hostname);
+    return allowed === true && this.#otherHost ? 'policy' : allowed;
   }
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {
@@ -448,6 +501,14 @@ export class NegotiateFlow {
       cause: error,
       ...(hint ? { hint } : {}),
     });
+  }
+
+  /** A request that was aborted (or timed out) hears its own reason, not an exchange failure. */
+  #throwIfAborted(): void {
+    if (this.#signal?.aborted) {
+      this.#reset();
+      throw this.#signal.reason;
+    }
   }
 
   #reset(): void {

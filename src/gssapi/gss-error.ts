@@ -1,17 +1,35 @@
 import { KRB5_ERROR_NAMES, KRB5_ERROR_TABLE_BASE, type Krb5ErrorName } from './krb5-error-names.js';
 import type { OID } from './oid.js';
 import * as raw from './raw/index.js';
+import type { SecStatusName } from './sspi/raw/constants.js';
 
 /**
- * What {@link GSSError.code} can be: a krb5 error name, or a GSSAPI routine or calling error
- * name. A literal union, so `switch (error.code)` is checked by the compiler.
+ * What {@link GSSError.code} can be: a krb5 error name, a GSSAPI routine or calling error
+ * name, or (SSPI provider, where no GSSAPI name fits) a SEC_E_* name. A literal union, so
+ * `switch (error.code)` is checked by the compiler.
  *
  * @example
  * ```ts
  * const retryable: ReadonlySet<GSSErrorCode> = new Set(['KRB5_KDC_UNREACH']);
  * ```
  */
-export type GSSErrorCode = Krb5ErrorName | raw.GSSStatusName;
+export type GSSErrorCode = Krb5ErrorName | raw.GSSStatusName | SecStatusName;
+
+/**
+ * Internal: a failure a provider other than the C GSSAPI has described itself (SSPI has no
+ * gss_display_status), passed to {@link GSSError}'s constructor instead of being looked up.
+ *
+ * @example
+ * ```ts
+ * const described: ProvidedDescription = { majorName: 'GSS_S_NO_CRED', code: 'GSS_S_NO_CRED', messages: ['no credentials'], hint: undefined };
+ * ```
+ */
+export interface ProvidedDescription {
+  readonly majorName: raw.GSSStatusName;
+  readonly code: GSSErrorCode;
+  readonly messages: readonly string[];
+  readonly hint: string | undefined;
+}
 
 /**
  * A GSSAPI call failed. Keeps everything the library said: the major status split into its
@@ -78,23 +96,29 @@ export class GSSError extends Error {
       cause?: unknown;
       /** The failing call processed a token from the peer: the peer may have refused ours. */
       peerToken?: boolean;
+      provided?: ProvidedDescription;
     } = {},
   ) {
     const parts = raw.splitMajor(status.major);
     const mech = options.mech ?? null;
-    const majorMessages = messages(status.major, raw.StatusType.GSS_CODE, null);
+    const provided = options.provided;
+    const majorMessages = provided
+      ? [...provided.messages]
+      : messages(status.major, raw.StatusType.GSS_CODE, null);
     // MIT prints "Success" for a minor code that carries nothing; it only adds noise.
-    const minorMessages = status.minor
-      ? messages(status.minor, raw.StatusType.MECH_CODE, mech).filter((m) => m !== 'Success')
-      : [];
+    const minorMessages =
+      status.minor && !provided
+        ? messages(status.minor, raw.StatusType.MECH_CODE, mech).filter((m) => m !== 'Success')
+        : [];
     const majorName: raw.GSSStatusName =
+      provided?.majorName ??
       (raw.ROUTINE_ERROR_NAMES as Record<number, raw.GSSStatusName>)[parts.routine] ??
       (raw.CALLING_ERROR_NAMES as Record<number, raw.GSSStatusName>)[parts.calling] ??
       'GSS_S_FAILURE';
     // Through SPNEGO, MIT hands back a mechglue-mapped minor code (small numbers such as 100001)
     // whose message is still the Kerberos one: name it from the message then.
-    const minorName = krb5ErrorName(status.minor) ?? nameFromMessages(minorMessages);
-    const code = minorName ?? majorName;
+    const minorName = provided ? undefined : (krb5ErrorName(status.minor) ?? nameFromMessages(minorMessages));
+    const code = provided?.code ?? minorName ?? majorName;
     const detail =
       [...majorMessages, ...minorMessages].filter(Boolean).join(': ') || `major 0x${hex(status.major)}`;
     super(`${operation} failed${options.context ? ` (${options.context})` : ''}: ${detail} [${code}]`, {
@@ -113,7 +137,9 @@ export class GSSError extends Error {
     this.majorMessages = majorMessages;
     this.minorMessages = minorMessages;
     this.code = code;
-    this.hint = hintFor(operation, code, majorName, minorMessages.join(' '), options.peerToken ?? false);
+    this.hint = provided
+      ? provided.hint
+      : hintFor(operation, code, majorName, minorMessages.join(' '), options.peerToken ?? false);
     this.credentialFailure = credentialFailureOf(majorName, code);
     Object.defineProperty(this, 'token', { value: options.token ?? null, enumerable: false });
   }

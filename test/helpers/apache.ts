@@ -4,8 +4,10 @@
  *
  * @module
  */
+
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LoopbackPort, listenAddress } from './loopback-port.js';
 import * as service from './loopback-service.js';
@@ -39,6 +41,12 @@ export interface ApacheServerOptions extends service.ServiceOptions {
   logLevel?: string;
   /** Write MIT's KRB5_TRACE of the server to `<dir>/logs/krb5-trace.log`; default false. */
   krb5Trace?: boolean;
+  /**
+   * Serve https (mod_ssl) instead of http on the port, with a throwaway self-signed certificate
+   * for the realm's hostname (and 127.0.0.1, ::1) made at start with the `openssl` command;
+   * clients trust {@link ApacheServer.certificate}. Default false.
+   */
+  https?: boolean;
 }
 
 /**
@@ -87,6 +95,7 @@ const OWN_OPTIONS = [
   'extraConfig',
   'logLevel',
   'krb5Trace',
+  'https',
 ];
 
 /** Where Debian, then Fedora/RHEL, put the binary and the modules. */
@@ -111,6 +120,7 @@ const MODULES = [
   'reflector',
 ] as const;
 const SESSION_MODULES = ['session', 'session_cookie'] as const;
+const TLS_MODULES = ['socache_shmcb', 'ssl'] as const;
 
 /**
  * The handler behind /public/, /private/, /delegate/ and /bound/: describes the request as JSON.
@@ -181,6 +191,39 @@ function parseAccessLine(line: string): ApacheAccessLogEntry {
 
 type ResolvedOptions = Required<ApacheServerOptions>;
 
+/**
+ * A throwaway self-signed certificate and key (P-256, valid two days) for `hostname`, 127.0.0.1
+ * and ::1, made with the `openssl` command: no key is ever committed.
+ */
+function selfSignedCertificate(paths: ApacheFiles, hostname: string): Promise<void> {
+  const args = [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${hostname}`,
+    '-addext',
+    `subjectAltName=DNS:${hostname},IP:127.0.0.1,IP:::1`,
+    '-keyout',
+    paths.privateKey,
+    '-out',
+    paths.certificate,
+  ];
+  return new Promise((resolve, reject) => {
+    execFile('openssl', args, (error, _stdout, stderr) => {
+      if (error)
+        reject(new Error(`openssl could not make a test certificate (apt-get install openssl): ${stderr}`));
+      else resolve();
+    });
+  });
+}
+
 function checkSeconds(value: unknown): number {
   if (!Number.isInteger(value) || (value as number) < 0) {
     throw new TypeError('sessionMaxAge must be a non-negative integer');
@@ -200,7 +243,7 @@ function resolveOptions(
   options: ApacheServerOptions,
   common: Required<service.ServiceOptions>,
 ): ResolvedOptions {
-  const flag = (name: 'connectionBound' | 'sessionCookie' | 'krb5Trace') => {
+  const flag = (name: 'connectionBound' | 'sessionCookie' | 'krb5Trace' | 'https') => {
     const value = options[name] ?? false;
     if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
     return value;
@@ -211,6 +254,7 @@ function resolveOptions(
     sessionCookie: flag('sessionCookie'),
     sessionMaxAge: checkSeconds(options.sessionMaxAge ?? 0),
     krb5Trace: flag('krb5Trace'),
+    https: flag('https'),
     gssapiConfig: checkString('gssapiConfig', options.gssapiConfig ?? ''),
     extraConfig: checkString('extraConfig', options.extraConfig ?? ''),
     logLevel: checkString('logLevel', options.logLevel ?? 'warn auth_gssapi:info', /^[\w: .-]+$/),
@@ -226,6 +270,8 @@ interface ApacheFiles extends service.ServiceFiles {
   readonly errorLog: string;
   readonly deleg: string;
   readonly echoLua: string;
+  readonly certificate: string;
+  readonly privateKey: string;
 }
 
 function apacheFiles(dir: string): ApacheFiles {
@@ -244,6 +290,8 @@ function apacheFiles(dir: string): ApacheFiles {
     rcache: join(dir, 'rcache'),
     deleg: join(dir, 'delegated'),
     echoLua: join(dir, 'echo.lua'),
+    certificate: join(dir, 'server.crt'),
+    privateKey: join(dir, 'server.key'),
   };
 }
 
@@ -258,7 +306,11 @@ interface ConfigParams {
 
 /** httpd.conf: only what the tests need, every path inside the server's directory. */
 function httpdConf({ options, paths, modules, listen, account, sessionKey }: ConfigParams): string {
-  const loaded = options.sessionCookie ? [...MODULES, ...SESSION_MODULES] : MODULES;
+  const loaded = [
+    ...MODULES,
+    ...(options.sessionCookie ? SESSION_MODULES : []),
+    ...(options.https ? TLS_MODULES : []),
+  ];
   // Locations that require Negotiate. Every one gets the keytab and the mechanism; mod_auth_gssapi
   // directives are per directory, so they are repeated rather than inherited.
   const negotiate = (path: string, body: string[], extra: string[] = []) => {
@@ -300,6 +352,14 @@ function httpdConf({ options, paths, modules, listen, account, sessionKey }: Con
     // Apache refuses to serve as root: when the tests run as root the parent opens the port and
     // the logs, then the children switch to this account (which owns the whole directory).
     ...(account ? [`User #${account.uid}`, `Group #${account.gid}`] : []),
+    // https: the one port speaks TLS with the throwaway certificate (see ApacheServer.certificate).
+    ...(options.https
+      ? [
+          'SSLEngine on',
+          `SSLCertificateFile "${paths.certificate}"`,
+          `SSLCertificateKeyFile "${paths.privateKey}"`,
+        ]
+      : []),
     `ErrorLog "${paths.errorLog}"`,
     `LogLevel ${options.logLevel}`,
     // Record whether an Authorization header came, and its scheme, never its value (a token).
@@ -391,6 +451,9 @@ function httpdConf({ options, paths, modules, listen, account, sessionKey }: Con
  * the error log (MIT's replay cache, kept in the server's directory). On a connection that
  * `/bound/` authenticated, other locations still demand a token.
  *
+ * With `https: true` the port speaks TLS (mod_ssl) with a self-signed certificate made at start
+ * (`openssl`), {@link ApacheServer.certificate} for clients to trust, and `url` is `https://`.
+ *
  * As root (CI), Apache starts as root and its children switch to `www-data` (Apache will not serve
  * as root); the realm's krb5.conf and service keytab are copied into the server's directory,
  * which that account owns, because the realm's own directory is private to root.
@@ -409,15 +472,23 @@ export class ApacheServer extends service.LoopbackService<ApacheAccessLogEntry> 
   /** Where `/delegate/` stores delegated credentials: one ccache per client principal. */
   readonly delegatedCcacheDir: string;
 
+  /**
+   * With `https`, the server's self-signed certificate (PEM), for clients to trust (`ca`);
+   * else null.
+   */
+  readonly certificate: string | null;
+
   /** Use {@link ApacheServer.start}. */
   private constructor(
     launched: service.LaunchedService<ApacheFiles, ApacheAccessLogEntry>,
     hostname: string,
+    certificate: string | null,
   ) {
-    // `http://<hostname>:<port>/`, e.g. `'http://localhost:41234/'`.
-    super(launched, `http://${hostname}:${launched.listen.port}/`);
+    // `http://<hostname>:<port>/`, e.g. `'http://localhost:41234/'` (https with the option).
+    super(launched, `${certificate ? 'https' : 'http'}://${hostname}:${launched.listen.port}/`);
     this.errorLogPath = launched.files.errorLog;
     this.delegatedCcacheDir = launched.files.deleg;
+    this.certificate = certificate;
   }
 
   /**
@@ -452,17 +523,24 @@ export class ApacheServer extends service.LoopbackService<ApacheAccessLogEntry> 
           await mkdir(sub, { recursive: true });
         }
         await writeFile(paths.echoLua, ECHO_LUA);
+        if (resolved.https) await selfSignedCertificate(paths, hostname);
         const sessionKey = randomBytes(32).toString('base64');
         const conf = httpdConf({ options: resolved, paths, modules, listen, account, sessionKey });
         await writeFile(paths.conf, conf);
         return ['-d', paths.dir, '-f', paths.conf, '-DFOREGROUND'];
       },
       extraEnv: (paths) => (resolved.krb5Trace ? { KRB5_TRACE: join(paths.logs, 'krb5-trace.log') } : {}),
-      ready: (port) => ({ path: '/public/', host: `${hostname}:${port}`, status: 200 }),
+      // A plain request to the TLS port gets mod_ssl's 400 once Apache is up.
+      ready: (port) => ({
+        path: '/public/',
+        host: `${hostname}:${port}`,
+        status: resolved.https ? 400 : 200,
+      }),
       logs: (paths) => [paths.output, paths.errorLog],
       parseAccessLine,
     });
-    return new ApacheServer(launched, hostname);
+    const certificate = resolved.https ? await readFile(launched.files.certificate, 'utf8') : null;
+    return new ApacheServer(launched, hostname, certificate);
   }
 
   static async #locate(): Promise<{ httpd: string; modules: string }> {

@@ -20,10 +20,12 @@
  */
 export { LegacyHandlerError } from '../../core/errors.js';
 export { negotiate } from './interceptor.js';
+export { createProxyDispatcher, type ProxyDispatcherOptions } from './proxy-dispatcher.js';
 export type {
   ConnectionBoundOptions,
   NegotiateDispatchContext,
   NegotiateDispatchInfo,
   NegotiateInterceptor,
   NegotiateInterceptorOptions,
+  ProxyNegotiateDispatchContext,
 } from './types.js';

@@ -9,7 +9,7 @@ import type { DedicatedConnection, DedicatedConnections } from './dedicated-conn
 import { DispatchInfo } from './dispatch-info.js';
 import { headerPairs, withHeaders } from './request-target.js';
 import { StableController } from './stable-controller.js';
-import type { NegotiateDispatchContext } from './types.js';
+import type { NegotiateDispatchContext, ProxyNegotiateDispatchContext } from './types.js';
 
 type DispatchOptions = Dispatcher.DispatchOptions;
 type DispatchHandler = Dispatcher.DispatchHandler;
@@ -52,6 +52,12 @@ export interface NegotiateRequestSetup {
   readonly initialUrl: URL | null;
   /** Connection-bound mode's dedicated connections, or null. */
   readonly origins: DedicatedConnections | null;
+  /**
+   * `'proxy'`: the request goes to a forward proxy (absolute-form target) at `url`, and the
+   * exchange is the proxy's (407, `Proxy-Authorization`); the caller's context is then
+   * `{ proxyNegotiate }`. Default `'server'`.
+   */
+  readonly kind?: 'server' | 'proxy';
 }
 
 /**
@@ -69,6 +75,8 @@ export class NegotiateHandler implements DispatchHandler {
   readonly #headers: [string, string][];
   readonly #controller: StableController;
   readonly #info: DispatchInfo;
+  /** What the caller's `onRequestStart` got; a proxy leg below adds its `proxyNegotiate` to it. */
+  #context: Record<string, unknown> = {};
   /** Steps between attempts (a body buffered, a token made, a lock awaited) give way to an abort. */
   readonly #race = new AbortRace();
   #flow: NegotiateFlow | null = null;
@@ -101,7 +109,9 @@ export class NegotiateHandler implements DispatchHandler {
   start(): void {
     // One onRequestStart for the whole request, before any asynchronous work, so that the caller
     // can abort while a body is buffered, a ticket fetched or a dedicated connection awaited.
-    const context: NegotiateDispatchContext = { negotiate: this.#info };
+    const context: NegotiateDispatchContext | ProxyNegotiateDispatchContext =
+      this.#setup.kind === 'proxy' ? { proxyNegotiate: this.#info } : { negotiate: this.#info };
+    this.#context = context as unknown as Record<string, unknown>;
     this.#caller.onRequestStart!(this.#controller, context);
     if (this.#controller.aborted) return;
     this.#run().catch((error: unknown) => this.#fail(toError(error)));
@@ -109,7 +119,11 @@ export class NegotiateHandler implements DispatchHandler {
 
   // --- undici's callbacks for the current attempt ---
 
-  onRequestStart(controller: DispatchController, _context: unknown): void {
+  onRequestStart(controller: DispatchController, context: unknown): void {
+    // A proxy dispatcher below (createProxyDispatcher) tells why a 407 came back: the caller
+    // sees it next to the origin's exchange.
+    const proxy = (context as Partial<ProxyNegotiateDispatchContext> | null)?.proxyNegotiate;
+    if (proxy !== undefined && this.#setup.kind !== 'proxy') this.#context['proxyNegotiate'] = proxy;
     if (this.#done) {
       controller.abort(new Dropped('request already finished'));
       return;
@@ -242,11 +256,13 @@ export class NegotiateHandler implements DispatchHandler {
     // request goes there without a token.
     this.#reuse = this.#setup.origins?.peek(url.origin)?.authenticated ?? false;
     this.#flow = auth.flow(url, {
+      kind: this.#setup.kind ?? 'server',
       connectionAuthenticated: this.#reuse,
       initialUrl,
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
       cookie: cookies.length > 0 ? cookies.join('; ') : null,
+      signal: this.#race.signal,
     });
     await this.#send(await this.#race.run(this.#flow.start()));
   }

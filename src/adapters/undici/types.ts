@@ -93,6 +93,26 @@ export interface NegotiateDispatchInfo {
  */
 export interface NegotiateDispatchContext {
   readonly negotiate: NegotiateDispatchInfo;
+  /**
+   * With {@link createProxyDispatcher} below the interceptor: the proxy leg of a forwarded plain
+   * http request (why a 407 came back), once one went through it.
+   */
+  readonly proxyNegotiate?: NegotiateDispatchInfo;
+}
+
+/**
+ * The context {@link createProxyDispatcher} passes to the caller's `onRequestStart` for a plain
+ * http request it forwards to a proxy: the proxy leg's exchange (407, `Proxy-Authorization`).
+ * `info.error` (and `negotiateErrorOf(info)`) tell why a 407 came back.
+ *
+ * @example
+ * ```ts
+ * const res = await request('http://example.org/', { dispatcher: createProxyDispatcher({ proxy: 'env' }) });
+ * if (res.statusCode === 407) console.error((res.context as ProxyNegotiateDispatchContext).proxyNegotiate.error?.message);
+ * ```
+ */
+export interface ProxyNegotiateDispatchContext {
+  readonly proxyNegotiate: NegotiateDispatchInfo;
 }
 
 /**

@@ -1,0 +1,162 @@
+import type tls from 'node:tls';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { LegacyHandlerError } from '../../core/errors.js';
+import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
+import { openConnectTunnel } from '../../proxy/connect-tunnel.js';
+import { checkTunnelTimeout, requireProxyAuth } from '../../proxy/proxy-auth.js';
+import { ProxySelector, type ProxySetting } from '../../proxy/proxy-selector.js';
+import { NegotiateHandler } from './negotiate-handler.js';
+import { headerPairs, requestUrl } from './request-target.js';
+
+type DispatchOptions = Dispatcher.DispatchOptions;
+type DispatchHandler = Dispatcher.DispatchHandler;
+
+/**
+ * Options of {@link createProxyDispatcher}.
+ *
+ * @example
+ * ```ts
+ * const options: ProxyDispatcherOptions = { proxy: 'env', auth: new HTTPSPNEGOAuth({ creds: { keytab: '/etc/app.keytab' } }) };
+ * ```
+ */
+export interface ProxyDispatcherOptions {
+  /** The proxy URL, `'env'` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`), or `{ httpProxy, httpsProxy, noProxy, env }`. */
+  readonly proxy: ProxySetting;
+  /**
+   * The proxy's Negotiate authentication (its own credentials and mechanism; the token is for
+   * `HTTP@<proxy host>`); default `new HTTPSPNEGOAuth()`. Give it `targetName: 'HTTP'` (the
+   * default): a fixed target would be one service for every proxy. Mutual authentication is
+   * never required of a proxy.
+   */
+  readonly auth?: HTTPSPNEGOAuth;
+  /** Options of the undici `Agent` that carries every request (timeouts, `connect` TLS options for origins, ...). */
+  readonly agentOptions?: Agent.Options;
+  /** TLS options for a proxy reached over `https:`. */
+  readonly proxyTls?: tls.ConnectionOptions;
+  /** Milliseconds a tunnel may take to open (proxy connection, 407 legs) before the request fails; default 30,000. */
+  readonly tunnelTimeout?: number;
+}
+
+/**
+ * An undici dispatcher that sends requests through a forward proxy which authenticates with
+ * Negotiate (RFC 4559 for proxies: 407 and `Proxy-Authorization`), for `undici.request`,
+ * `undici.fetch` (`dispatcher`), and under `createFetch(auth, { proxy })`.
+ *
+ * - **https** origins go through a `CONNECT` tunnel per connection ({@link openConnectTunnel}:
+ *   a fresh token for `HTTP@<proxy host>`, the 407 legs, a new connection after a refused
+ *   token), then TLS to the origin inside it. A proxy that refuses the tunnel fails the request
+ *   with a `ProxyRefusedError` (status, and for a failed Negotiate exchange the reason as
+ *   `cause` and `negotiateErrorOf(error)`); undici's own `ProxyAgent` fixes its CONNECT headers
+ *   once and cannot answer a 407.
+ * - **http** origins are forwarded (absolute-form request target, RFC 9112 section 3.2.2) and
+ *   a 407 with a Negotiate challenge is answered like a 401: same loop cap, same body replay,
+ *   same logging. A request that carries a token asks the proxy to close its connection
+ *   afterwards: squid ties authentication to the connection and refuses every later token on
+ *   a connection where one failed. A 407 that is not Negotiate comes back untouched; one
+ *   Negotiate could not satisfy comes back with the reason on `res.context.proxyNegotiate`.
+ * - Hosts that `NO_PROXY` (or `noProxy`) names, and schemes without a proxy, go direct.
+ *
+ * The origin's own Negotiate goes on top: compose {@link negotiate} on the result, and each
+ * request then carries both `Authorization` (origin) and `Proxy-Authorization` (proxy) when both
+ * ask. Redirects: compose undici's redirect interceptor after `negotiate()`, as without a proxy.
+ *
+ * @example
+ * ```ts
+ * import { request } from 'undici';
+ * import { HTTPSPNEGOAuth } from 'http-gssapi';
+ * import { createProxyDispatcher, negotiate } from 'http-gssapi/undici';
+ *
+ * const auth = new HTTPSPNEGOAuth();
+ * const dispatcher = createProxyDispatcher({ proxy: 'env', auth }).compose(negotiate(auth));
+ * const res = await request('https://intranet.example.org/api', { dispatcher });
+ * ```
+ */
+export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatcher {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptionKeys(
+    options,
+    ['proxy', 'auth', 'agentOptions', 'proxyTls', 'tunnelTimeout'],
+    'createProxyDispatcher option',
+  );
+  const timeout = checkTunnelTimeout(options.tunnelTimeout);
+  const selector = ProxySelector.from(options.proxy);
+  const auth = requireProxyAuth(options.auth);
+  const agentOptions = options.agentOptions ?? {};
+  const { connect: connectOption, ...rest } = agentOptions as Agent.Options & { connect?: unknown };
+  if (typeof connectOption === 'function') {
+    throw new TypeError(
+      'agentOptions.connect must be TLS options, not a function: the proxy dispatcher connects',
+    );
+  }
+  const direct = buildConnector((connectOption ?? {}) as buildConnector.BuildOptions);
+  const connect = (opts: buildConnector.Options, callback: buildConnector.Callback) => {
+    const port = Number(opts.port) || 443;
+    const proxy =
+      opts.protocol === 'https:'
+        ? selector.proxyFor(new URL(`https://${hostForUrl(opts.hostname)}:${port}`))
+        : null;
+    if (proxy === null) {
+      direct(opts, callback);
+      return;
+    }
+    openConnectTunnel({
+      proxy,
+      host: opts.hostname,
+      port,
+      auth,
+      timeout,
+      ...(options.proxyTls ? { proxyTls: options.proxyTls } : {}),
+    }).then(
+      (tunnel) => direct({ ...opts, httpSocket: tunnel }, callback),
+      (error: Error) => callback(error, null),
+    );
+  };
+  const agent = new Agent({ ...rest, connect });
+
+  const forward = (dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch =>
+    function ForwardToProxy(opts: DispatchOptions, handler: DispatchHandler): boolean {
+      const url = requestUrl(opts, null);
+      if (!(url instanceof URL) || url.protocol !== 'http:' || opts.method === 'CONNECT')
+        return dispatch(opts, handler);
+      const proxy = selector.proxyFor(url);
+      if (proxy === null) return dispatch(opts, handler);
+      if (typeof handler.onRequestStart !== 'function') throw new LegacyHandlerError();
+      const headers = headerPairs(opts.headers).filter(([name]) => name.toLowerCase() !== 'host');
+      const forwarded: DispatchOptions = {
+        ...opts,
+        origin: proxy.origin,
+        // RFC 9112 section 3.2.2: a request to a proxy names its target in absolute form; Host
+        // is the target's (section 7.2 of RFC 9110), not the proxy's.
+        path: url.href,
+        headers: [...headers.flat(), 'host', url.host],
+      };
+      // The caller's own proxy credentials are not ours to replace.
+      if (headers.some(([name]) => name.toLowerCase() === 'proxy-authorization')) {
+        return dispatch(forwarded, handler);
+      }
+      const toProxy: Dispatcher.Dispatch = (attempt, attemptHandler) =>
+        dispatch(
+          headerPairs(attempt.headers).some(([name]) => name.toLowerCase() === 'proxy-authorization')
+            ? { ...attempt, reset: true }
+            : attempt,
+          attemptHandler,
+        );
+      const setup = {
+        auth,
+        dispatch: toProxy,
+        url: proxy,
+        initialUrl: null,
+        origins: null,
+        kind: 'proxy' as const,
+      };
+      new NegotiateHandler(setup, forwarded, handler).start();
+      return true;
+    };
+  return agent.compose(forward);
+}
+
+/** A hostname as it goes in a URL: IPv6 literals in brackets. */
+function hostForUrl(hostname: string): string {
+  return hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
+}
