@@ -23,6 +23,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
+ * | `ERR_HEADER_TOO_LARGE`    | {@link HeaderTooLargeError}       | a request with a token got 400, 413 or 431 |
  * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
@@ -42,6 +43,7 @@ export type ErrorCode =
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
+  | 'ERR_HEADER_TOO_LARGE'
   | 'ERR_PROXY_REFUSED'
   | 'ERR_KDC_TIMEOUT';
 
@@ -290,6 +292,21 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 
 /**
+ * A request that carried a Negotiate token was answered 400, 413 or 431: most likely the token
+ * made the request header larger than the server accepts (Apache `LimitRequestFieldSize`, IIS
+ * `MaxFieldLength`/`MaxRequestBytes`, Node.js `maxHeaderSize`). Kerberos tokens grow with the
+ * user's group memberships (the PAC) and about double with delegation. Reported on the response
+ * (`negotiateErrorOf`), never thrown; the message names the sizes, the hint the limits.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res);
+ * if (why?.code === 'ERR_HEADER_TOO_LARGE') console.error(why.message, why.hint);
+ * ```
+ */
+export class HeaderTooLargeError extends coded('ERR_HEADER_TOO_LARGE') {}
+
+/**
  * A forward proxy refused a request, and the client has no response to hand over for it:
  * - a `CONNECT` (RFC 9110 section 9.3.6) answered with another status than 2xx (a 407 whose
  *   Negotiate exchange failed, a 403 of its access rules, a 502 for an origin it cannot reach),
@@ -365,6 +382,7 @@ export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
+ *     case 'ERR_HEADER_TOO_LARGE': return 'raise the server header limit';
  *     case 'ERR_PROXY_REFUSED': return `the proxy answered ${err.status}`;
  *   }
  * }
@@ -374,6 +392,7 @@ export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
 export type AnyHttpGssapiError =
   | KdcTimeoutError
   | LoginRefusedError
+  | HeaderTooLargeError
   | ProxyRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError

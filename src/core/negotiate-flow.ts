@@ -1,4 +1,5 @@
 import type { Credentials } from '../gssapi/credentials.js';
+import { ContextFlag } from '../gssapi/index.js';
 import { describeOid } from '../gssapi/oid.js';
 import { boundedCall } from './bounded-context.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
@@ -11,7 +12,9 @@ import {
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './errors.js';
+import { type NegotiateDetails, recordExchangeDetails } from './exchange-details.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { headerTooLarge } from './header-limits.js';
 import { delegationFor, serverRefusal } from './host-policy.js';
 import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
@@ -69,6 +72,11 @@ export class NegotiateFlow {
   readonly #refusal: Error | null;
   /** Whether this is a redirect hop to another host than the one the request was made to. */
   readonly #otherHost: boolean;
+  /** Largest token and header value sent so far, in bytes. */
+  #tokenBytes = 0;
+  #headerBytes = 0;
+  /** What the last context that sent a token granted, kept when it is released. */
+  #granted: { flags: number; mech: string | null; mutualAuthenticated: boolean } | null = null;
   /** The request's bound (FlowOptions.signal). */
   readonly #signal: AbortSignal | undefined;
 
@@ -176,6 +184,11 @@ export class NegotiateFlow {
    *   authentication says the response must not be trusted; `response` attached to it.
    */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
+    const decision = await this.#decide(response);
+    return decision.action === 'return' ? this.#handOver(response, decision) : decision;
+  }
+
+  async #decide(response: FlowResponse): Promise<FlowDecision> {
     this.#session.learn(
       response.header('set-cookie'),
       this.#sent,
@@ -242,7 +255,9 @@ export class NegotiateFlow {
       this.#reset();
       return this.#giveUp(
         new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
-          hint: 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
+          // The server refused each token without an error token saying why: for Kerberos the
+          // usual causes are the service's keys and the clocks, which only the server sees.
+          hint: "the server rejects our tickets without saying why: most likely its keytab does not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks differ by more than 5 minutes, or the SPN belongs to another account; the server's log names the cause",
         }),
         response,
       );
@@ -378,7 +393,15 @@ export class NegotiateFlow {
     // request's first step on the same auth takes a handle of its own (see CredentialLeases).
     const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
     const target = resolveTarget(options.targetName, this.url);
-    this.#flagsRequested = requestFlags(this.#mutual() !== DISABLED, this.#delegation());
+    // Mutual authentication is always asked for on a server leg, whatever mutualAuthentication
+    // says (which only decides whether the server's proof is checked): MIT's acceptor
+    // (mod_auth_gssapi, most Linux services) sends a KRB-ERROR token explaining a refusal
+    // (kvno mismatch, clock skew) only when the AP-REQ asked for mutual authentication, and
+    // answers a bare SPNEGO reject otherwise (measured with 1.20.1). curl always asks.
+    this.#flagsRequested = requestFlags(
+      this.kind === 'server' || this.#mutual() !== DISABLED,
+      this.#delegation(),
+    );
     const recent = this.#setup.recentTickets;
     let context: NegotiateContext | null = null;
     try {
@@ -425,6 +448,9 @@ export class NegotiateFlow {
     if (!out || out.length === 0) throw new Error('the security context produced no token to send');
     this.#sent = true;
     this.#tokens++;
+    const authorization = formatNegotiateHeader(out);
+    this.#tokenBytes = Math.max(this.#tokenBytes, out.length);
+    this.#headerBytes = Math.max(this.#headerBytes, authorization.length);
     const options = this.#setup.options;
     emit({
       type: 'token',
@@ -441,7 +467,42 @@ export class NegotiateFlow {
         flagsGranted: contextFlagNames(this.#context?.actualFlags ?? 0),
       }),
     });
-    return { action: 'retry', authorization: formatNegotiateHeader(out) };
+    return { action: 'retry', authorization };
+  }
+
+  /**
+   * The response goes back to the caller: its exchange details are recorded (for
+   * `negotiateDetailsOf`), and a 400, 413 or 431 to a request that carried a token is explained
+   * by the token's size ({@link headerTooLarge}), once here for every adapter.
+   */
+  #handOver(response: FlowResponse, decision: Extract<FlowDecision, { action: 'return' }>): FlowDecision {
+    const granted = this.#granted;
+    this.#granted = null;
+    if (!granted || this.#tokens === 0) return decision;
+    const details: NegotiateDetails = {
+      url: this.url.href,
+      mech: granted.mech,
+      tokensSent: this.#tokens,
+      tokenBytes: this.#tokenBytes,
+      headerBytes: this.#headerBytes,
+      delegationRequested: this.#delegation(),
+      delegated: (granted.flags & ContextFlag.DELEG) !== 0,
+      mutualAuthenticated: granted.mutualAuthenticated,
+      flags: granted.flags,
+    };
+    recordExchangeDetails(details, [response.response, this.#subject]);
+    if (decision.error) return decision;
+    const tooLarge = headerTooLarge({
+      status: response.status,
+      header: this.header,
+      headerBytes: this.#headerBytes,
+      tokenBytes: this.#tokenBytes,
+      delegated: details.delegated,
+      origin: this.url.origin,
+    });
+    if (!tooLarge) return decision;
+    reportExchangeError(tooLarge, this.url, [response.response, this.#subject], this.#setup.options.onError);
+    return { ...decision, error: tooLarge };
   }
 
   /** The response goes back unauthenticated; why is reported once, here. */
@@ -472,6 +533,14 @@ export class NegotiateFlow {
   }
 
   #reset(): void {
+    const context = this.#context;
+    if (context && this.#sent) {
+      this.#granted = {
+        flags: context.actualFlags ?? 0,
+        mech: context.mech ? String(context.mech) : null,
+        mutualAuthenticated: context.mutualAuthenticated,
+      };
+    }
     this.#context?.dispose();
     this.#context = null;
     this.#sent = false;
