@@ -32,6 +32,7 @@ export {
   ChallengeParseError,
   ChannelBindingError,
   type ErrorCode,
+  HeaderTooLargeError,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
   KdcTimeoutError,
@@ -42,6 +43,7 @@ export {
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
+export { type NegotiateDetails, negotiateDetailsOf } from './core/exchange-details.js';
 export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
 export type { HostPatterns } from './core/host-policy.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';

@@ -44,6 +44,9 @@ export function boundedContextFactory(inner: ContextFactory, timeoutMs: number):
       get mutualAuthenticated() {
         return ctx.mutualAuthenticated;
       },
+      get actualFlags() {
+        return ctx.actualFlags;
+      },
       step: (token) => step(token ?? null),
       dispose: () => ctx.dispose(),
       settled: () => running.then(() => {}),

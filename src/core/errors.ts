@@ -24,6 +24,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
  * | `ERR_CHANNEL_BINDING`     | {@link ChannelBindingError}       | a bound token and its connection disagree |
+ * | `ERR_HEADER_TOO_LARGE`    | {@link HeaderTooLargeError}       | a request with a token got 400, 413 or 431 |
  * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
@@ -44,6 +45,7 @@ export type ErrorCode =
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
   | 'ERR_CHANNEL_BINDING'
+  | 'ERR_HEADER_TOO_LARGE'
   | 'ERR_PROXY_REFUSED'
   | 'ERR_KDC_TIMEOUT';
 
@@ -310,6 +312,21 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 export class ChannelBindingError extends coded('ERR_CHANNEL_BINDING') {}
 
 /**
+ * A request that carried a Negotiate token was answered 400, 413 or 431: most likely the token
+ * made the request header larger than the server accepts (Apache `LimitRequestFieldSize`, IIS
+ * `MaxFieldLength`/`MaxRequestBytes`, Node.js `maxHeaderSize`). Kerberos tokens grow with the
+ * user's group memberships (the PAC) and about double with delegation. Reported on the response
+ * (`negotiateErrorOf`), never thrown; the message names the sizes, the hint the limits.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res);
+ * if (why?.code === 'ERR_HEADER_TOO_LARGE') console.error(why.message, why.hint);
+ * ```
+ */
+export class HeaderTooLargeError extends coded('ERR_HEADER_TOO_LARGE') {}
+
+/**
  * A forward proxy refused a request, and the client has no response to hand over for it:
  * - a `CONNECT` (RFC 9110 section 9.3.6) answered with another status than 2xx (a 407 whose
  *   Negotiate exchange failed, a 403 of its access rules, a 502 for an origin it cannot reach),
@@ -386,6 +403,7 @@ export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
  *     case 'ERR_CHANNEL_BINDING': return 'the server changed certificates: retry';
+ *     case 'ERR_HEADER_TOO_LARGE': return 'raise the server header limit';
  *     case 'ERR_PROXY_REFUSED': return `the proxy answered ${err.status}`;
  *   }
  * }
@@ -396,6 +414,7 @@ export type AnyHttpGssapiError =
   | KdcTimeoutError
   | LoginRefusedError
   | ChannelBindingError
+  | HeaderTooLargeError
   | ProxyRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError

@@ -16,6 +16,8 @@ export interface NegotiateContext {
   readonly mech?: OID | null;
   /** Whether the exchange is complete with mutual authentication granted: the server proved itself. */
   readonly mutualAuthenticated: boolean;
+  /** The context flags granted so far (`ret_flags`), for diagnostics; absent when unknown. */
+  readonly actualFlags?: number | undefined;
   dispose(): void;
   /**
    * Settles once no step of this context is still running underneath, even one its caller gave
@@ -67,6 +69,9 @@ export const gssapiContextFactory: ContextFactory = (request) => {
     },
     get mutualAuthenticated() {
       return ctx.mutualAuthenticated;
+    },
+    get actualFlags() {
+      return ctx.actualFlags;
     },
     dispose() {
       ctx.dispose();

@@ -1,8 +1,10 @@
 import { ChannelBindings } from '../gssapi/channel-bindings.js';
 import type { Credentials } from '../gssapi/credentials.js';
+import { ContextFlag } from '../gssapi/index.js';
 import { describeOid } from '../gssapi/oid.js';
 import { boundedCall } from './bounded-context.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
+import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
 import {
@@ -12,7 +14,9 @@ import {
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './errors.js';
+import { type NegotiateDetails, recordExchangeDetails } from './exchange-details.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { headerTooLarge } from './header-limits.js';
 import { delegationFor, serverRefusal } from './host-policy.js';
 import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
@@ -78,6 +82,8 @@ export class NegotiateFlow {
   #boundCertificate: Uint8Array | null = null;
   /** Whether any token of this flow was bound (for the hint when the server keeps refusing). */
   #bound = false;
+  /** The flags the current context was asked for, for diagnostics. */
+  #flagsRequested = 0;
   /** Whether the last attempt carried a token of ours. */
   #sent = false;
   #challenges = 0;
@@ -88,6 +94,11 @@ export class NegotiateFlow {
   readonly #refusal: Error | null;
   /** Whether this is a redirect hop to another host than the one the request was made to. */
   readonly #otherHost: boolean;
+  /** Largest token and header value sent so far, in bytes. */
+  #tokenBytes = 0;
+  #headerBytes = 0;
+  /** What the last context that sent a token granted, kept when it is released. */
+  #granted: { flags: number; mech: string | null; mutualAuthenticated: boolean } | null = null;
   /** The request's bound (FlowOptions.signal). */
   readonly #signal: AbortSignal | undefined;
 
@@ -211,6 +222,11 @@ export class NegotiateFlow {
    *   authentication says the response must not be trusted; `response` attached to it.
    */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
+    const decision = await this.#decide(response);
+    return decision.action === 'return' ? this.#handOver(response, decision) : decision;
+  }
+
+  async #decide(response: FlowResponse): Promise<FlowDecision> {
     this.#session.learn(
       response.header('set-cookie'),
       this.#sent,
@@ -259,6 +275,7 @@ export class NegotiateFlow {
       status: response.status,
       scheme: challenge ? 'Negotiate' : null,
       token: challenge?.token ? redactToken(challenge.token) : null,
+      tokenSize: challenge?.token ? challenge.token.length : null,
       leg: this.#challenges + 1,
     });
     if (!challenge) {
@@ -276,9 +293,13 @@ export class NegotiateFlow {
       this.#reset();
       return this.#giveUp(
         new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
-          hint: this.#bound
-            ? 'the server rejects our tickets: if it enforces channel bindings (Extended Protection), a TLS proxy or load balancer between us presents another certificate than the server expects (check the server log for bad bindings); otherwise check the service keytab (kvno) and the SPN'
-            : 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
+          // The server refused each token without an error token saying why: for Kerberos the
+          // usual causes are the service's keys and the clocks, which only the server sees.
+          hint:
+            (this.#bound
+              ? 'if the server enforces channel bindings (Extended Protection), a TLS proxy or load balancer between us presents another certificate than the server expects (its log says bad bindings); otherwise: '
+              : '') +
+            "the server rejects our tickets without saying why: most likely its keytab does not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks differ by more than 5 minutes, or the SPN belongs to another account; the server's log names the cause",
         }),
         response,
       );
@@ -317,8 +338,17 @@ export class NegotiateFlow {
       return RETURN;
     }
     const ctx = this.#context!;
+    let tokenSize: number | null = null;
     const result = (outcome: 'verified' | 'not-required' | 'missing' | 'failed') =>
-      emit({ type: 'mutual', url: this.url.href, result: outcome, status: response.status });
+      emit({
+        type: 'mutual',
+        url: this.url.href,
+        result: outcome,
+        status: response.status,
+        tokenSize,
+        flagsGranted:
+          ctx.complete && ctx.actualFlags !== undefined ? contextFlagNames(ctx.actualFlags) : null,
+      });
     const fail = (message: string, options: { cause?: unknown; hint?: string } = {}) => {
       result('failed');
       return new MutualAuthenticationError(message, { ...options, response: response.response });
@@ -328,6 +358,7 @@ export class NegotiateFlow {
       const header = response.header(this.challengeHeader) ?? null;
       try {
         token = findNegotiateChallenge(header)?.token ?? null;
+        tokenSize = token?.length ?? null;
         // A Negotiate element too garbled to parse is a bad token, not an absent one.
         if (token === null && hasMalformedNegotiate(header))
           throw new Error('the Negotiate element of the header could not be parsed');
@@ -406,12 +437,21 @@ export class NegotiateFlow {
     // request's first step on the same auth takes a handle of its own (see CredentialLeases).
     const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
     const target = resolveTarget(options.targetName, this.url);
+    // Mutual authentication is always asked for on a server leg, whatever mutualAuthentication
+    // says (which only decides whether the server's proof is checked): MIT's acceptor
+    // (mod_auth_gssapi, most Linux services) sends a KRB-ERROR token explaining a refusal
+    // (kvno mismatch, clock skew) only when the AP-REQ asked for mutual authentication, and
+    // answers a bare SPNEGO reject otherwise (measured with 1.20.1). curl always asks.
+    this.#flagsRequested = requestFlags(
+      this.kind === 'server' || this.#mutual() !== DISABLED,
+      this.#delegation(),
+    );
     const recent = this.#setup.recentTickets;
     let context: NegotiateContext | null = null;
     try {
       context = this.#context = this.#setup.contextFactory({
         target,
-        flags: requestFlags(this.#mutual() !== DISABLED, this.#delegation()),
+        flags: this.#flagsRequested,
         mech: options.mech,
         creds: lease.creds,
         signal: this.#signal,
@@ -484,6 +524,9 @@ export class NegotiateFlow {
     if (!out || out.length === 0) throw new Error('the security context produced no token to send');
     this.#sent = true;
     this.#tokens++;
+    const authorization = formatNegotiateHeader(out);
+    this.#tokenBytes = Math.max(this.#tokenBytes, out.length);
+    this.#headerBytes = Math.max(this.#headerBytes, authorization.length);
     const options = this.#setup.options;
     emit({
       type: 'token',
@@ -501,9 +544,47 @@ export class NegotiateFlow {
               hash: ChannelBindings.endPointHash(this.#boundCertificate),
             }
           : null,
+        tokenSize: out.length,
+        flagsRequested: contextFlagNames(this.#flagsRequested),
+        flagsGranted: contextFlagNames(this.#context?.actualFlags ?? 0),
       }),
     });
-    return { action: 'retry', authorization: formatNegotiateHeader(out) };
+    return { action: 'retry', authorization };
+  }
+
+  /**
+   * The response goes back to the caller: its exchange details are recorded (for
+   * `negotiateDetailsOf`), and a 400, 413 or 431 to a request that carried a token is explained
+   * by the token's size ({@link headerTooLarge}), once here for every adapter.
+   */
+  #handOver(response: FlowResponse, decision: Extract<FlowDecision, { action: 'return' }>): FlowDecision {
+    const granted = this.#granted;
+    this.#granted = null;
+    if (!granted || this.#tokens === 0) return decision;
+    const details: NegotiateDetails = {
+      url: this.url.href,
+      mech: granted.mech,
+      tokensSent: this.#tokens,
+      tokenBytes: this.#tokenBytes,
+      headerBytes: this.#headerBytes,
+      delegationRequested: this.#delegation(),
+      delegated: (granted.flags & ContextFlag.DELEG) !== 0,
+      mutualAuthenticated: granted.mutualAuthenticated,
+      flags: granted.flags,
+    };
+    recordExchangeDetails(details, [response.response, this.#subject]);
+    if (decision.error) return decision;
+    const tooLarge = headerTooLarge({
+      status: response.status,
+      header: this.header,
+      headerBytes: this.#headerBytes,
+      tokenBytes: this.#tokenBytes,
+      delegated: details.delegated,
+      origin: this.url.origin,
+    });
+    if (!tooLarge) return decision;
+    reportExchangeError(tooLarge, this.url, [response.response, this.#subject], this.#setup.options.onError);
+    return { ...decision, error: tooLarge };
   }
 
   /** The response goes back unauthenticated; why is reported once, here. */
@@ -534,6 +615,14 @@ export class NegotiateFlow {
   }
 
   #reset(): void {
+    const context = this.#context;
+    if (context && this.#sent) {
+      this.#granted = {
+        flags: context.actualFlags ?? 0,
+        mech: context.mech ? String(context.mech) : null,
+        mutualAuthenticated: context.mutualAuthenticated,
+      };
+    }
     this.#context?.dispose();
     this.#context = null;
     this.#sent = false;

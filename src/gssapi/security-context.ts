@@ -285,7 +285,7 @@ export class SecurityContext implements Disposable {
       bindings: this.#bindings,
       input: token,
     });
-    return this.#settle('gss_init_sec_context', r, () => `target ${String(this.#target)}`);
+    return this.#settle('gss_init_sec_context', r, () => `target ${String(this.#target)}`, token !== null);
   }
 
   async #acceptStep(token: Uint8Array): Promise<Uint8Array | null> {
@@ -329,6 +329,7 @@ export class SecurityContext implements Disposable {
       error?: Error;
     },
     context?: () => string,
+    peerToken = true,
   ): Uint8Array | null {
     if (this.#state === 'disposed') {
       // dispose() ran while the worker thread was busy: release what the call produced (once:
@@ -347,6 +348,7 @@ export class SecurityContext implements Disposable {
       throw new GSSError(operation, r, {
         mech: mech ?? this.#mech,
         token: r.output,
+        peerToken,
         ...(context ? { context: context() } : {}),
       });
     }
