@@ -1,18 +1,34 @@
 /**
  * The README demo: a throwaway Kerberos realm, a Negotiate-protected HTTP server, and one
- * authenticated request with its handshake trace and mutual-authentication result.
+ * authenticated request made with the `http-gssapi` command, whose `-v` trace shows each leg of
+ * the handshake and the mutual-authentication result.
  * Run with `bash scripts/demo.sh` (or `npm run demo` once dependencies are installed).
  */
-import { subscribe } from 'node:diagnostics_channel';
-import { createFetch, HTTPSPNEGOAuth, type NegotiateEvent, REQUIRED, redactToken } from '../src/index.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { NegotiateTestServer, TestRealm } from '../src/testing/index.js';
 
-const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+/** The built command (`npm run build`), as `npm install` links it. */
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const say = (s: string) => console.log(s);
 
+/** Runs `http-gssapi ...args` in the realm's environment, its output on ours; resolves to its exit code. */
+async function httpGssapi(args: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
+  say(`   $ http-gssapi ${args.join(' ')}`);
+  // Asynchronous: the test server runs in this process and must keep answering.
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  return code ?? 1;
+}
+
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
 say('1. Starting a throwaway MIT Kerberos realm (own KDC, own ports, temp dir)...');
 const realm = await TestRealm.start();
-const restoreEnv = realm.applyEnv();
 say(`   realm ${realm.name}, KDC ${realm.kdcAddress}`);
 say(`   user ${realm.user.principal} has a ticket in ${realm.ccache}`);
 say(`   service ${realm.service.principal}, keytab ${realm.service.keytab}`);
@@ -21,51 +37,21 @@ say('2. Starting an HTTP server that requires Negotiate (accepts with the servic
 const server = await NegotiateTestServer.start({ keytab: realm.service.keytab, hostname: realm.hostname });
 say(`   ${server.url}`);
 
-say('3. One authenticated request, mutual authentication REQUIRED. Trace:');
-for (const type of ['challenge', 'token', 'mutual', 'error'] as const) {
-  subscribe(`http-gssapi:${type}`, (message) => {
-    const e = message as NegotiateEvent;
-    if (e.type === 'challenge')
-      say(
-        dim(
-          `   .. server challenge: ${e.scheme ?? 'none'}${e.token ? ` with token ${e.token}` : ' (no token: start)'}`,
-        ),
-      );
-    if (e.type === 'token')
-      say(dim(`   .. token for ${e.target} via ${e.mech}${e.preemptive ? ' (preemptive)' : ''}: ${e.token}`));
-    if (e.type === 'mutual') say(dim(`   .. mutual authentication: ${e.result}`));
-    if (e.type === 'error')
-      say(dim(`   .. error ${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`));
-  });
-}
-const tracingFetch: typeof fetch = async (input, init) => {
-  const headers = new Headers(init?.headers);
-  const authorization = headers.get('authorization');
-  say(
-    `   -> ${init?.method ?? 'GET'} ${String(input)}${authorization ? `  Authorization: Negotiate ${redactToken(authorization.slice(10))}` : ''}`,
-  );
-  const res = await fetch(input, init);
-  const challenge = res.headers.get('www-authenticate');
-  say(
-    `   <- ${res.status} ${res.statusText}${challenge ? `  WWW-Authenticate: ${challenge.length > 20 ? `Negotiate ${redactToken(challenge.slice(10))}` : challenge}` : ''}`,
-  );
-  return res;
-};
-
 let code = 0;
 try {
-  const negotiateFetch = createFetch(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED }), tracingFetch);
-  const res = await negotiateFetch(`${server.url}ok/hello`);
-  const body = (await res.json()) as { user: string; mech: string };
-  say(`4. Result: ${res.status}; the server authenticated ${body.user} (mechanism ${body.mech}),`);
-  say('   and the client verified the server\u2019s final token (mutual authentication).');
-} catch (error) {
-  code = 1;
-  console.error('demo failed:', error);
+  say('3. Is everything in place? (http-gssapi doctor)');
+  code = await httpGssapi(['doctor', `${server.url}ok/`], { ...realm.env });
+  say('4. One authenticated request, mutual authentication required, with its trace (-v on stderr):');
+  code ||= await httpGssapi(['-v', '--mutual', 'required', `${server.url}ok/hello`], { ...realm.env });
+  say('');
+  say(
+    code === 0
+      ? '5. The server authenticated the user, and the client verified the server\u2019s final token.'
+      : `5. Failed with exit code ${code} (see above).`,
+  );
 } finally {
   await server.stop();
-  restoreEnv();
   await realm.stop();
-  say('5. Realm and server stopped; temp dir removed.');
+  say('6. Realm and server stopped; temp dir removed.');
 }
 process.exitCode = code;

@@ -15,6 +15,7 @@ PACKAGES=(
   curl                  # curl --negotiate as a reference client
   openssl               # throwaway certificates for the https Apache origin (proxy tests)
   gss-ntlmssp           # NTLM inside SPNEGO, for the multi-leg connection-bound tests
+  faketime              # libfaketime, for the CLI doctor test of a skewed clock
 )
 
 missing=()

@@ -29,6 +29,8 @@ export type NegotiateEvent =
       status: number;
       scheme: 'Negotiate' | null;
       token: string | null;
+      /** Size in bytes of the server's token, or null when the challenge had none. */
+      tokenSize: number | null;
       leg: number;
     }
   | {
@@ -39,12 +41,22 @@ export type NegotiateEvent =
       leg: number;
       preemptive: boolean;
       token: string;
+      /** Size in bytes of the token (before base64). */
+      tokenSize: number;
+      /** Context flags asked for (`req_flags`, RFC 2744 section 5.19), by name: `mutual`, `deleg`, ... */
+      flagsRequested: string[];
+      /** Context flags the mechanism reported after this step (`ret_flags`; final once complete). */
+      flagsGranted: string[];
     }
   | {
       type: 'mutual';
       url: string;
       result: 'verified' | 'not-required' | 'missing' | 'failed';
       status: number;
+      /** Size in bytes of the server's final token, or null when the response had none. */
+      tokenSize: number | null;
+      /** Context flags granted once the context completed, or null when it did not complete. */
+      flagsGranted: string[] | null;
     }
   | { type: 'error'; url: string; code: string; message: string; hint?: string | undefined }
   | { type: 'redirect'; from: string; to: string; status: number; method: string }

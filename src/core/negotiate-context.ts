@@ -15,6 +15,8 @@ export interface NegotiateContext {
   readonly mech?: OID | null;
   /** Whether the exchange is complete with mutual authentication granted: the server proved itself. */
   readonly mutualAuthenticated: boolean;
+  /** The context flags granted so far (`ret_flags`), for diagnostics; absent when unknown. */
+  readonly actualFlags?: number;
   dispose(): void;
 }
 
@@ -54,6 +56,9 @@ export const gssapiContextFactory: ContextFactory = (request) => {
     },
     get mutualAuthenticated() {
       return ctx.mutualAuthenticated;
+    },
+    get actualFlags() {
+      return ctx.actualFlags;
     },
     dispose() {
       ctx.dispose();

@@ -1,6 +1,7 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { describeOid } from '../gssapi/oid.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
+import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
 import {
@@ -53,6 +54,8 @@ export class NegotiateFlow {
   readonly #session: RequestSession;
   readonly #connectionAuthenticated: boolean;
   #context: NegotiateContext | null = null;
+  /** The flags the current context was asked for, for diagnostics. */
+  #flagsRequested = 0;
   /** Whether the last attempt carried a token of ours. */
   #sent = false;
   #challenges = 0;
@@ -212,6 +215,7 @@ export class NegotiateFlow {
       status: response.status,
       scheme: challenge ? 'Negotiate' : null,
       token: challenge?.token ? redactToken(challenge.token) : null,
+      tokenSize: challenge?.token ? challenge.token.length : null,
       leg: this.#challenges + 1,
     });
     if (!challenge) {
@@ -267,8 +271,17 @@ export class NegotiateFlow {
       return RETURN;
     }
     const ctx = this.#context!;
+    let tokenSize: number | null = null;
     const result = (outcome: 'verified' | 'not-required' | 'missing' | 'failed') =>
-      emit({ type: 'mutual', url: this.url.href, result: outcome, status: response.status });
+      emit({
+        type: 'mutual',
+        url: this.url.href,
+        result: outcome,
+        status: response.status,
+        tokenSize,
+        flagsGranted:
+          ctx.complete && ctx.actualFlags !== undefined ? contextFlagNames(ctx.actualFlags) : null,
+      });
     const fail = (message: string, options: { cause?: unknown; hint?: string } = {}) => {
       result('failed');
       return new MutualAuthenticationError(message, { ...options, response: response.response });
@@ -277,6 +290,7 @@ export class NegotiateFlow {
       let token: Uint8Array | null;
       try {
         token = findNegotiateChallenge(response.header(this.challengeHeader) ?? null)?.token ?? null;
+        tokenSize = token?.length ?? null;
       } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
           cause: error,
@@ -342,9 +356,10 @@ export class NegotiateFlow {
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
+    this.#flagsRequested = requestFlags(this.#mutual() !== DISABLED, this.#delegation());
     this.#context = this.#setup.contextFactory({
       target: resolveTarget(options.targetName, this.url),
-      flags: requestFlags(this.#mutual() !== DISABLED, this.#delegation()),
+      flags: this.#flagsRequested,
       mech: options.mech,
       creds,
     });
@@ -378,6 +393,9 @@ export class NegotiateFlow {
         leg: this.#tokens,
         preemptive,
         token: redactToken(out),
+        tokenSize: out.length,
+        flagsRequested: contextFlagNames(this.#flagsRequested),
+        flagsGranted: contextFlagNames(this.#context?.actualFlags ?? 0),
       }),
     });
     return { action: 'retry', authorization: formatNegotiateHeader(out) };

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The `http-gssapi` command: dispatches to `doctor`, `token`, or the request command (the
+ * default), and turns every failure into a message with its fix and an exit code. Only this file
+ * touches `process`.
+ *
+ * @module
+ */
+import type { CommandIo } from './command-io.js';
+import { doctorCommand } from './doctor-command.js';
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { requestCommand } from './request-command.js';
+import { tokenCommand } from './token-command.js';
+
+/** Subcommands by name; anything else is the request command's. */
+const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<ExitCode>>> = {
+  doctor: doctorCommand,
+  token: tokenCommand,
+};
+
+/**
+ * Runs the command line `args` (without `node` and the script) and returns the exit code.
+ * Usage errors and known failures print `http-gssapi: <message>` and `  fix: <hint>` on stderr.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['doctor', 'https://intranet.example.org/'], io);
+ * ```
+ */
+async function main(args: readonly string[], io: CommandIo): Promise<ExitCode> {
+  const [first, ...rest] = args;
+  const command = first !== undefined ? COMMANDS[first] : undefined;
+  try {
+    return command ? await command(rest, io) : await requestCommand(args, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`http-gssapi: ${error.message}\n`);
+      if (error.hint) io.stderr.write(`  fix: ${error.hint}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`http-gssapi: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT.INTERNAL;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});

@@ -1,0 +1,268 @@
+/**
+ * `http-gssapi [options] URL`: one HTTP request through the library's own `createFetch`, with
+ * Negotiate done by the library (the command re-implements none of it), a `-v` trace of each leg
+ * from its diagnostics events, `--json`, `-i`, `-o` with progress, and an exit code per class
+ * of outcome.
+ *
+ * @module
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createFetch } from '../adapters/fetch.js';
+import { describeOid } from '../gssapi/oid.js';
+import { AUTH_FLAGS, authFromFlags } from './auth-flags.js';
+import type { CommandIo } from './command-io.js';
+import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
+import { booleanFlag, type FlagSpec, HELP_FLAG, stringFlag, stringFlags } from './flag-spec.js';
+import { type HelpPage, renderHelp } from './help-text.js';
+import { packageVersion } from './package-version.js';
+import { parseCommandLine } from './parse-arguments.js';
+import { progressMeter } from './progress-meter.js';
+import { readRequestBody } from './request-body.js';
+import { classifyError, classifyResponse, type RequestOutcome } from './request-outcome.js';
+import { buildReport } from './request-report.js';
+import { shownHeaders, TraceRecorder } from './trace-recorder.js';
+import { renderTrace } from './trace-render.js';
+
+// biome-ignore format: a table, one flag per line
+/** The flags of the request itself (what to send, what to show). */
+export const REQUEST_ONLY_FLAGS: readonly FlagSpec[] = [
+  { name: 'request', short: 'X', type: 'string', value: 'METHOD', help: 'HTTP method (default GET, or POST with -d)' },
+  { name: 'header', short: 'H', type: 'string', multiple: true, value: "'NAME: VALUE'", help: 'add a request header (repeatable)' },
+  { name: 'data', short: 'd', type: 'string', value: 'DATA', help: 'request body: text, @FILE, or @- for stdin' },
+  { name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'write the body to FILE (progress shown on a terminal)' },
+  { name: 'include', short: 'i', type: 'boolean', help: 'print the response status line and headers before the body' },
+  { name: 'verbose', short: 'v', type: 'boolean', help: 'trace each leg on stderr: challenge, SPN, mechanism, flags, token sizes, mutual result, timings' },
+  { name: 'json', type: 'boolean', help: 'print one JSON object with the result and the trace instead of the body' },
+  { name: 'silent', short: 's', type: 'boolean', help: 'no progress line and no error message (exit code only)' },
+  { name: 'no-follow', type: 'boolean', help: 'do not follow redirects' },
+  { name: 'max-time', type: 'string', value: 'SECONDS', help: 'give up after SECONDS (network error, exit 3)' },
+  { name: 'version', type: 'boolean', help: 'print the version and exit' },
+];
+
+/** Every flag `http-gssapi URL` takes. */
+export const REQUEST_FLAGS: readonly FlagSpec[] = [...REQUEST_ONLY_FLAGS, ...AUTH_FLAGS, HELP_FLAG];
+
+/** The main help page (the request command is the default command). */
+export const REQUEST_HELP: HelpPage = {
+  usage: 'http-gssapi [options] URL\n       http-gssapi doctor [URL]\n       http-gssapi token [options] SPN',
+  description:
+    'Sends one HTTP request with Kerberos (HTTP Negotiate, SPNEGO over GSSAPI) and prints the body.\n' +
+    'Uses your kinit ticket by default. `http-gssapi doctor --help` and `http-gssapi token --help`\n' +
+    'describe the other commands.',
+  groups: [
+    { title: 'Request', flags: REQUEST_ONLY_FLAGS },
+    { title: 'Authentication (HTTPSPNEGOAuth options)', flags: AUTH_FLAGS },
+    { title: 'Other', flags: [HELP_FLAG] },
+  ],
+  footer: `Passwords are never taken from the command line: use --password-env VAR or --ask-password.\n\nExamples:\n  http-gssapi -v https://intranet.example.org/api\n  http-gssapi --mutual required --json https://intranet.example.org/api\n  http-gssapi -X POST -H 'Content-Type: application/json' -d @body.json https://intranet.example.org/api\n\n${EXIT_CODES_HELP}`,
+};
+
+const usage = (message: string, hint?: string) => new CliError(EXIT.USAGE, message, hint);
+
+function requestUrl(text: string | undefined): URL {
+  if (text === undefined) throw usage('a URL is required', 'http-gssapi [options] URL; see --help');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usage(`not a URL: ${text}`, 'give an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usage(`unsupported scheme ${url.protocol} in ${text}`, 'give an http:// or https:// URL');
+  }
+  return url;
+}
+
+function requestHeaders(lines: readonly string[]): Headers {
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw usage(`-H '${line}': a header is 'Name: value'`);
+    try {
+      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    } catch (error) {
+      throw usage(`-H '${line.slice(0, colon)}': ${(error as Error).message}`);
+    }
+  }
+  return headers;
+}
+
+function maxTime(text: string | undefined): AbortSignal | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw usage(`--max-time must be a positive number of seconds, got '${text}'`);
+  return AbortSignal.timeout(Math.round(seconds * 1000));
+}
+
+/** Counts the bytes that pass. */
+function byteCounter(): Transform & { bytes: number } {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      counter.bytes += chunk.length;
+      callback(null, chunk);
+    },
+  }) as Transform & { bytes: number };
+  counter.bytes = 0;
+  return counter;
+}
+
+/**
+ * Runs `http-gssapi [options] URL` and returns its exit code.
+ *
+ * @throws {CliError} for usage errors (exit 2), before anything is sent.
+ * @example
+ * ```ts
+ * process.exitCode = await requestCommand(['-v', 'https://intranet.example.org/'], io);
+ * ```
+ */
+export async function requestCommand(args: readonly string[], io: CommandIo): Promise<ExitCode> {
+  const { values, positionals } = parseCommandLine(args, REQUEST_FLAGS, { max: 1 });
+  if (booleanFlag(values, 'help')) {
+    io.stdout.write(renderHelp(REQUEST_HELP));
+    return EXIT.OK;
+  }
+  if (booleanFlag(values, 'version')) {
+    io.stdout.write(`http-gssapi ${packageVersion()}\n`);
+    return EXIT.OK;
+  }
+  const url = requestUrl(positionals[0]);
+  const headers = requestHeaders(stringFlags(values, 'header'));
+  const data = stringFlag(values, 'data');
+  const body = data === undefined ? null : await readRequestBody(data, io.stdin);
+  if (body && !headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
+  const method = (stringFlag(values, 'request') ?? (body ? 'POST' : 'GET')).toUpperCase();
+  const signal = maxTime(stringFlag(values, 'max-time'));
+  const json = booleanFlag(values, 'json');
+  const verbose = booleanFlag(values, 'verbose');
+  const silent = booleanFlag(values, 'silent');
+  const output = stringFlag(values, 'output') ?? null;
+
+  const auth = await authFromFlags(values, io);
+  const trace = (line: string) => io.stderr.write(`${line}\n`);
+  const recorder = new TraceRecorder(verbose ? (entry) => renderTrace([entry]).forEach(trace) : undefined);
+  if (verbose) {
+    const o = auth.options;
+    trace(
+      `* http-gssapi ${packageVersion()}: ${method} ${url.href}; mutual ${o.mutualAuthentication}, delegate ${String(o.delegate)}, opportunistic ${o.opportunisticAuth}, mechanism ${describeOid(o.mech)}, credentials ${credentialsText(o.creds)}`,
+    );
+  }
+  recorder.start();
+  let response: Response | null = null;
+  let outcome: RequestOutcome;
+  let bodyText: string | null = null;
+  let bodyBytes = 0;
+  try {
+    const negotiateFetch = createFetch(auth, recorder.wrap(globalThis.fetch));
+    try {
+      response = await negotiateFetch(url, {
+        method,
+        headers,
+        ...(body ? { body } : {}),
+        redirect: booleanFlag(values, 'no-follow') ? 'manual' : 'follow',
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      const classified = classifyError(error);
+      if (!classified) throw error;
+      outcome = classified;
+    }
+    if (response) {
+      outcome = classifyResponse(response, recorder, auth.options.mutualAuthentication);
+      const shown = shownHeaders(response.headers);
+      if (booleanFlag(values, 'include') && !json) {
+        io.stdout.write(`HTTP/1.1 ${response.status} ${response.statusText}\r\n`);
+        for (const [name, value] of shown) io.stdout.write(`${name}: ${value}\r\n`);
+        io.stdout.write('\r\n');
+      }
+      const counter = byteCounter();
+      const source = response.body ? Readable.fromWeb(response.body as never) : Readable.from([]);
+      try {
+        if (output !== null) {
+          const length = Number(response.headers.get('content-length') ?? Number.NaN);
+          const file = createWriteStream(output);
+          if (io.stderr.isTTY && !silent && !json) {
+            await pipeline(
+              source,
+              counter,
+              progressMeter(Number.isFinite(length) ? length : null, io.stderr),
+              file,
+            );
+          } else {
+            await pipeline(source, counter, file);
+          }
+        } else if (json) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of source.pipe(counter)) chunks.push(chunk as Buffer);
+          bodyText = Buffer.concat(chunks).toString('utf8');
+        } else {
+          await pipeline(source, counter, io.stdout, { end: false });
+        }
+      } catch (error) {
+        const classified = classifyError(error);
+        if (!classified || output !== null) throw error;
+        outcome = classified;
+      }
+      bodyBytes = counter.bytes;
+      if (json) {
+        const report = buildReport(
+          {
+            url: url.href,
+            method,
+            response,
+            headers: shown,
+            outcome: outcome!,
+            body: bodyText,
+            bodyBytes,
+            output,
+          },
+          recorder,
+        );
+        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      }
+    } else if (json) {
+      const report = buildReport(
+        {
+          url: url.href,
+          method,
+          response: null,
+          headers: [],
+          outcome: outcome!,
+          body: null,
+          bodyBytes: 0,
+          output,
+        },
+        recorder,
+      );
+      io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    }
+  } finally {
+    recorder.stop();
+    auth.dispose();
+  }
+  const final = outcome!;
+  if (verbose) {
+    trace(
+      `* result: ${response ? `${response.status} ${response.statusText}, ${bodyBytes} bytes, ` : ''}${final.kind}, exit ${final.exitCode}, ${recorder.events('token').length} token(s) sent, ${recorder.elapsed()} ms in all`,
+    );
+  }
+  if (final.error && !silent && !json) {
+    io.stderr.write(`http-gssapi: ${final.error.message}\n`);
+    if (final.error.hint) io.stderr.write(`  fix: ${final.error.hint}\n`);
+  }
+  return final.exitCode;
+}
+
+function credentialsText(creds: unknown): string {
+  if (creds === null || creds === undefined) return 'default ccache';
+  const c = creds as { principal?: string; keytab?: string; ccache?: string; password?: string };
+  const parts = [
+    c.principal && `principal ${c.principal}`,
+    c.keytab && `keytab ${c.keytab}`,
+    c.ccache && `ccache ${c.ccache}`,
+    c.password !== undefined && 'password (not shown)',
+  ].filter(Boolean);
+  return parts.join(', ') || 'default ccache';
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { AUTH_FLAGS, authOptionsFromFlags, parseMech } from '../../src/cli/auth-flags.js';
+import { CliError, EXIT } from '../../src/cli/exit-codes.js';
+import { parseCommandLine } from '../../src/cli/parse-arguments.js';
+import { REQUEST_FLAGS } from '../../src/cli/request-command.js';
+import { KRB5, SPNEGO } from '../../src/core/options.js';
+
+const io = (env: Record<string, string> = {}) => ({
+  stdin: Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.ReadStream,
+  stderr: new PassThrough(),
+  env,
+});
+const parse = (...args: string[]) => parseCommandLine(args, REQUEST_FLAGS, { max: 1 });
+const options = (args: string[], env: Record<string, string> = {}) =>
+  authOptionsFromFlags(parse(...args).values, io(env));
+
+/** Asserts a usage error (exit 2) whose message matches. */
+async function rejectsUsage(run: () => unknown, message: RegExp) {
+  await assert.rejects(
+    async () => run(),
+    (error: unknown) => {
+      assert.ok(error instanceof CliError, String(error));
+      assert.equal(error.exitCode, EXIT.USAGE);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
+}
+
+describe('command-line parsing', () => {
+  it('reads short and long flags, repeated headers and the URL', () => {
+    const { values, positionals } = parse(
+      '-v',
+      '-X',
+      'post',
+      '-H',
+      'A: 1',
+      '--header',
+      'B: 2',
+      '--json',
+      'https://h/',
+    );
+    assert.equal(values['verbose'], true);
+    assert.equal(values['request'], 'post');
+    assert.deepEqual(values['header'], ['A: 1', 'B: 2']);
+    assert.equal(values['json'], true);
+    assert.deepEqual(positionals, ['https://h/']);
+  });
+
+  it('an unknown flag, a missing value or a second URL is a usage error', async () => {
+    await rejectsUsage(() => parse('--bogus', 'https://h/'), /Unknown option '--bogus'/);
+    await rejectsUsage(() => parse('https://h/', '-o'), /'-o, --output <value>' argument missing/);
+    await rejectsUsage(() => parse('https://a/', 'https://b/'), /unexpected argument: https:\/\/b\//);
+  });
+
+  it('refuses --password with the safe ways to give one', async () => {
+    await assert.rejects(
+      async () => parse('--password', 'secret', 'https://h/'),
+      (error: CliError) =>
+        error.exitCode === EXIT.USAGE && /--password-env VAR or --ask-password/.test(error.hint ?? ''),
+    );
+  });
+
+  it('every auth flag has a unique name and help', () => {
+    const names = REQUEST_FLAGS.map((f) => f.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const flag of AUTH_FLAGS) assert.ok(flag.help.length > 10, flag.name);
+  });
+});
+
+describe('auth flags to HTTPSPNEGOAuth options', () => {
+  it('map one to one', async () => {
+    const result = await options([
+      '--mutual',
+      'required',
+      '--target-name',
+      'HTTP@web.example.org',
+      '--delegate-policy',
+      '--opportunistic',
+      '--principal',
+      'svc@EXAMPLE.ORG',
+      '--keytab',
+      '/etc/svc.keytab',
+      '--mech',
+      'krb5',
+      '--no-sanitize-mutual-error',
+      '--no-session-cookies',
+      '--no-learned-preemption',
+      '--max-replay-body-size',
+      '42',
+    ]);
+    assert.deepEqual(result, {
+      mutualAuthentication: 'required',
+      targetName: 'HTTP@web.example.org',
+      delegate: 'policy',
+      opportunisticAuth: true,
+      mech: KRB5,
+      sanitizeMutualErrorResponse: false,
+      sessionCookies: false,
+      learnedPreemption: false,
+      maxReplayBodySize: 42,
+      creds: { principal: 'svc@EXAMPLE.ORG', keytab: '/etc/svc.keytab' },
+    });
+  });
+
+  it('no flags: the library defaults', async () => {
+    assert.deepEqual(await options([]), {});
+  });
+
+  it('--password-env reads the password from the environment, never from argv', async () => {
+    const result = await options(['--principal', 'u@R', '--password-env', 'PW'], { PW: 's3cret' });
+    assert.deepEqual(result.creds, { principal: 'u@R', password: 's3cret' });
+    await rejectsUsage(
+      () => options(['--principal', 'u@R', '--password-env', 'PW']),
+      /PW: the environment variable is not set/,
+    );
+    await rejectsUsage(() => options(['--password-env', 'PW'], { PW: 'x' }), /needs --principal/);
+  });
+
+  it('--ask-password needs a terminal', async () => {
+    await rejectsUsage(() => options(['--principal', 'u@R', '--ask-password']), /needs a terminal/);
+  });
+
+  it("the library's own checks become usage errors that name the flag", async () => {
+    await rejectsUsage(
+      () => options(['--mutual', 'sometimes']),
+      /^--mutual must be REQUIRED, OPTIONAL or DISABLED/,
+    );
+    await rejectsUsage(() => options(['--delegate', '--delegate-policy']), /exclusive/);
+    await rejectsUsage(
+      () => options(['--principal', 'u@R', '--keytab', '/k', '--password-env', 'PW'], { PW: 'x' }),
+      /a password and --keytab are exclusive/,
+    );
+    await rejectsUsage(() => options(['--max-replay-body-size', '1k']), /number of bytes/);
+  });
+
+  it('--mech takes a name or a dotted OID', () => {
+    assert.equal(parseMech('spnego'), SPNEGO);
+    assert.equal(parseMech('Kerberos'), KRB5);
+    assert.equal(parseMech('default'), null);
+    assert.equal(String(parseMech('1.3.6.1.4.1.311.2.2.10')), '1.3.6.1.4.1.311.2.2.10');
+    assert.throws(() => parseMech('ntlm?'), CliError);
+  });
+});
