@@ -30,7 +30,8 @@ export const DEFAULT_LISTEN: ListenAddress = { host: '127.0.0.1', port: 3128 };
  * ```
  */
 export function parseListenAddress(value: string): ListenAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d{1,5})$/.exec(value.trim());
+  const text = value.trim();
+  const match = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
   const port = match ? Number(match[3]) : Number.NaN;
   if (!match || !(port >= 0 && port <= 65535)) {
     throw new CliError(

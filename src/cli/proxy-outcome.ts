@@ -22,12 +22,13 @@ export interface ProxyOutcome {
 /** The response header that carries the reason. */
 export const REASON_HEADER = 'x-http-gssapi-reason';
 
+/** The longest reason in a header or a log line; the body of the answer has all of it. */
 const MAX_REASON = 400;
 
-/** One printable line of at most {@link MAX_REASON} characters. */
-function oneLine(text: string): string {
+/** One printable line (control characters and non-ASCII replaced), cut to `max` characters. */
+function oneLine(text: string, max = MAX_REASON): string {
   const line = text.replace(/[^\x20-\x7e]+/g, ' ').trim();
-  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 3)}...` : line;
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
 /**
@@ -43,7 +44,7 @@ export function reasonOf(error: unknown, fallback: string): string {
   if (error === undefined || error === null) return fallback;
   const { message, hint } = error as { message?: unknown; hint?: unknown };
   const text = typeof message === 'string' && message !== '' ? message : String(error);
-  return oneLine(typeof hint === 'string' && hint !== '' ? `${text}; fix: ${hint}` : text);
+  return typeof hint === 'string' && hint !== '' ? `${text}; fix: ${hint}` : text;
 }
 
 const REASON_PHRASES: Readonly<Record<number, string>> = {
@@ -54,7 +55,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
 };
 
 function reasonBody(reason: string): string {
-  return `http-gssapi proxy: ${reason}\n`;
+  return `http-gssapi proxy: ${oneLine(reason, Number.POSITIVE_INFINITY)}\n`;
 }
 
 /**
