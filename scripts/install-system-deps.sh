@@ -16,6 +16,7 @@ PACKAGES=(
   openssl               # throwaway certificates for the https Apache origin (proxy tests)
   gss-ntlmssp           # NTLM inside SPNEGO, for the multi-leg connection-bound tests
   faketime              # libfaketime, for the CLI doctor test of a skewed clock
+  git                   # git clone through http-gssapi proxy (git http-backend as an Apache CGI, mod_cgid from apache2)
 )
 
 missing=()
