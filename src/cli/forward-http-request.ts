@@ -75,8 +75,12 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<RequestBody
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', reject);
+      req.off('close', onClose);
       resolve({ chunks, rest });
     };
+    // The client went away before the end of its body: nothing to forward.
+    const onClose = () =>
+      reject(new Error('the client closed the connection before the end of the request body'));
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
@@ -89,6 +93,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<RequestBody
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', reject);
+    req.once('close', onClose);
   });
 }
 
@@ -123,7 +128,9 @@ function sendAttempt(
   };
   return new Promise((resolve, reject) => {
     const request = (secure ? https : http).request(options, resolve);
-    request.once('error', reject);
+    // Every error, not only the first: one after the response head (a reset upstream) must not
+    // go unhandled; the response stream reports it to whoever reads it.
+    request.on('error', reject);
     for (const chunk of body.chunks) request.write(chunk);
     if (body.rest) body.rest.pipe(request);
     else request.end();
@@ -187,6 +194,8 @@ export async function forwardHttpRequest(
         return { status, legs, reason };
       }
       res.writeHead(status, response.statusMessage, endToEnd(response.headers));
+      // An upstream that fails mid-body cuts the client's response short: it cannot be told otherwise.
+      response.once('error', () => res.destroy());
       response.pipe(res);
       await finished(res).catch(() => response.destroy());
       return { status, legs, reason: null };

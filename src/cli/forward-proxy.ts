@@ -85,7 +85,10 @@ export class ForwardProxy {
   private constructor(options: ForwardProxyOptions) {
     this.#options = options;
     this.#selector = ProxySelector.from(options.upstream.settings);
-    this.#server = http.createServer((req, res) => void this.#onRequest(req, res));
+    // No request timeout: an upload (git push, npm publish) may take longer than node's 5 minutes.
+    this.#server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+      this.#onRequest(req, res).catch((error: unknown) => this.#failed(req, res, error));
+    });
     this.#server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       void this.#onConnect(req, socket, head);
     });
@@ -127,6 +130,14 @@ export class ForwardProxy {
 
   #log(method: string, target: string, route: URL | null, outcome: ProxyOutcome, started: number): void {
     this.#options.log(logLine(method, target, route, outcome, performance.now() - started));
+  }
+
+  /** A request that failed outside the forwarding's own handling (the client gone mid-body): answered if still possible, logged. */
+  #failed(req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void {
+    const reason = reasonOf(error, 'the request failed');
+    if (!res.headersSent && !res.destroyed) sendReason(res, 502, reason);
+    else res.destroy();
+    this.#options.log(logLine(req.method ?? 'GET', req.url ?? '', null, { status: 502, legs: 0, reason }, 0));
   }
 
   async #onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
