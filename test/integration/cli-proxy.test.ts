@@ -342,6 +342,26 @@ describe('http-gssapi proxy in front of a Negotiate squid', () => {
     }
   });
 
+  test('concurrent clients: each tunnel and each request with a token of its own, every one accepted', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const proxy = await CliProxyProcess.start(proxyArgs('--upstream', fixture.squid.url), cleanEnv());
+    try {
+      await fixture.squid.clearAccessLog();
+      const urls = Array.from({ length: 4 }, (_, i) => [
+        `${secure!.url}public/${i}`,
+        `${fixture.apache.url}public/${i}`,
+      ]).flat();
+      const results = await Promise.all(urls.map((url) => curl(proxy.url, url)));
+      for (const result of results) assert.equal(result.status, 200, result.stderr);
+      // squid's replay cache would refuse a token sent twice: eight accepted requests, eight tokens.
+      const through = await squidEntries((e) => e.status === 200, 8);
+      assert.equal(through.length, 8);
+      for (const entry of through) assert.equal(entry.user, fixture.realm.user.principal);
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+    }
+  });
+
   test('NO_PROXY hosts are reached directly', async (t) => {
     if (skip()) return t.skip(skip()!);
     const proxy = await CliProxyProcess.start(
