@@ -342,6 +342,36 @@ describe('http-gssapi proxy in front of a Negotiate squid', () => {
     }
   });
 
+  test('--keytab: a stale keytab gives a 407 with the reason; the rewritten keytab works without a restart', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const principal = await fixture.realm.addPrincipal('proxykeytab', { randkey: true });
+    const keytab = await fixture.realm.extractKeytab(principal, join(work, 'proxy-user.keytab'));
+    // New keys in the KDC: the keytab no longer matches (the key rotation a service account sees).
+    await fixture.realm.kadmin(`cpw -randkey ${principal}`);
+    const proxy = await CliProxyProcess.start(
+      proxyArgs('--upstream', fixture.squid.url, '--principal', principal, '--keytab', keytab),
+      cleanEnv({ KRB5CCNAME: `FILE:${join(work, 'unused-ccache')}` }),
+    );
+    try {
+      await fixture.squid.clearAccessLog();
+      const refused = await curl(proxy.url, `${secure!.url}public/`);
+      assert.equal(refused.connect, 407, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /< X-Http-Gssapi-Reason: .*proxykeytab@HTTPGSSAPI\.TEST from client_keytab=/,
+      );
+      // Still the stale keytab: refused again, nothing remembered as good.
+      assert.equal((await curl(proxy.url, `${secure!.url}public/`)).connect, 407);
+      await fixture.realm.extractKeytab(principal, keytab);
+      const fixed = await curl(proxy.url, `${secure!.url}public/`);
+      assert.equal(fixed.status, 200, fixed.stderr);
+      const through = await squidEntries((e) => e.status === 200 && e.method === 'CONNECT', 1);
+      assert.equal(through[0]?.user, principal);
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+    }
+  });
+
   test('concurrent clients: each tunnel and each request with a token of its own, every one accepted', async (t) => {
     if (skip()) return t.skip(skip()!);
     const proxy = await CliProxyProcess.start(proxyArgs('--upstream', fixture.squid.url), cleanEnv());
