@@ -57,7 +57,8 @@ export class CliProxyProcess {
     let stdout = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
     const exited = new Promise<ProxyExit>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
+      // 'close', not 'exit': its output has been read to the end by then.
+      child.once('close', (code, signal) => resolve({ code, signal })),
     );
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type net from 'node:net';
+import { createServer, type default as net } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -125,6 +125,16 @@ function assertNoToken(text: string) {
 const proxyArgs = (...more: string[]) => ['--listen', '127.0.0.1:0', ...more];
 
 const skip = () => fixture.skipReason('squid') ?? fixture.skipReason('apache');
+
+/** A port the system says is free now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** A CONNECT through the local proxy, by hand: the raw answer and the socket, left open. */
 function rawConnect(proxy: string, authority: string): Promise<{ status: number; socket: net.Socket }> {
@@ -420,16 +430,29 @@ describe('http-gssapi proxy in front of a Negotiate squid', () => {
     await closed;
   });
 
-  test('SIGINT stops it too; usage errors exit 2 before listening', async (t) => {
+  test('SIGINT stops it too; a warning off loopback; usage errors exit 2', async (t) => {
     if (skip()) return t.skip(skip()!);
-    const proxy = await CliProxyProcess.start(proxyArgs('--upstream', fixture.squid.url), cleanEnv());
-    assert.deepEqual(await proxy.stop('SIGINT'), { code: 0, signal: null });
-    const none = await run(
-      process.execPath,
-      [join(import.meta.dirname, '../../../dist/cli/main.js'), 'proxy'],
+    const proxy = await CliProxyProcess.start(
+      ['--listen', '0.0.0.0:0', '--upstream', fixture.squid.url],
       cleanEnv(),
     );
+    assert.equal((await proxy.logLines(/warning: listening on 0\.0\.0\.0, not loopback/)).length, 1);
+    assert.deepEqual(await proxy.stop('SIGINT'), { code: 0, signal: null });
+    const quiet = await CliProxyProcess.start(proxyArgs('--upstream', fixture.squid.url), cleanEnv());
+    assert.deepEqual(await quiet.stop('SIGINT'), { code: 0, signal: null });
+    assert.doesNotMatch(quiet.log, /warning/, 'no warning on loopback');
+    const cli = join(import.meta.dirname, '../../../dist/cli/main.js');
+    const none = await run(process.execPath, [cli, 'proxy'], cleanEnv());
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no upstream proxy/);
+    // HTTPS_PROXY already pointing at the address it would listen on: a loop, refused.
+    const port = await freePort();
+    const loop = await run(
+      process.execPath,
+      [cli, 'proxy', '--listen', `127.0.0.1:${port}`],
+      cleanEnv({ HTTPS_PROXY: `http://localhost:${port}` }),
+    );
+    assert.equal(loop.code, 2);
+    assert.match(loop.stderr, /is this proxy itself/);
   });
 });
