@@ -13,16 +13,16 @@ const realm = await TestRealm.start();
 const restoreEnv = realm.applyEnv(); // KRB5_CONFIG and KRB5CCNAME: the realm's user has a ticket
 const server = await NegotiateTestServer.start({ keytab: realm.service.keytab, hostname: realm.hostname });
 try {
-  const client = ky.create({
-    ...negotiateKy(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED })),
-    prefixUrl: server.url,
-  });
+  // Full URLs work with every ky major; a base URL is `prefixUrl` in ky 1 and `prefix` in ky 2.
+  const client = ky.create(negotiateKy(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED })));
   try {
     // /redirect/ authenticates, then sends the client on to /ok/landing.
-    const body = await client.get('redirect/start', { searchParams: { to: '/ok/landing' } }).json<{
-      user: string;
-      path: string;
-    }>();
+    const body = await client
+      .get(`${server.url}redirect/start`, { searchParams: { to: '/ok/landing' } })
+      .json<{
+        user: string;
+        path: string;
+      }>();
     console.log(`the server authenticated ${body.user} at ${body.path}`);
   } catch (error) {
     // A 401 comes back as ky's HTTPError; the Negotiate reason is on the response.

@@ -12,6 +12,7 @@
  * @module
  */
 export { createFetch } from './adapters/fetch.js';
+export type { FetchLike } from './adapters/fetch-like.js';
 export type { CreateFetchOptions } from './adapters/fetch-options.js';
 export {
   type Challenge,

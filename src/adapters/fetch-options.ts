@@ -11,7 +11,7 @@ import { checkOptionKeys } from '../internal/option-keys.js';
 import { requireProxyAuth } from '../proxy/proxy-auth.js';
 import { ProxySelector, type ProxySetting } from '../proxy/proxy-selector.js';
 
-type Fetch = typeof globalThis.fetch;
+import type { FetchLike } from './fetch-like.js';
 
 /**
  * Options of `createFetch` (its second argument; a bare fetch function there is the same as
@@ -29,7 +29,7 @@ export interface CreateFetchOptions {
    * `fetch` (from the `undici` package, an optional peer dependency then needed), since the
    * proxy route is an undici dispatcher passed as `init.dispatcher`.
    */
-  readonly fetch?: Fetch;
+  readonly fetch?: FetchLike;
   /**
    * Send requests through a forward proxy that authenticates with Negotiate: a proxy URL,
    * `'env'` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, upper or lower case, as undici's
@@ -49,7 +49,7 @@ export interface CreateFetchOptions {
 }
 
 interface ProxyRoute {
-  readonly fetch: Fetch;
+  readonly fetch: FetchLike;
   readonly dispatcher: { dispatch(opts: object, handler: object): boolean };
 }
 
@@ -59,11 +59,16 @@ interface ProxyRoute {
  * of the proxy, which fetch turns into a network error, rejects with a `TypeError` whose cause
  * is a `ProxyRefusedError` carrying the reason (`negotiateErrorOf`).
  */
-export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetchOptions | undefined): Fetch {
+export function resolveBaseFetch(
+  auth: HTTPSPNEGOAuth,
+  given: FetchLike | CreateFetchOptions | undefined,
+): FetchLike {
   if (given === undefined) return globalThis.fetch;
   if (typeof given === 'function') return given;
   if (typeof given !== 'object' || given === null) {
-    throw new TypeError('the second argument of createFetch must be a fetch function or options');
+    throw new TypeError(
+      'baseFetch must be a fetch function or options ({ fetch, proxy, proxyAuth, agentOptions })',
+    );
   }
   checkOptionKeys(given, ['fetch', 'proxy', 'proxyAuth', 'agentOptions'], 'createFetch option');
   if (given.fetch !== undefined && typeof given.fetch !== 'function')
@@ -80,12 +85,15 @@ export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetc
   const { proxy, agentOptions } = given;
   let route: Promise<ProxyRoute> | null = null;
   const load = async (): Promise<ProxyRoute> => {
-    const [undici, { createProxyDispatcher }] = await Promise.all([
-      import('undici'),
-      import('./undici/proxy-dispatcher.js'),
-    ]);
+    // undici first: the dispatcher's module imports it too, and would fail with a bare error.
+    const undici = await import('undici').catch((error: unknown) => {
+      throw new Error('createFetch with a proxy needs the undici package: npm install undici', {
+        cause: error,
+      });
+    });
+    const { createProxyDispatcher } = await import('./undici/proxy-dispatcher.js');
     return {
-      fetch: given.fetch ?? (undici.fetch as unknown as Fetch),
+      fetch: given.fetch ?? undici.fetch,
       dispatcher: createProxyDispatcher({
         proxy,
         auth: proxyAuth,
@@ -93,8 +101,12 @@ export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetc
       }),
     };
   };
-  return async (input, init) => {
-    route ??= load();
+  return async (input: URL, init: never) => {
+    // A failed load (undici missing) is not kept: installing it fixes the next request.
+    route ??= load().catch((error: unknown) => {
+      route = null;
+      throw error;
+    });
     const { fetch, dispatcher } = await route;
     // The proxy leg's exchange tells the caller's handler why a 407 came back (its context), but
     // fetch turns a 407 into a network error (Fetch standard, HTTP-network-or-cache fetch step
@@ -104,10 +116,10 @@ export function resolveBaseFetch(auth: HTTPSPNEGOAuth, given: Fetch | CreateFetc
       dispatch: (opts: object, handler: object) => dispatcher.dispatch(opts, watch(handler, seen)),
     };
     try {
-      return await fetch(input, { ...init, dispatcher: seeing } as RequestInit);
+      return await fetch(input, { ...(init as object), dispatcher: seeing } as never);
     } catch (error) {
       if (seen.status !== 407) throw error;
-      const url = String(input instanceof Request ? input.url : input);
+      const url = input.href;
       const info = seen.context?.proxyNegotiate;
       const reason = info ? negotiateErrorOf(info) : undefined;
       const refused = new ProxyRefusedError(

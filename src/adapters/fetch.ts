@@ -2,6 +2,7 @@ import { runExchange } from '../core/exchange.js';
 import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import type { FetchLike } from './fetch-like.js';
 import { type CreateFetchOptions, resolveBaseFetch } from './fetch-options.js';
 
 type Fetch = typeof globalThis.fetch;
@@ -71,7 +72,7 @@ async function prepareBody(
  * if (res.status === 401) console.error(negotiateErrorOf(res)?.message);
  * ```
  */
-export function createFetch(auth?: HTTPSPNEGOAuth, options?: Fetch | CreateFetchOptions): Fetch {
+export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateFetchOptions): Fetch {
   const negotiateAuth = requireAuth(auth);
   const baseFetch = resolveBaseFetch(negotiateAuth, options);
 
@@ -106,7 +107,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, options?: Fetch | CreateFetch
           redirect: 'manual',
         };
         if (hop.bodyOnce) hopInit.duplex = 'half';
-        return baseFetch(hop.url, hopInit);
+        return baseFetch(hop.url, hopInit as never) as Promise<Response>;
       };
       // A caller that brings its own Authorization is not ours to change.
       if (hop.headers.has('authorization')) return send({});

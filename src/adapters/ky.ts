@@ -19,7 +19,9 @@ import { HttpGssapiError } from '../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { hideProperty } from '../internal/hide-property.js';
 import { createFetch } from './fetch.js';
+import type { FetchLike } from './fetch-like.js';
 import type { CreateFetchOptions } from './fetch-options.js';
+import { type KyErrorHookArgument, kyHookError } from './ky-version.js';
 
 /**
  * ky options (for `ky.create()` or `ky.extend()`) that authenticate with HTTP Negotiate, with the
@@ -35,7 +37,7 @@ import type { CreateFetchOptions } from './fetch-options.js';
  * - {@link MutualAuthenticationError} and {@link BodyNotReplayableError} are thrown as they are
  *   (`error.code` `'ERR_MUTUAL_AUTH'`, `'ERR_BODY_NOT_REPLAYABLE'`), like fetch's own errors.
  *   ky retries thrown errors for GET and other idempotent methods; the `beforeRetry` hook here
- *   rethrows these instead, so no second attempt is made (ky 1.x still waits its first retry
+ *   rethrows these instead, so no second attempt is made (ky 1 and 2 still wait their first retry
  *   delay, 300 ms by default, before calling the hook; `retry: 0` avoids it).
  *
  * ky sends a `Request` whose body is a stream, so bodies are buffered up to
@@ -43,15 +45,19 @@ import type { CreateFetchOptions } from './fetch-options.js';
  * up front. Passing your own `fetch` to ky afterwards would replace this one: give it here.
  *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
- * @param options - the fetch that sends each request (default `globalThis.fetch`), or
- *   `createFetch`'s options: `{ proxy: 'env' }` sends ky's requests through a Negotiate proxy.
- *   Passing your own `fetch` to ky afterwards would bypass both.
+ * Works with ky 1 (1.7 and later) and ky 2: what differs between them at run time (the
+ * argument of `beforeError`) is told from what ky passes.
+ *
+ * @param options - the fetch that sends each request (any {@link FetchLike}, undici's `fetch`
+ *   too; default `globalThis.fetch`), or `createFetch`'s options: `{ proxy: 'env' }` sends ky's
+ *   requests through a Negotiate proxy. Passing your own `fetch` to ky afterwards would bypass both.
  * @example
  * ```ts
  * import ky, { HTTPError } from 'ky';
  * import { HTTPSPNEGOAuth, MutualAuthenticationError, negotiateErrorOf, REQUIRED } from 'http-gssapi';
  * import { negotiateKy } from 'http-gssapi/ky';
- * const client = ky.create({ ...negotiateKy(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED })), prefixUrl: 'https://intranet.example.org' });
+ * // ky 2: `prefix`; ky 1: `prefixUrl`.
+ * const client = ky.create({ ...negotiateKy(new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED })), prefix: 'https://intranet.example.org' });
  * try {
  *   await client.post('api/items', { json: { name: 'x' } }).json();
  * } catch (error) {
@@ -60,10 +66,7 @@ import type { CreateFetchOptions } from './fetch-options.js';
  * }
  * ```
  */
-export function negotiateKy(
-  auth?: HTTPSPNEGOAuth,
-  options?: typeof globalThis.fetch | CreateFetchOptions,
-): Options {
+export function negotiateKy(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateFetchOptions): Options {
   const fetch = createFetch(auth, options);
 
   const beforeRetry: BeforeRetryHook = ({ error }) => {
@@ -72,13 +75,17 @@ export function negotiateKy(
     if (error instanceof HttpGssapiError) throw error;
   };
 
-  const beforeError: BeforeErrorHook = (error) => {
-    const reason = negotiateErrorOf(error.response);
+  // ky 1 calls beforeError with the HTTPError; ky 2 with a state object `{ error, request,
+  // options, retryCount }`, and for every kind of error, not only HTTPError.
+  const beforeError = ((arg: KyErrorHookArgument) => {
+    const error = kyHookError(arg);
+    const response = (error as { response?: object }).response;
+    const reason = response ? negotiateErrorOf(response) : undefined;
     if (reason && error.cause === undefined) {
       hideProperty(error, 'cause', reason);
     }
     return error;
-  };
+  }) as unknown as BeforeErrorHook;
 
   return { fetch, hooks: { beforeRetry: [beforeRetry], beforeError: [beforeError] } };
 }

@@ -88,6 +88,14 @@ export class HTTPSPNEGOAuth {
  */
 export function requireAuth(auth: unknown): HTTPSPNEGOAuth {
   if (auth === undefined) return new HTTPSPNEGOAuth();
-  if (!(auth instanceof HTTPSPNEGOAuth)) throw new TypeError('auth must be an HTTPSPNEGOAuth');
+  if (!(auth instanceof HTTPSPNEGOAuth)) {
+    // An options object where the auth goes (createFetch({ opportunisticAuth: true })) would
+    // otherwise be a bare type error; say what to write instead.
+    const hint =
+      typeof auth === 'object' && auth !== null && Object.getPrototypeOf(auth) === Object.prototype
+        ? ': wrap the options, new HTTPSPNEGOAuth({ ... })'
+        : '';
+    throw new TypeError(`auth must be an HTTPSPNEGOAuth${hint}`);
+  }
   return auth;
 }

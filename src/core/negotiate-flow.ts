@@ -367,13 +367,16 @@ export class NegotiateFlow {
   }
 
   /**
-   * What to ask for delegation. `delegate: true` forwards the user's ticket-granting ticket
+   * What to ask for delegation (nothing on a proxy leg). `delegate: true` forwards the user's ticket-granting ticket
    * (RFC 4121 section 4.1.1), with which the receiving service can act as the user anywhere in
    * the realm: the caller chose the host the request was made to, not the hosts a redirect
    * leads to. A hop to another host therefore gets only what the KDC's policy allows
    * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
    */
   #delegation(): boolean | 'policy' {
+    // A proxy leg never delegates: the user's ticket-granting ticket was meant for the origin
+    // the caller chose, not for every proxy on the way to it.
+    if (this.kind === 'proxy') return false;
     const { delegate } = this.#setup.options;
     return delegate === true && this.#otherHost ? 'policy' : delegate;
   }

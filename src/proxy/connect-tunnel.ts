@@ -38,13 +38,18 @@ export interface ConnectTunnelOptions {
   readonly auth?: HTTPSPNEGOAuth;
   /** Gives up (the socket destroyed, the promise rejected with the signal's reason). */
   readonly signal?: AbortSignal;
+  /**
+   * Gives up after this many milliseconds without a tunnel (a proxy that accepts connections but
+   * never answers), with a `ProxyRefusedError` of status 0. Default: no limit.
+   */
+  readonly timeout?: number;
   /** More CONNECT request headers (`User-Agent`, ...); `Host` and `Proxy-Authorization` are set here. */
   readonly headers?: Readonly<Record<string, string>>;
   /** TLS options for a proxy reached over `https:` (`ca`, `servername`, ...). */
   readonly proxyTls?: tls.ConnectionOptions;
 }
 
-const OPTION_KEYS = ['proxy', 'host', 'port', 'auth', 'signal', 'headers', 'proxyTls'];
+const OPTION_KEYS = ['proxy', 'host', 'port', 'auth', 'signal', 'timeout', 'headers', 'proxyTls'];
 
 /** Largest 407 body read to keep its connection for the next leg; a larger one costs a reconnect. */
 const MAX_SKIPPED_BODY = 64 * 1024;
@@ -92,9 +97,27 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
   const proxy = parseProxyUrl(options.proxy, 'proxy');
   const authority = tunnelAuthority(options.host, options.port);
   const auth = requireProxyAuth(options.auth);
-  const { signal } = options;
-  signal?.throwIfAborted();
   const fields = { proxy: proxy.origin, target: authority };
+  const { timeout } = options;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout <= 0)) {
+    throw new TypeError('timeout must be a positive integer (milliseconds)');
+  }
+  options.signal?.throwIfAborted();
+  const limit = new AbortController();
+  const timer =
+    timeout === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            limit.abort(
+              new ProxyRefusedError(`the proxy ${proxy.origin} did not open a tunnel within ${timeout} ms`, {
+                ...fields,
+                status: 0,
+              }),
+            ),
+          timeout,
+        );
+  const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
   const flow = auth.flow(proxy, { kind: 'proxy' });
   let socket: net.Socket | null = null;
   try {
@@ -152,7 +175,7 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
       // Another leg. Keep the connection only when the refused attempt carried no token (squid
       // refuses every later token on a connection where one failed) and its 407 body can be
       // skipped; else a new connection.
-      const keep = authorization === null && (await skipBody(socket, response, head));
+      const keep = authorization === null && (await skipBody(socket, response, head, signal));
       if (!keep) {
         socket.destroy();
         socket = null;
@@ -160,6 +183,7 @@ export async function openConnectTunnel(options: ConnectTunnelOptions): Promise<
       authorization = decision.authorization;
     }
   } finally {
+    clearTimeout(timer);
     socket?.destroy();
     flow.dispose();
   }
@@ -252,7 +276,12 @@ function sendConnect(
  * true when that worked (the proxy keeps the connection, a `Content-Length` body of at most
  * 64 KiB), false when the connection should be replaced instead.
  */
-async function skipBody(socket: net.Socket, response: http.IncomingMessage, head: Buffer): Promise<boolean> {
+async function skipBody(
+  socket: net.Socket,
+  response: http.IncomingMessage,
+  head: Buffer,
+  signal: AbortSignal,
+): Promise<boolean> {
   const connection = String(response.headers['connection'] ?? response.headers['proxy-connection'] ?? '');
   if (/\bclose\b/i.test(connection) || (response.httpVersionMinor === 0 && !/keep-alive/i.test(connection))) {
     return false;
@@ -270,6 +299,7 @@ async function skipBody(socket: net.Socket, response: http.IncomingMessage, head
     const finish = (ok: boolean) => {
       socket.off('data', onData);
       socket.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
       socket.pause();
       resolve(ok);
     };
@@ -279,7 +309,10 @@ async function skipBody(socket: net.Socket, response: http.IncomingMessage, head
       else if (left === 0) finish(true);
     };
     const onClose = () => finish(false);
+    // Given up meanwhile: the caller's loop throws the reason.
+    const onAbort = () => finish(false);
     socket.on('data', onData);
     socket.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { checkOptionKeys } from '../internal/option-keys.js';
 import { openConnectTunnel } from './connect-tunnel.js';
-import { requireProxyAuth } from './proxy-auth.js';
+import { checkTunnelTimeout, requireProxyAuth } from './proxy-auth.js';
 import { ProxySelector, type ProxySetting } from './proxy-selector.js';
 
 /**
@@ -35,6 +35,8 @@ export interface ProxyAgentsOptions {
   readonly agentOptions?: https.AgentOptions;
   /** TLS options for a proxy reached over `https:`. */
   readonly proxyTls?: tls.ConnectionOptions;
+  /** Milliseconds a tunnel may take to open (proxy connection, 407 legs) before the request fails; default 30,000. */
+  readonly tunnelTimeout?: number;
 }
 
 /**
@@ -58,6 +60,7 @@ interface Route {
   readonly selector: ProxySelector;
   readonly auth: HTTPSPNEGOAuth;
   readonly proxyTls: tls.ConnectionOptions | undefined;
+  readonly timeout: number;
 }
 
 /** The proxy for a connection to `host:port` over `protocol`, or null to connect directly. */
@@ -81,6 +84,7 @@ function tunnel(
     host: String(options.host ?? options.hostname),
     port: Number(options.port),
     auth: route.auth,
+    timeout: route.timeout,
     ...(route.proxyTls ? { proxyTls: route.proxyTls } : {}),
   }).then(
     (socket) => {
@@ -109,9 +113,12 @@ class NegotiateProxyHttpAgent extends http.Agent {
     this.#route = route;
   }
 
-  override createConnection(options: ConnectionOptions, callback: ConnectionCallback): Duplex | undefined {
+  override createConnection(
+    options: ConnectionOptions,
+    callback: ConnectionCallback,
+  ): Duplex | null | undefined {
     const proxy = proxyFor(this.#route, 'http:', options);
-    if (proxy === null) return net.createConnection(options as net.NetConnectOpts);
+    if (proxy === null) return super.createConnection(options, callback);
     return tunnel(this.#route, proxy, { ...options, port: Number(options.port) || 80 }, callback, (s) => s);
   }
 }
@@ -125,9 +132,12 @@ class NegotiateProxyHttpsAgent extends https.Agent {
     this.#route = route;
   }
 
-  override createConnection(options: ConnectionOptions, callback: ConnectionCallback): Duplex | undefined {
+  override createConnection(
+    options: ConnectionOptions,
+    callback: ConnectionCallback,
+  ): Duplex | null | undefined {
     const proxy = proxyFor(this.#route, 'https:', options);
-    if (proxy === null) return tls.connect(options as tls.ConnectionOptions);
+    if (proxy === null) return super.createConnection(options, callback);
     const host = String(options.host ?? options.hostname);
     const servername = options.servername ?? (net.isIP(host) ? undefined : host);
     return tunnel(this.#route, proxy, { ...options, port: Number(options.port) || 443 }, callback, (socket) =>
@@ -168,11 +178,16 @@ class NegotiateProxyHttpsAgent extends https.Agent {
  */
 export function createProxyAgents(options: ProxyAgentsOptions): ProxyAgents {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  checkOptionKeys(options, ['proxy', 'auth', 'agentOptions', 'proxyTls'], 'createProxyAgents option');
+  checkOptionKeys(
+    options,
+    ['proxy', 'auth', 'agentOptions', 'proxyTls', 'tunnelTimeout'],
+    'createProxyAgents option',
+  );
   const route: Route = {
     selector: ProxySelector.from(options.proxy),
     auth: requireProxyAuth(options.auth),
     proxyTls: options.proxyTls,
+    timeout: checkTunnelTimeout(options.tunnelTimeout),
   };
   const agentOptions = options.agentOptions ?? {};
   if (typeof agentOptions !== 'object' || agentOptions === null) {

@@ -18,3 +18,19 @@ export function requireProxyAuth(auth: unknown, what = 'auth'): HTTPSPNEGOAuth {
   }
   return checked;
 }
+
+/** How long a proxy client waits for a tunnel by default: a proxy that never answers must not hang a request. */
+export const DEFAULT_TUNNEL_TIMEOUT = 30_000;
+
+/**
+ * Internal: the `tunnelTimeout` option (milliseconds, default {@link DEFAULT_TUNNEL_TIMEOUT}), checked.
+ *
+ * @throws {TypeError} for anything but a positive integer.
+ */
+export function checkTunnelTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_TUNNEL_TIMEOUT;
+  if (!Number.isInteger(value) || (value as number) <= 0) {
+    throw new TypeError('tunnelTimeout must be a positive integer (milliseconds)');
+  }
+  return value as number;
+}

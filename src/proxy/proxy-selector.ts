@@ -54,6 +54,10 @@ const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:':
  *
  * @throws {TypeError} naming `what` for anything else. A user name or password in the URL is
  *   refused: this proxy is authenticated with Negotiate, and a password in a URL ends up in logs.
+ * @example
+ * ```ts
+ * parseProxyUrl('proxy.corp.example:3128', 'HTTPS_PROXY').href; // 'http://proxy.corp.example:3128/'
+ * ```
  */
 export function parseProxyUrl(value: string | URL, what: string): URL {
   const text = String(value).trim();

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { tail } from './krb5-tools.js';
 import { TestingError } from './testing-error.js';
@@ -41,6 +42,7 @@ interface ChildMessage {
 
 function checkOptions(options: DelayProxyOptions): Required<DelayProxyOptions> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptionKeys(options, ['target', 'delayMs', 'host', 'startTimeoutMs'], 'DelayProxy option');
   const { target, delayMs, host = '127.0.0.1', startTimeoutMs = 10_000 } = options;
   if (
     typeof target !== 'object' ||

@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from 'node:path';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { checkDuration, checkPassword, checkPath, checkPrincipal } from './krb5-arguments.js';
 import {
   type Krb5Tools,
@@ -66,6 +67,7 @@ export class Krb5Commands {
     signal?: AbortSignal,
   ): Promise<void> {
     checkPrincipal('principal', principal);
+    checkOptionKeys(options, ['ccache', 'forwardable', 'lifetime', 'renewableLife'], 'kinit option');
     const args: string[] = [];
     let input: string | undefined;
     if (typeof secret !== 'object' || secret === null) {
@@ -121,6 +123,11 @@ export class Krb5Commands {
   /** `addprinc`; returns the full principal name. */
   async addPrincipal(name: string, key: PrincipalKey, options: AddPrincipalOptions): Promise<string> {
     const principal = this.#qualify(name);
+    checkOptionKeys(
+      options,
+      ['okAsDelegate', 'requiresPreauth', 'maxLife', 'maxRenewableLife'],
+      'addPrincipal option',
+    );
     const args: string[] = [];
     let input: string | undefined;
     if (typeof key !== 'object' || key === null) {

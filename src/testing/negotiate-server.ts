@@ -6,6 +6,7 @@ import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
 import { SecurityContext } from '../gssapi/security-context.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 
 /**
  * How the server behaves on a path, chosen by the path's first segment (`/<behavior>/...`).
@@ -113,6 +114,8 @@ export class NegotiateTestServer {
   }
 
   static async start(options: NegotiateTestServerOptions = {}): Promise<NegotiateTestServer> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    checkOptionKeys(options, ['keytab', 'hostname', 'listen'], 'NegotiateTestServer option');
     const keytab = options.keytab ?? process.env['KRB5_KTNAME'];
     if (!keytab) throw new TypeError('keytab is required (or set KRB5_KTNAME)');
     const creds = await Credentials.acquire({ usage: 'accept', store: { keytab } });

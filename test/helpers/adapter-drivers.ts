@@ -173,10 +173,15 @@ export const gotDriver: Driver = {
 export const kyDriver: Driver = {
   name: 'ky',
   async send(auth, url, init = {}) {
-    const client = ky.create({ ...negotiateKy(auth), retry: 0 });
-    const outcome = async (res: Response, rejection: Outcome['rejection']): Promise<Outcome> => ({
+    // parseJson keeps ky 2's `error.data` the body text as sent, even when it is not JSON.
+    const client = ky.create({ ...negotiateKy(auth), retry: 0, parseJson: (text: string) => text });
+    const outcome = async (
+      res: Response,
+      rejection: Outcome['rejection'],
+      body?: string,
+    ): Promise<Outcome> => ({
       status: res.status,
-      body: await res.text(),
+      body: body ?? (await res.text()),
       headers: fromHeaders(res.headers),
       negotiateError: negotiateErrorOf(res),
       rejection,
@@ -190,8 +195,11 @@ export const kyDriver: Driver = {
       });
       return await outcome(res, null);
     } catch (error) {
-      if (error instanceof KyHTTPError)
-        return outcome(error.response, { name: error.name, cause: error.cause });
+      if (error instanceof KyHTTPError) {
+        // ky 2 reads an error response's body into `error.data` (undefined when empty).
+        const body = error.response.bodyUsed ? String((error as { data?: unknown }).data ?? '') : undefined;
+        return outcome(error.response, { name: error.name, cause: error.cause }, body);
+      }
       throw error;
     }
   },

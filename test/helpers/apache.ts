@@ -451,6 +451,9 @@ function httpdConf({ options, paths, modules, listen, account, sessionKey }: Con
  * the error log (MIT's replay cache, kept in the server's directory). On a connection that
  * `/bound/` authenticated, other locations still demand a token.
  *
+ * With `https: true` the port speaks TLS (mod_ssl) with a self-signed certificate made at start
+ * (`openssl`), {@link ApacheServer.certificate} for clients to trust, and `url` is `https://`.
+ *
  * As root (CI), Apache starts as root and its children switch to `www-data` (Apache will not serve
  * as root); the realm's krb5.conf and service keytab are copied into the server's directory,
  * which that account owns, because the realm's own directory is private to root.

@@ -22,7 +22,7 @@ import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { createProxyAgents, type ProxySetting } from '../../src/proxy/index.js';
 import { ApacheServer } from '../helpers/apache.js';
 import { type RealmFixture, useRealm } from '../helpers/realm-fixture.js';
-import type { SquidAccessLogEntry } from '../helpers/squid.js';
+import { type SquidAccessLogEntry, SquidProxy } from '../helpers/squid.js';
 
 // Every client through a real squid that demands Negotiate (negotiate_kerberos_auth against the
 // test realm), to a real Apache mod_auth_gssapi origin over http and over https (mod_ssl, a
@@ -408,6 +408,44 @@ describe('Negotiate proxy (squid) to Apache origins over http and https', () => 
       });
     });
   }
+
+  describe('a proxy that rejects the token (its helper checks for another service)', () => {
+    let rejecting: SquidProxy | null = null;
+    before(async () => {
+      if (skip()) return;
+      // The helper accepts only tokens for a principal its keytab has no key for: every token
+      // the client makes (for HTTP@localhost, valid) is refused.
+      rejecting = await SquidProxy.start({
+        realm: fixture.realm,
+        servicePrincipal: `HTTP/elsewhere.invalid@${fixture.realm.name}`,
+      });
+    });
+    after(async () => {
+      await rejecting?.stop();
+    });
+
+    for (const client of clients.filter((c) => ['fetch', 'undici', 'axios'].includes(c.name))) {
+      test(`${client.name}: two fresh tokens, each on a new connection, then the 407 with the reason`, async (t) => {
+        if (skip()) return t.skip(skip()!);
+        const proxied = setup({ proxy: rejecting!.url });
+        for (const url of [`${fixture.apache.url}public/`, `${secure!.url}public/`]) {
+          await rejecting!.clearAccessLog();
+          const result = await sendOnce(client, url, proxied);
+          const reason = 'refused' in result ? negotiateErrorOf(result.refused) : result.reason;
+          assert.equal('refused' in result ? result.refused.status : result.status, 407, url);
+          assert.match(String(reason?.message), /3 Negotiate challenges/, url);
+          const log = await rejecting!.accessLog({ minEntries: 3 });
+          assert.deepEqual(
+            log.map((e) => e.status),
+            [407, 407, 407],
+          );
+          // squid refuses every later token on a connection where one failed: each token went on a
+          // connection of its own (the bare first attempt and the first token may share one).
+          assert.notEqual(log[1]!.remotePort, log[2]!.remotePort, url);
+        }
+      });
+    }
+  });
 
   describe('proxy credentials apart from the origin', () => {
     test('the proxy leg with credentials of its own; the origin with mutual authentication REQUIRED', async (t) => {

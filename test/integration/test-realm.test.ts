@@ -240,6 +240,19 @@ describe('a started realm', () => {
       });
     }
   });
+
+  test('kinit and addPrincipal options are checked by name too, before any tool runs', async () => {
+    const kinit = realm.kinit(realm.user.principal, { keytab: realm.user.keytab }, {
+      renewable_life: '1d',
+    } as never);
+    await assert.rejects(kinit, /unknown kinit option "renewable_life" \(did you mean "renewableLife"\?\)/);
+    const add = realm.addPrincipal('typo', { randkey: true }, { okAsDelegates: true } as never);
+    await assert.rejects(
+      add,
+      /unknown addPrincipal option "okAsDelegates" \(did you mean "okAsDelegate"\?\)/,
+    );
+    assert.doesNotMatch(await realm.kadmin('listprincs'), /typo@/, 'the principal was not created');
+  });
 });
 
 describe('several realms', () => {

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { ProxyRefusedError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
+import { ContextFlag } from '../../src/gssapi/index.js';
 import { openConnectTunnel } from '../../src/proxy/connect-tunnel.js';
 import { b64, fakeContextFactory } from '../helpers/fake-context.js';
 import { negotiate407, type ProxyScript, ScriptedProxy } from '../helpers/scripted-proxy.js';
@@ -153,6 +154,14 @@ describe('openConnectTunnel', () => {
     assert.equal(proxy.requests.length, 2);
   });
 
+  test('delegate: true is for the origin: the proxy leg asks for no delegation', async () => {
+    await using proxy = await ScriptedProxy.start([() => negotiate407(), ok]);
+    const { auth, factory } = fakeAuth({ delegate: true });
+    (await openConnectTunnel({ proxy: proxy.url, host: '127.0.0.1', port: echoPort, auth })).destroy();
+    const flags = factory.created[0]!.flags;
+    assert.equal(flags & (ContextFlag.DELEG | ContextFlag.DELEG_POLICY), 0);
+  });
+
   test('a proxy that cannot be reached: a refusal with status 0', async () => {
     const unused = net.createServer();
     await new Promise<void>((resolve) => unused.listen(0, '127.0.0.1', resolve));
@@ -185,6 +194,25 @@ describe('openConnectTunnel', () => {
     silent.close();
   });
 
+  test('a proxy that never answers: the timeout ends it with a refusal of status 0', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const error = (await openConnectTunnel({
+        proxy: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+        host: 'example.org',
+        port: 443,
+        auth: fakeAuth().auth,
+        timeout: 50,
+      }).catch((e: unknown) => e)) as ProxyRefusedError;
+      assert.ok(error instanceof ProxyRefusedError);
+      assert.equal(error.status, 0);
+      assert.match(error.message, /did not open a tunnel within 50 ms/);
+    } finally {
+      silent.close();
+    }
+  });
+
   test('bad options are TypeErrors naming them', async () => {
     const { auth } = fakeAuth();
     await assert.rejects(
@@ -204,8 +232,8 @@ describe('openConnectTunnel', () => {
       /port must be/,
     );
     await assert.rejects(
-      openConnectTunnel({ proxy: 'http://proxy', host: 'a', port: 1, auth, timeout: 5 } as never),
-      /unknown openConnectTunnel option "timeout"/,
+      openConnectTunnel({ proxy: 'http://proxy', host: 'a', port: 1, auth, retries: 5 } as never),
+      /unknown openConnectTunnel option "retries"/,
     );
     await assert.rejects(
       openConnectTunnel({

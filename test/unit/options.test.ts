@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import axios from 'axios';
+import { negotiateAdapter, withNegotiate } from '../../src/adapters/axios/index.js';
+import { createFetch } from '../../src/adapters/fetch.js';
+import { negotiateGot } from '../../src/adapters/got.js';
+import { negotiateKy } from '../../src/adapters/ky.js';
 import { negotiate } from '../../src/adapters/undici/index.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { REQUIRED } from '../../src/core/options.js';
+import { DelayProxy, NegotiateTestServer } from '../../src/testing/index.js';
 
 // A misspelled or Python-spelled option must never be ignored: mutual authentication left off
 // without a word is a security property lost.
@@ -53,6 +59,37 @@ describe('options are checked by name', () => {
     assert.throws(
       () => negotiate(new HTTPSPNEGOAuth(), { connectionBound: { clientOption: {} } as never }),
       /unknown connectionBound option "clientOption" \(did you mean "clientOptions"\?\)/,
+    );
+  });
+
+  test('every adapter takes an HTTPSPNEGOAuth, and an options object there says how to wrap it', () => {
+    const options = { mutualAuthentication: REQUIRED } as never;
+    const adapters: [string, () => unknown][] = [
+      ['createFetch', () => createFetch(options)],
+      ['negotiateKy', () => negotiateKy(options)],
+      ['negotiateGot', () => negotiateGot(options)],
+      ['withNegotiate', () => withNegotiate(axios.create(), options)],
+      ['negotiateAdapter', () => negotiateAdapter(options)],
+      ['negotiate', () => negotiate(options)],
+    ];
+    for (const [name, make] of adapters) {
+      assert.throws(
+        make,
+        /^TypeError: auth must be an HTTPSPNEGOAuth: wrap the options, new HTTPSPNEGOAuth/,
+        name,
+      );
+    }
+    assert.throws(() => createFetch('REQUIRED' as never), /^TypeError: auth must be an HTTPSPNEGOAuth$/);
+  });
+
+  test('the test servers check their options before starting anything', async () => {
+    await assert.rejects(
+      NegotiateTestServer.start({ keyTab: '/nowhere' } as never),
+      /^TypeError: unknown NegotiateTestServer option "keyTab" \(did you mean "keytab"\?\)/,
+    );
+    await assert.rejects(
+      DelayProxy.start({ target: { host: '127.0.0.1', port: 1 }, delay_ms: 5 } as never),
+      /^TypeError: unknown DelayProxy option "delay_ms" \(did you mean "delayMs"\?\)/,
     );
   });
 });

@@ -4,7 +4,7 @@ import { LegacyHandlerError } from '../../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import { openConnectTunnel } from '../../proxy/connect-tunnel.js';
-import { requireProxyAuth } from '../../proxy/proxy-auth.js';
+import { checkTunnelTimeout, requireProxyAuth } from '../../proxy/proxy-auth.js';
 import { ProxySelector, type ProxySetting } from '../../proxy/proxy-selector.js';
 import { NegotiateHandler } from './negotiate-handler.js';
 import { headerPairs, requestUrl } from './request-target.js';
@@ -34,6 +34,8 @@ export interface ProxyDispatcherOptions {
   readonly agentOptions?: Agent.Options;
   /** TLS options for a proxy reached over `https:`. */
   readonly proxyTls?: tls.ConnectionOptions;
+  /** Milliseconds a tunnel may take to open (proxy connection, 407 legs) before the request fails; default 30,000. */
+  readonly tunnelTimeout?: number;
 }
 
 /**
@@ -72,7 +74,12 @@ export interface ProxyDispatcherOptions {
  */
 export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatcher {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  checkOptionKeys(options, ['proxy', 'auth', 'agentOptions', 'proxyTls'], 'createProxyDispatcher option');
+  checkOptionKeys(
+    options,
+    ['proxy', 'auth', 'agentOptions', 'proxyTls', 'tunnelTimeout'],
+    'createProxyDispatcher option',
+  );
+  const timeout = checkTunnelTimeout(options.tunnelTimeout);
   const selector = ProxySelector.from(options.proxy);
   const auth = requireProxyAuth(options.auth);
   const agentOptions = options.agentOptions ?? {};
@@ -98,6 +105,7 @@ export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatch
       host: opts.hostname,
       port,
       auth,
+      timeout,
       ...(options.proxyTls ? { proxyTls: options.proxyTls } : {}),
     }).then(
       (tunnel) => direct({ ...opts, httpSocket: tunnel }, callback),

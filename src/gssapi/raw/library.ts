@@ -35,7 +35,11 @@ export interface GssapiCapabilities {
 }
 
 /** Code of {@link GssapiLibraryError}. */
-export type GssapiLibraryErrorCode = 'ERR_GSSAPI_LIBRARY_NOT_FOUND' | 'ERR_GSSAPI_UNSUPPORTED';
+export type GssapiLibraryErrorCode =
+  | 'ERR_GSSAPI_LIBRARY_NOT_FOUND'
+  | 'ERR_GSSAPI_UNSUPPORTED'
+  /** koffi's native module is missing: installed with `--omit=optional` and `--ignore-scripts`. */
+  | 'ERR_KOFFI_NATIVE_MISSING';
 
 /**
  * The system GSSAPI library could not be loaded, or lacks a function a feature needs.
@@ -171,8 +175,7 @@ function hasSymbol(lib: Koffi.LibraryHandle, name: string): boolean {
  */
 export function loadGssapiLibrary(): { readonly lib: Koffi.LibraryHandle; readonly info: GssapiLibraryInfo } {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as typeof Koffi;
+  const koffi = requireKoffi();
   const override = process.env['HTTP_GSSAPI_LIBRARY']?.trim();
   const candidates = override ? [override] : defaultCandidates();
   const tried: { candidate: string; error?: string }[] = [];
@@ -210,6 +213,35 @@ export function loadGssapiLibrary(): { readonly lib: Koffi.LibraryHandle; readon
       : `could not load a GSSAPI library; tried: ${list}`,
     INSTALL_HINT,
   );
+}
+
+/** How to get koffi's native module back, for {@link requireKoffi}'s error. */
+const KOFFI_HINT =
+  'koffi ships its native module in an optional dependency (@koromix/koffi-<platform>-<arch>); ' +
+  'reinstall without --omit=optional (or with --include=optional), or, where that package does ' +
+  "not exist for the platform, let koffi's install script build it (needs cmake and a C++ compiler, " +
+  'so not with --ignore-scripts)';
+
+/**
+ * Loads koffi. Its own error for a missing native module ("Cannot find the native Koffi module;
+ * did you bundle it correctly?") names neither the cause nor the fix: an install with
+ * `--omit=optional` skips the prebuilt binary package, and `--ignore-scripts` then skips the
+ * source build that would replace it.
+ */
+function requireKoffi(): typeof Koffi {
+  try {
+    return createRequire(import.meta.url)('koffi') as typeof Koffi;
+  } catch (error) {
+    if (error instanceof Error && /native Koffi module/i.test(error.message)) {
+      throw new GssapiLibraryError(
+        'ERR_KOFFI_NATIVE_MISSING',
+        `koffi's native module for ${process.platform}-${process.arch} is not installed`,
+        KOFFI_HINT,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 /** Internal: the koffi module and library, loading on first use. */
