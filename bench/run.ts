@@ -25,6 +25,7 @@ import { type BenchOptions, parseOptions, type Section } from './lib/options.js'
 import { REPO_ROOT } from './lib/paths.js';
 import { type BenchResults, type TargetResult, toMarkdown } from './lib/report.js';
 import { apacheHarnessPresent, type BenchTarget, startApache, startTestServer } from './lib/targets.js';
+import { headOfLineSection } from './sections/head-of-line.js';
 import { memorySection } from './sections/memory.js';
 import {
   externalSessionsClient,
@@ -93,6 +94,7 @@ async function main(options: BenchOptions): Promise<void> {
     token?: BenchResults['token'];
     sessions?: BenchResults['sessions'];
     stall?: BenchResults['stall'];
+    hol?: BenchResults['hol'];
     memory?: BenchResults['memory'];
   } = {
     startedAt: startedAt.toISOString(),
@@ -185,6 +187,11 @@ async function main(options: BenchOptions): Promise<void> {
     if (options.sections.includes('stall')) {
       log('section 4: event-loop stall through a KDC delayed 300 ms each way');
       results.stall = await stall(adapters, options).catch(errorOf);
+    }
+
+    if (options.sections.includes('hol')) {
+      log('section 7: head-of-line blocking behind KDC exchanges');
+      results.hol = await headOfLine(options).catch(errorOf);
     }
 
     if (options.sections.includes('memory') && testServer) {
@@ -282,6 +289,28 @@ async function stall(adapters: readonly NodeClient[], options: BenchOptions) {
     });
   } finally {
     await target?.stop();
+    await slow.stop();
+  }
+}
+
+/** Section 7 in this process, against a realm of its own whose KDC is 300 ms away each way. */
+async function headOfLine(options: BenchOptions) {
+  const kdcDelayMs = 300;
+  const slow = await TestRealm.start({ realm: 'HOL.TEST', kdcDelayMs, log: (l) => log(`hol realm: ${l}`) });
+  const restore = slow.applyEnv();
+  try {
+    const second = await slow.addPrincipal(`HTTP/hol.${slow.hostname}`, { randkey: true });
+    await slow.extractKeytab(second, slow.service.keytab);
+    return await headOfLineSection({
+      realm: slow,
+      kdcDelayMs,
+      hosts: [slow.hostname, `hol.${slow.hostname}`],
+      rounds: Math.max(3, options.stallRepeats),
+      stuck: 2,
+      log,
+    });
+  } finally {
+    restore();
     await slow.stop();
   }
 }

@@ -94,6 +94,11 @@ console.log(`require(): ${Object.keys(subpaths).length} subpaths`);
 JS
 (cd "$app" && node check-import.mjs && node --no-warnings check-require.cjs)
 
+step "the http-gssapi command"
+# npm links package.json's bin into node_modules/.bin only when the file is in the tarball.
+"$app/node_modules/.bin/http-gssapi" --version | grep -qx "http-gssapi $version"
+"$app/node_modules/.bin/http-gssapi" doctor --help > /dev/null
+
 step "typescript"
 # TypeScript, module nodenext: an ES module and a CommonJS file (compiled to require()).
 mkdir -p "$app/ts"

@@ -16,6 +16,8 @@ PACKAGES=(
   openssl               # throwaway certificates for the https Apache origin (proxy tests)
   gss-ntlmssp           # NTLM inside SPNEGO, for the multi-leg connection-bound tests
   faketime              # libfaketime, for the CLI doctor test of a skewed clock
+  samba-ad-dc           # Samba's AD domain controller, for AdTestRealm (Active Directory tests)
+  samba-ad-provision    # its provisioning data (a Recommends, so named here)
   git                   # git clone through http-gssapi proxy (git http-backend as an Apache CGI, mod_cgid from apache2)
 )
 
@@ -40,7 +42,7 @@ if ((${#missing[@]} > 0)); then
   # Never install heimdal-clients: apt would remove krb5-kdc and krb5-admin-server for it.
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts the services it installs; the tests run their own instances on free ports.
-  for svc in apache2 squid krb5-kdc krb5-admin-server; do
+  for svc in apache2 squid krb5-kdc krb5-admin-server samba-ad-dc smbd nmbd winbind; do
     $SUDO service "$svc" stop >/dev/null 2>&1 || true
   done
 fi

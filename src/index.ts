@@ -31,8 +31,10 @@ export {
   BodyNotReplayableError,
   ChallengeParseError,
   type ErrorCode,
+  HeaderTooLargeError,
   HttpGssapiError,
   type HttpGssapiErrorOptions,
+  KdcTimeoutError,
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
@@ -40,12 +42,15 @@ export {
   SPNEGOExchangeError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
+export { type NegotiateDetails, negotiateDetailsOf } from './core/exchange-details.js';
 export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
+export type { HostPatterns } from './core/host-policy.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
 export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
 export { NegotiateFlow } from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
+  DEFAULT_KDC_TIMEOUT,
   DISABLED,
   type HTTPSPNEGOAuthOptions,
   KRB5,
@@ -54,7 +59,7 @@ export {
   REQUIRED,
   SPNEGO,
 } from './core/options.js';
-export { redactToken } from './core/redact.js';
+export { redactToken, redactUrl } from './core/redact.js';
 export { sanitizedHeaders } from './core/sanitize.js';
 export { Credentials } from './gssapi/credentials.js';
 export { GSSError } from './gssapi/gss-error.js';

@@ -5,7 +5,7 @@
  */
 
 /** Sections of the benchmark, in the order they run. */
-export const SECTIONS = ['token', 'throughput', 'sessions', 'stall', 'memory'] as const;
+export const SECTIONS = ['token', 'throughput', 'sessions', 'stall', 'memory', 'hol'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -53,7 +53,7 @@ export interface BenchOptions {
   readonly outDir: string;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--sections=token,throughput,sessions,stall,memory]
+const USAGE = `usage: npm run bench -- [--quick] [--sections=token,throughput,sessions,stall,memory,hol]
        [--clients=name,...] [--rounds=N] [--warmup=N] [--memory-budget=SECONDS] [--out=DIR]
 
   --warmup=N  sequential warm-up requests per client and run (default 2000, --quick 200); the

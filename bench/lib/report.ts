@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import type { HeadOfLineSection } from '../sections/head-of-line.js';
 import type { MemorySection } from '../sections/memory.js';
 import type { SessionsSection } from '../sections/sessions.js';
 import type { StallSection } from '../sections/stall.js';
@@ -30,6 +32,7 @@ export interface BenchResults {
   readonly throughput: (ThroughputSection | { server: string; error: string })[];
   readonly sessions?: SessionsSection | { error: string };
   readonly stall?: StallSection | { error: string };
+  readonly hol?: HeadOfLineSection | { error: string };
   readonly memory?: MemorySection | { error: string };
   readonly targets: TargetResult[];
 }
@@ -223,6 +226,29 @@ export function toMarkdown(r: BenchResults): string {
     );
   } else if (r.stall) {
     out.push('', '### 4. Event-loop stall', '', `Failed: ${r.stall.error}`);
+  }
+
+  if (r.hol && !('error' in r.hol)) {
+    const s = r.hol;
+    out.push(
+      '',
+      `### 7. Head-of-line blocking (KDC delayed ${s.kdcDelayMs} ms each way)`,
+      '',
+      'Token time for a service whose ticket is cached, alone and while other requests wait for the KDC (section source: bench/sections/head-of-line.ts).',
+      '',
+      table(
+        ['case', 'rounds', 'cached token ms (median)', 'alone ms (median)', 'blocking request ms (median)'],
+        s.cases.map((c) => [
+          c.name,
+          String(c.cachedMs.length),
+          f(s.medians[c.name]!.cached, 1),
+          f(s.medians[c.name]!.alone, 1),
+          f(s.medians[c.name]!.blocker),
+        ]),
+      ),
+    );
+  } else if (r.hol) {
+    out.push('', '### 7. Head-of-line blocking', '', `Failed: ${r.hol.error}`);
   }
 
   if (r.memory && !('error' in r.memory)) {

@@ -115,6 +115,7 @@ export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateF
         initialUrl: url,
         replayable: !hop.bodyOnce,
         cookie: hop.headers.get('cookie'),
+        signal,
       });
       return runExchange(flow, {
         send,

@@ -14,6 +14,7 @@
  * @module
  */
 import type { Readable } from 'node:stream';
+import { inspect } from 'node:util';
 import type {
   AfterResponseHook,
   BeforeErrorHook,
@@ -26,6 +27,7 @@ import type {
   PlainResponse,
   Response,
 } from 'got';
+import { MaxRedirectsError } from 'got';
 import { emit } from '../core/diagnostics.js';
 import { negotiateErrorOf } from '../core/error-report.js';
 import { HttpGssapiError } from '../core/errors.js';
@@ -36,6 +38,7 @@ import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy
 import { sanitizedHeaders } from '../core/sanitize.js';
 import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
 import { hideProperty } from '../internal/hide-property.js';
+import { gotRequestBound } from './got-request-bound.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
@@ -58,18 +61,44 @@ interface RequestState {
   cookie: { readonly value: string | null } | null;
   /** The Cookie header of the answer to a 401 (`pending`). */
   pendingCookie: string | null;
+  /**
+   * Redirects followed by this got call, over all its attempts: got counts them per attempt, and
+   * each resend after a 401 is a new attempt, so a 401 -> 302 loop would never reach
+   * `maxRedirects` by got's count alone.
+   */
+  redirects: number;
+  /** When the got call started (`Date.now()`), for its `timeout.request` over all attempts. */
+  readonly started: number;
+  /** The bound of the flow in `flow` (its timer stops when the flow is released). */
+  bound: { done(): void } | null;
 }
 
-const newState = (): RequestState => ({
-  flow: null,
-  pending: null,
-  ours: new Set(),
-  bodyChecked: false,
-  once: false,
-  initial: null,
-  cookie: null,
-  pendingCookie: null,
-});
+/**
+ * What logging the state prints: it rides on got's `options.context` (which got keeps on every
+ * response and error) and holds the tokens sent, which must never reach a log.
+ */
+const HIDDEN_STATE = '[http-gssapi request state]';
+
+const newState = (): RequestState =>
+  Object.defineProperties(
+    {
+      flow: null,
+      pending: null,
+      ours: new Set<string>(),
+      bodyChecked: false,
+      once: false,
+      initial: null,
+      cookie: null,
+      pendingCookie: null,
+      redirects: 0,
+      started: Date.now(),
+      bound: null,
+    },
+    {
+      [inspect.custom]: { value: () => HIDDEN_STATE },
+      toJSON: { value: () => HIDDEN_STATE },
+    },
+  );
 
 function stateOf(options: NormalizedOptions | Options, create = false): RequestState | undefined {
   const context = options.context as Record<PropertyKey, unknown>;
@@ -84,6 +113,21 @@ function stateOf(options: NormalizedOptions | Options, create = false): RequestS
 function release(state: RequestState): void {
   state.flow?.dispose();
   state.flow = null;
+  state.bound?.done();
+  state.bound = null;
+}
+
+/**
+ * Once a got call is over (its response handed over, or its error thrown): its context released,
+ * and no token of ours left on the options got keeps on the response and the error, where
+ * `console.log(error)` would print it (a token can be replayed to its service, RFC 4559
+ * section 6). A later got retry of the same call makes a fresh token in `beforeRequest`.
+ */
+function finish(options: NormalizedOptions | Options, state: RequestState): void {
+  release(state);
+  const header = options.headers.authorization;
+  if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
+  state.pending = null;
 }
 
 /**
@@ -180,14 +224,17 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       state.cookie ??= { value: headerString(options.headers.cookie) };
       setCookie(options, state.cookie.value);
     }
+    const bound = gotRequestBound(options, state.started);
     const flow = negotiateAuth.flow(options.url, {
       initialUrl: state.initial,
       replayable: !state.once,
       cookie: state.cookie?.value ?? null,
       sessions,
+      signal: bound.signal,
     });
     state.flow = flow;
     let authorization: string | null;
+    state.bound = bound;
     try {
       authorization = await flow.start();
     } catch (error) {
@@ -211,7 +258,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       throw error;
     }
     if (decision.action === 'return') {
-      release(state);
+      finish(response.request.options, state);
       if (decision.sanitize) sanitize(response);
       return response;
     }
@@ -245,6 +292,10 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
   const beforeRedirect: BeforeRedirectHook = async (updatedOptions, response) => {
     const state = stateOf(updatedOptions);
     if (!state) return;
+    if (++state.redirects > updatedOptions.maxRedirects) {
+      release(state);
+      throw new MaxRedirectsError(response.request);
+    }
     const flow = state.flow;
     if (flow) {
       try {
@@ -278,6 +329,10 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
   };
 
   const beforeError: BeforeErrorHook = (error) => {
+    // Every failure ends here (a reset, an unparsable response, an abort, a refused redirect):
+    // the context is released now, not left to the garbage collector.
+    const state = error.options ? stateOf(error.options) : undefined;
+    if (state) finish(error.options, state);
     // The 401 that came back unauthenticated: its HTTPError points at the reason too.
     const reason = error.response ? negotiateErrorOf(error.response) : undefined;
     if (reason && !(error.cause instanceof HttpGssapiError)) hideProperty(error, 'cause', reason);

@@ -6,6 +6,7 @@
  * @module
  */
 import { resolveOptions } from '../core/options.js';
+import { Credentials } from '../gssapi/credentials.js';
 import { authFlagsNamed, authOptionsFromFlags, CREDENTIAL_FLAG_NAMES } from './auth-flags.js';
 import type { CommandIo } from './command-io.js';
 import type { Finding } from './doctor-finding.js';
@@ -68,11 +69,8 @@ export async function doctorCommand(args: readonly string[], io: CommandIo): Pro
   }
   const url = positionals[0] === undefined ? null : parseUrl(positionals[0]);
   const options = resolveOptions(await authOptionsFromFlags(values, io));
-  const creds =
-    options.creds === null ||
-    !('principal' in options.creds || 'ccache' in options.creds || 'keytab' in options.creds)
-      ? null
-      : (options.creds as never);
+  // Flags give a description (or nothing), never a Credentials object.
+  const creds = options.creds instanceof Credentials ? null : options.creds;
   const profile = readKrb5Profile(io.env);
   const offline = booleanFlag(values, 'offline');
 

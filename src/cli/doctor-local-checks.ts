@@ -82,7 +82,7 @@ export function checkConfig(profile: Krb5Profile): Finding {
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key} = ${value}`),
   ];
-  const where = profile.source === 'KRB5_CONFIG' ? 'from KRB5_CONFIG' : 'the default (KRB5_CONFIG not set)';
+  const where = profile.source === 'KRB5_CONFIG' ? 'from KRB5_CONFIG' : 'default, KRB5_CONFIG not set';
   if (read.length === 0) {
     return {
       check: 'krb5.conf',

@@ -23,6 +23,10 @@ const ADVICE: Readonly<Record<string, { diagnosis: string; fix?: string }>> = {
     diagnosis: 'the KDC and this client share no encryption type for {spn}',
     fix: 'check permitted_enctypes / default_tkt_enctypes / default_tgs_enctypes in krb5.conf and the keys of the service principal (AD: msDS-SupportedEncryptionTypes); AES is what both sides should have',
   },
+  KRB5_CC_NOT_KTYPE: {
+    diagnosis:
+      'krb5.conf allows no encryption type of the tickets in the ccache (default_tgs_enctypes, permitted_enctypes)',
+  },
   KRB5_REALM_UNKNOWN: { diagnosis: 'no realm is known for the host of {spn}' },
   KRB5_CONFIG_NODEFREALM: { diagnosis: 'krb5.conf sets no default_realm' },
   KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN: { diagnosis: 'the KDC does not know the client principal' },
@@ -74,7 +78,8 @@ export function adviceFor(
   return {
     code,
     message,
-    diagnosis: known ? put(known.diagnosis) : message,
+    // A GSSError's message ends with its code, which the finding shows on its own.
+    diagnosis: known ? put(known.diagnosis) : message.replace(/ \[[A-Z0-9_]+\]$/, ''),
     fix: known?.fix ? put(known.fix) : hint,
   };
 }

@@ -21,6 +21,24 @@ function flagLabel(flag: FlagSpec): string {
   return flag.short ? `-${flag.short}, ${long}` : `    ${long}`;
 }
 
+/** Help lines are wrapped to this many columns, the width of a terminal with room to spare. */
+const COLUMNS = 100;
+
+/** Splits `text` into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line];
+}
+
 /**
  * Renders a help page: usage, description, flag groups in aligned columns, footer.
  *
@@ -37,11 +55,11 @@ export function renderHelp(page: HelpPage): string {
     lines.push(`${group.title}:`);
     for (const flag of group.flags) {
       const label = flagLabel(flag);
-      lines.push(
-        label.length + 2 > width
-          ? `  ${label}\n  ${' '.repeat(width)}${flag.help}`
-          : `  ${label.padEnd(width)}${flag.help}`,
-      );
+      const [first = '', ...rest] = wrap(flag.help, COLUMNS - width - 2);
+      const indent = ' '.repeat(width + 2);
+      if (label.length + 2 > width) lines.push(`  ${label}`, `${indent}${first}`);
+      else lines.push(`  ${label.padEnd(width)}${first}`);
+      for (const line of rest) lines.push(`${indent}${line}`);
     }
     lines.push('');
   }

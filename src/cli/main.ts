@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `http-gssapi` command: dispatches to `doctor`, `token`, or the request command (the
- * default), and turns every failure into a message with its fix and an exit code. Only this file
+ * The `http-gssapi` command: dispatches to `doctor`, `token`, `proxy`, or the request command
+ * (the default), and turns every failure into a message with its fix and an exit code. Only this file
  * touches `process`.
  *
  * @module
@@ -57,6 +57,12 @@ async function main(args: readonly string[], io: CommandIo): Promise<ExitCode> {
     return EXIT.INTERNAL;
   }
 }
+
+// A reader that goes away (`http-gssapi URL | head`) is not an error, as for curl: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 process.exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,

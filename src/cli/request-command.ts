@@ -6,9 +6,6 @@
  *
  * @module
  */
-import { createWriteStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createFetch } from '../adapters/fetch.js';
 import { describeOid } from '../gssapi/oid.js';
 import { AUTH_FLAGS, authFromFlags } from './auth-flags.js';
@@ -18,10 +15,10 @@ import { booleanFlag, type FlagSpec, HELP_FLAG, stringFlag, stringFlags } from '
 import { type HelpPage, renderHelp } from './help-text.js';
 import { packageVersion } from './package-version.js';
 import { parseCommandLine } from './parse-arguments.js';
-import { progressMeter } from './progress-meter.js';
 import { readRequestBody } from './request-body.js';
 import { classifyError, classifyResponse, type RequestOutcome } from './request-outcome.js';
 import { buildReport } from './request-report.js';
+import { type WrittenBody, writeBody } from './response-body-output.js';
 import { shownHeaders, TraceRecorder } from './trace-recorder.js';
 import { renderTrace } from './trace-render.js';
 
@@ -56,7 +53,7 @@ export const REQUEST_HELP: HelpPage = {
     { title: 'Authentication (HTTPSPNEGOAuth options)', flags: AUTH_FLAGS },
     { title: 'Other', flags: [HELP_FLAG] },
   ],
-  footer: `Passwords are never taken from the command line: use --password-env VAR or --ask-password.\n\nExamples:\n  http-gssapi -v https://intranet.example.org/api\n  http-gssapi --mutual required --json https://intranet.example.org/api\n  http-gssapi -X POST -H 'Content-Type: application/json' -d @body.json https://intranet.example.org/api\n\n${EXIT_CODES_HELP}`,
+  footer: `Passwords are never taken from the command line: use --password-env VAR or --ask-password.\n\nExamples:\n  http-gssapi -v https://intranet.example.org/api\n  http-gssapi --mutual required --json https://intranet.example.org/api\n  http-gssapi -X POST -H 'Content-Type: application/json' -d @body.json https://intranet.example.org/\n\n${EXIT_CODES_HELP}`,
 };
 
 const usage = (message: string, hint?: string) => new CliError(EXIT.USAGE, message, hint);
@@ -97,16 +94,8 @@ function maxTime(text: string | undefined): AbortSignal | undefined {
   return AbortSignal.timeout(Math.round(seconds * 1000));
 }
 
-/** Counts the bytes that pass. */
-function byteCounter(): Transform & { bytes: number } {
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      counter.bytes += chunk.length;
-      callback(null, chunk);
-    },
-  }) as Transform & { bytes: number };
-  counter.bytes = 0;
-  return counter;
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 /**
@@ -152,86 +141,50 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   recorder.start();
   let response: Response | null = null;
   let outcome: RequestOutcome;
-  let bodyText: string | null = null;
-  let bodyBytes = 0;
+  let written: WrittenBody = { bytes: 0, text: null };
   try {
-    const negotiateFetch = createFetch(auth, recorder.wrap(globalThis.fetch));
     try {
-      response = await negotiateFetch(url, {
+      response = await createFetch(auth, recorder.wrap(globalThis.fetch))(url, {
         method,
         headers,
         ...(body ? { body } : {}),
         redirect: booleanFlag(values, 'no-follow') ? 'manual' : 'follow',
         ...(signal ? { signal } : {}),
       });
+      outcome = classifyResponse(response, recorder, auth.options.mutualAuthentication);
     } catch (error) {
-      const classified = classifyError(error);
-      if (!classified) throw error;
-      outcome = classified;
+      outcome = classifyError(error) ?? rethrow(error);
     }
     if (response) {
-      outcome = classifyResponse(response, recorder, auth.options.mutualAuthentication);
-      const shown = shownHeaders(response.headers);
       if (booleanFlag(values, 'include') && !json) {
         io.stdout.write(`HTTP/1.1 ${response.status} ${response.statusText}\r\n`);
-        for (const [name, value] of shown) io.stdout.write(`${name}: ${value}\r\n`);
+        for (const [name, value] of shownHeaders(response.headers)) io.stdout.write(`${name}: ${value}\r\n`);
         io.stdout.write('\r\n');
       }
-      const counter = byteCounter();
-      const source = response.body ? Readable.fromWeb(response.body as never) : Readable.from([]);
       try {
-        if (output !== null) {
-          const length = Number(response.headers.get('content-length') ?? Number.NaN);
-          const file = createWriteStream(output);
-          if (io.stderr.isTTY && !silent && !json) {
-            await pipeline(
-              source,
-              counter,
-              progressMeter(Number.isFinite(length) ? length : null, io.stderr),
-              file,
-            );
-          } else {
-            await pipeline(source, counter, file);
-          }
-        } else if (json) {
-          const chunks: Buffer[] = [];
-          for await (const chunk of source.pipe(counter)) chunks.push(chunk as Buffer);
-          bodyText = Buffer.concat(chunks).toString('utf8');
-        } else {
-          await pipeline(source, counter, io.stdout, { end: false });
-        }
+        written = await writeBody(response, {
+          file: output,
+          keepText: json,
+          progress: io.stderr.isTTY && !silent && !json ? io.stderr : null,
+          stdout: io.stdout,
+        });
       } catch (error) {
-        const classified = classifyError(error);
-        if (!classified || output !== null) throw error;
-        outcome = classified;
+        // The reader of stdout went away (`| head`): what it wanted it got.
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE' && output === null) return EXIT.OK;
+        // A body cut off by the network is a network error; a file that cannot be written is not.
+        outcome = (output === null ? classifyError(error) : null) ?? rethrow(error);
       }
-      bodyBytes = counter.bytes;
-      if (json) {
-        const report = buildReport(
-          {
-            url: url.href,
-            method,
-            response,
-            headers: shown,
-            outcome: outcome!,
-            body: bodyText,
-            bodyBytes,
-            output,
-          },
-          recorder,
-        );
-        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      }
-    } else if (json) {
+    }
+    if (json) {
       const report = buildReport(
         {
           url: url.href,
           method,
-          response: null,
-          headers: [],
-          outcome: outcome!,
-          body: null,
-          bodyBytes: 0,
+          response,
+          headers: response ? shownHeaders(response.headers) : [],
+          outcome,
+          body: written.text,
+          bodyBytes: written.bytes,
           output,
         },
         recorder,
@@ -242,10 +195,10 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
     recorder.stop();
     auth.dispose();
   }
-  const final = outcome!;
+  const final = outcome;
   if (verbose) {
     trace(
-      `* result: ${response ? `${response.status} ${response.statusText}, ${bodyBytes} bytes, ` : ''}${final.kind}, exit ${final.exitCode}, ${recorder.events('token').length} token(s) sent, ${recorder.elapsed()} ms in all`,
+      `* result: ${response ? `${response.status} ${response.statusText}, ${written.bytes} bytes, ` : ''}${final.kind}, exit ${final.exitCode}, ${recorder.events('token').length} token(s) sent, ${recorder.elapsed()} ms in all`,
     );
   }
   if (final.error && !silent && !json) {

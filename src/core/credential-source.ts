@@ -3,7 +3,9 @@ import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
+import { providerTraits } from '../gssapi/provider.js';
 import { LoginRefusedError } from './errors.js';
+import { loginAnyForm } from './login-names.js';
 import type { CredentialsDescription } from './options.js';
 
 /**
@@ -32,6 +34,8 @@ export class CredentialSource {
   /** Why the KDC refused the described login: remembered, so no request tries it again. */
   #refused: LoginRefusedError | null = null;
   #owned: Credentials | null = null;
+  /** When the described login is done again, before its tickets expire (ms since the epoch). */
+  #renewAt = Number.POSITIVE_INFINITY;
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
 
@@ -46,10 +50,12 @@ export class CredentialSource {
     if (option === null) return this.#defaultCredentials();
     if (option instanceof Credentials) return Promise.resolve(option);
     if (this.#refused) return Promise.reject(this.#refused);
+    if (this.#described && Date.now() >= this.#renewAt) this.#forgetDescribed();
     if (!this.#described) {
       this.#described = acquireDescribed(option).then(
         (creds) => {
           this.#owned = creds;
+          this.#renewAt = renewalTime(option, creds);
           return creds;
         },
         (error: unknown) => {
@@ -77,9 +83,34 @@ export class CredentialSource {
    */
   dropStale(creds: Credentials | null, error: unknown): boolean {
     if (!(error instanceof GSSError) || error.credentialFailure === null) return false;
+    if (creds && creds === this.#owned && renews(this.#option)) {
+      // A keytab or password login whose tickets expired all the same (the process slept):
+      // log in again; a refusal is remembered as for the first login.
+      this.#forgetDescribed();
+      return true;
+    }
     if (!creds || this.#default?.creds !== creds) return false;
     this.#default = null;
     return true;
+  }
+
+  /**
+   * Lets go of the described credentials so the next request logs in again. They are not
+   * released here: contexts in flight may still use them (the gssapi layer's
+   * FinalizationRegistry releases them when the last lets go).
+   */
+  #forgetDescribed(): void {
+    this.#described = null;
+    this.#owned = null;
+    this.#renewAt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Whether `creds` are the cached default credentials, for which `GSS_C_NO_CREDENTIAL` (null)
+   * is an equivalent: the same default ccache, acquired by the library inside the call.
+   */
+  isDefault(creds: Credentials | null): boolean {
+    return creds !== null && this.#option === null && this.#default?.creds === creds;
   }
 
   /** Forgets a refused login, so the next request tries it once more (after the password was fixed). */
@@ -141,14 +172,47 @@ const LOGIN_REFUSALS: ReadonlySet<string> = new Set([
   'KRB5KDC_ERR_NAME_EXP',
 ]);
 
+/**
+ * Whether a description is a login of ours (keytab or password) that must be done again before
+ * its tickets expire: a long-running service outlives a ticket (10 h on most realms), and MIT
+ * refreshes a client keytab's tickets only for the default credentials, not for a credential
+ * handle acquired with a client_keytab and a ccache (measured with 1.20.1: the TGS request then
+ * goes out with the expired TGT). A ccache description is left alone: whoever fills the ccache
+ * (kinit, k5start, sssd) renews it, and MIT reads the renewed tickets from it.
+ */
+function renews(option: Credentials | CredentialsDescription | null): option is CredentialsDescription {
+  return (
+    option !== null &&
+    !(option instanceof Credentials) &&
+    (option.keytab !== undefined || option.password !== undefined)
+  );
+}
+
+/** Half-way through the tickets' life, as MIT's own client keytab refresh does; never for a ccache. */
+function renewalTime(option: CredentialsDescription, creds: Credentials): number {
+  if (!renews(option) || creds.lifetime === null) return Number.POSITIVE_INFINITY;
+  return Date.now() + (creds.lifetime * 1000) / 2;
+}
+
 let memoryCcacheCount = 0;
 
 const memoryCcache = () => `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
 
 async function acquireDescribed(d: CredentialsDescription): Promise<Credentials> {
+  if (d.password !== undefined) {
+    const password = d.password;
+    // `alice@example.org` and UPNs too: see loginNames.
+    return loginAnyForm(d.principal!, async ({ text, type }) => {
+      const name = new Name(text, type);
+      try {
+        return await passwordLogin(name, password);
+      } finally {
+        name.dispose();
+      }
+    });
+  }
   const name = d.principal ? new Name(d.principal, NameType.krb5Principal) : null;
   try {
-    if (d.password !== undefined) return await passwordLogin(name!, d.password);
     const store: Record<string, string> = {};
     if (d.keytab !== undefined) {
       store['client_keytab'] = d.keytab;
@@ -176,6 +240,9 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
  * locks accounts after a handful.
  */
 async function passwordLogin(name: Name, password: string): Promise<Credentials> {
+  // A provider that logs in once whatever the mechanisms (SSPI: on the first context) needs
+  // none of this, and has no ccache to store into.
+  if (!providerTraits().passwordLoginPerMechanism) return await Credentials.withPassword({ name, password });
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();

@@ -1,5 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
+import { redactUrl } from './redact.js';
 
 /**
  * What the Negotiate flow reports as it runs. Every event goes to `util.debuglog` (enable with
@@ -72,6 +73,24 @@ export type NegotiateEvent =
     };
 
 const log = debuglog('http-gssapi');
+
+/**
+ * The event with every URL's userinfo redacted (`url`, `from`, `to`, and URLs inside a
+ * message): a request made to `http://user:password@host/` must not put the password in a
+ * debug line or in what a diagnostics subscriber logs.
+ */
+function withoutUserinfo(event: NegotiateEvent): NegotiateEvent {
+  let copy: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(event)) {
+    if (typeof value !== 'string') continue;
+    const clean = redactUrl(value);
+    if (clean !== value) {
+      copy ??= { ...event };
+      copy[key] = clean;
+    }
+  }
+  return (copy ?? event) as NegotiateEvent;
+}
 const channels = new Map<string, ReturnType<typeof channel>>();
 
 function channelFor(type: string) {
@@ -102,7 +121,7 @@ export function emit(
 ): void {
   const c = channelFor(event.type);
   if (!c.hasSubscribers && !log.enabled) return;
-  const full = 'build' in event ? event.build() : event;
+  const full = withoutUserinfo('build' in event ? event.build() : event);
   if (c.hasSubscribers) c.publish(full);
   if (log.enabled) log('%s %j', full.type, full);
 }

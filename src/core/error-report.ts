@@ -1,5 +1,6 @@
 import { emit } from './diagnostics.js';
 import type { HttpGssapiError } from './errors.js';
+import { redactUrl } from './redact.js';
 
 const reasons = new WeakMap<object, HttpGssapiError>();
 
@@ -40,7 +41,8 @@ export function reportExchangeError(
     message: error.message,
     hint: error.hint ?? (typeof cause?.hint === 'string' ? cause.hint : undefined),
   });
-  onError?.(error, { url: url.href });
+  // The URL as a log line may print it: no userinfo (a password in the URL).
+  onError?.(error, { url: redactUrl(url.href) });
 }
 
 /**

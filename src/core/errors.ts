@@ -23,6 +23,7 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_BODY_NOT_REPLAYABLE` | {@link BodyNotReplayableError}    | a streamed body cannot be sent again      |
  * | `ERR_UNDICI_LEGACY_HANDLER` | {@link LegacyHandlerError}      | an undici handler of the old API          |
  * | `ERR_LOGIN_REFUSED`       | {@link LoginRefusedError}         | the KDC refused a password or key login   |
+ * | `ERR_HEADER_TOO_LARGE`    | {@link HeaderTooLargeError}       | a request with a token got 400, 413 or 431 |
  * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
@@ -42,7 +43,9 @@ export type ErrorCode =
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_UNDICI_LEGACY_HANDLER'
   | 'ERR_LOGIN_REFUSED'
-  | 'ERR_PROXY_REFUSED';
+  | 'ERR_HEADER_TOO_LARGE'
+  | 'ERR_PROXY_REFUSED'
+  | 'ERR_KDC_TIMEOUT';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -289,6 +292,21 @@ export class LegacyHandlerError extends coded('ERR_UNDICI_LEGACY_HANDLER') {
 export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
 
 /**
+ * A request that carried a Negotiate token was answered 400, 413 or 431: most likely the token
+ * made the request header larger than the server accepts (Apache `LimitRequestFieldSize`, IIS
+ * `MaxFieldLength`/`MaxRequestBytes`, Node.js `maxHeaderSize`). Kerberos tokens grow with the
+ * user's group memberships (the PAC) and about double with delegation. Reported on the response
+ * (`negotiateErrorOf`), never thrown; the message names the sizes, the hint the limits.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res);
+ * if (why?.code === 'ERR_HEADER_TOO_LARGE') console.error(why.message, why.hint);
+ * ```
+ */
+export class HeaderTooLargeError extends coded('ERR_HEADER_TOO_LARGE') {}
+
+/**
  * A forward proxy refused a request, and the client has no response to hand over for it:
  * - a `CONNECT` (RFC 9110 section 9.3.6) answered with another status than 2xx (a 407 whose
  *   Negotiate exchange failed, a 403 of its access rules, a 502 for an origin it cannot reach),
@@ -335,6 +353,20 @@ export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
 }
 
 /**
+ * A GSSAPI call of a request (making a token, which may need a ticket from the KDC) did not
+ * return within the `kdcTimeout` option: the request stopped waiting and its 401 came back with
+ * this as the reason. The call itself goes on on its worker thread until the library gives up
+ * (MIT krb5 1.20: ~27 s for a KDC that never answers); what it produces then is released unused.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res)?.cause;
+ * if (why instanceof KdcTimeoutError) console.error('KDC unreachable:', why.hint);
+ * ```
+ */
+export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
+
+/**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow
  * a caught `HttpGssapiError` to it and `switch (err.code)` is checked for exhaustiveness. The
  * `cause` of an exchange error is a `GSSError` (its own `code` union, `GSSErrorCode`).
@@ -350,6 +382,7 @@ export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
  *     case 'ERR_BODY_NOT_REPLAYABLE': return 'send a Buffer';
  *     case 'ERR_UNDICI_LEGACY_HANDLER': return err.hint;
  *     case 'ERR_LOGIN_REFUSED': return 'fix the password, then auth.retryLogin()';
+ *     case 'ERR_HEADER_TOO_LARGE': return 'raise the server header limit';
  *     case 'ERR_PROXY_REFUSED': return `the proxy answered ${err.status}`;
  *   }
  * }
@@ -357,7 +390,9 @@ export class ProxyRefusedError extends coded('ERR_PROXY_REFUSED') {
  * ```
  */
 export type AnyHttpGssapiError =
+  | KdcTimeoutError
   | LoginRefusedError
+  | HeaderTooLargeError
   | ProxyRefusedError
   | ChallengeParseError
   | SPNEGOExchangeError

@@ -4,17 +4,23 @@
  *
  * @module
  */
+import type { CredentialLeases } from './credential-leases.js';
 import type { CredentialSource } from './credential-source.js';
 import type { HttpGssapiError } from './errors.js';
 import type { LearnedOrigins } from './learned-origins.js';
 import type { ContextFactory } from './negotiate-context.js';
 import type { ResolvedOptions } from './options.js';
+import type { RecentTickets } from './recent-tickets.js';
 import type { SessionStore } from './session-store.js';
 
 /** What a flow works with, shared by every flow of one `HTTPSPNEGOAuth`. */
 export interface FlowSetup {
   readonly options: ResolvedOptions;
   readonly credentials: CredentialSource;
+  /** Which shared credential handles a first step is running on (MIT locks them meanwhile). */
+  readonly leases: CredentialLeases;
+  /** Targets with a ticket fetched recently: their first step may use the limiter's fast slot. */
+  readonly recentTickets: RecentTickets;
   readonly learned: LearnedOrigins;
   readonly contextFactory: ContextFactory;
   /** The session cookies, or null when `sessionCookies` is off. */
@@ -65,6 +71,13 @@ export interface FlowOptions {
    * when the origin is learned or `opportunisticAuth` is on; a challenge is answered as usual.
    */
   readonly connectionAuthenticated?: boolean;
+  /**
+   * The request's own bound (its AbortSignal, or one made from the client's timeout option): when
+   * it aborts, a token being made is abandoned (its context released when the worker thread
+   * returns) and the flow's pending call rejects with the signal's reason, whatever GSSAPI is
+   * doing.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What the flow needs of a response. */

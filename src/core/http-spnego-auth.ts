@@ -1,9 +1,12 @@
+import { boundedContextFactory } from './bounded-context.js';
+import { CredentialLeases } from './credential-leases.js';
 import { CredentialSource } from './credential-source.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
 import { type ContextFactory, gssapiContextFactory } from './negotiate-context.js';
 import { NegotiateFlow } from './negotiate-flow.js';
 import { type HTTPSPNEGOAuthOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { RecentTickets } from './recent-tickets.js';
 import { SessionStore } from './session-store.js';
 
 /**
@@ -34,8 +37,13 @@ export class HTTPSPNEGOAuth {
     this.#setup = {
       options: this.options,
       credentials: new CredentialSource(this.options.creds),
+      leases: new CredentialLeases(),
+      recentTickets: new RecentTickets(),
       learned: new LearnedOrigins(this.options.learnedPreemption),
-      contextFactory: internals.contextFactory ?? gssapiContextFactory,
+      contextFactory: boundedContextFactory(
+        internals.contextFactory ?? gssapiContextFactory,
+        this.options.kdcTimeout,
+      ),
       sessions: this.options.sessionCookies ? new SessionStore() : null,
     };
   }

@@ -16,8 +16,13 @@ export interface NegotiateContext {
   /** Whether the exchange is complete with mutual authentication granted: the server proved itself. */
   readonly mutualAuthenticated: boolean;
   /** The context flags granted so far (`ret_flags`), for diagnostics; absent when unknown. */
-  readonly actualFlags?: number;
+  readonly actualFlags?: number | undefined;
   dispose(): void;
+  /**
+   * Settles once no step of this context is still running underneath, even one its caller gave
+   * up on (see `boundedContextFactory`): when the credential handle it used is free again.
+   */
+  settled?(): Promise<void>;
 }
 
 /** What a context is made for. */
@@ -27,6 +32,10 @@ export interface ContextRequest {
   readonly flags: number;
   readonly mech: OID | null;
   readonly creds: Credentials | null;
+  /** The request's abort signal: a step still running when it aborts is abandoned (see `boundedContextFactory`). */
+  readonly signal?: AbortSignal | undefined;
+  /** Whether the first step is expected to need no KDC exchange (a ticket for the target fetched recently). */
+  readonly fast?: boolean | undefined;
 }
 
 /** Makes a fresh context per request (and per redirect hop): tokens are never reused. */

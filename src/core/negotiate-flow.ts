@@ -1,5 +1,7 @@
 import type { Credentials } from '../gssapi/credentials.js';
+import { ContextFlag } from '../gssapi/index.js';
 import { describeOid } from '../gssapi/oid.js';
+import { boundedCall } from './bounded-context.js';
 import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
 import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
@@ -10,7 +12,11 @@ import {
   MutualAuthenticationError,
   SPNEGOExchangeError,
 } from './errors.js';
+import { type NegotiateDetails, recordExchangeDetails } from './exchange-details.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
+import { headerTooLarge } from './header-limits.js';
+import { delegationFor, serverRefusal } from './host-policy.js';
+import { hasMalformedNegotiate } from './malformed-negotiate.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
@@ -66,6 +72,13 @@ export class NegotiateFlow {
   readonly #refusal: Error | null;
   /** Whether this is a redirect hop to another host than the one the request was made to. */
   readonly #otherHost: boolean;
+  /** Largest token and header value sent so far, in bytes. */
+  #tokenBytes = 0;
+  #headerBytes = 0;
+  /** What the last context that sent a token granted, kept when it is released. */
+  #granted: { flags: number; mech: string | null; mutualAuthenticated: boolean } | null = null;
+  /** The request's bound (FlowOptions.signal). */
+  readonly #signal: AbortSignal | undefined;
 
   constructor(setup: FlowSetup, url: URL, options: FlowOptions = {}) {
     this.#setup = setup;
@@ -79,8 +92,11 @@ export class NegotiateFlow {
     this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
-    this.#refusal = initial ? hopRefusal(setup.options.targetName, initial, url) : null;
+    this.#refusal =
+      serverRefusal(setup.options.serverAllowlist, url) ??
+      (initial ? hopRefusal(setup.options.targetName, initial, url) : null);
     this.#otherHost = initial !== null && initial.hostname !== url.hostname;
+    this.#signal = options.signal;
   }
 
   /** How many tokens this flow has produced. */
@@ -112,6 +128,7 @@ export class NegotiateFlow {
     try {
       return await this.#firstToken(true);
     } catch (error) {
+      this.#throwIfAborted();
       // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
       // the failure (and, with a KDC down, its timeout).
       this.#preemptError = error;
@@ -167,6 +184,11 @@ export class NegotiateFlow {
    *   authentication says the response must not be trusted; `response` attached to it.
    */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
+    const decision = await this.#decide(response);
+    return decision.action === 'return' ? this.#handOver(response, decision) : decision;
+  }
+
+  async #decide(response: FlowResponse): Promise<FlowDecision> {
     this.#session.learn(
       response.header('set-cookie'),
       this.#sent,
@@ -233,7 +255,9 @@ export class NegotiateFlow {
       this.#reset();
       return this.#giveUp(
         new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
-          hint: 'the server rejects our tickets: check the service keytab (kvno), the SPN and the server log',
+          // The server refused each token without an error token saying why: for Kerberos the
+          // usual causes are the service's keys and the clocks, which only the server sees.
+          hint: "the server rejects our tickets without saying why: most likely its keytab does not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks differ by more than 5 minutes, or the SPN belongs to another account; the server's log names the cause",
         }),
         response,
       );
@@ -250,6 +274,7 @@ export class NegotiateFlow {
     } catch (error) {
       this.#preemptError = undefined;
       this.#reset();
+      this.#throwIfAborted();
       return this.#giveUp(this.#exchangeError('could not answer the Negotiate challenge', error), response);
     }
   }
@@ -288,9 +313,13 @@ export class NegotiateFlow {
     };
     try {
       let token: Uint8Array | null;
+      const header = response.header(this.challengeHeader) ?? null;
       try {
-        token = findNegotiateChallenge(response.header(this.challengeHeader) ?? null)?.token ?? null;
+        token = findNegotiateChallenge(header)?.token ?? null;
         tokenSize = token?.length ?? null;
+        // A Negotiate element too garbled to parse is a bad token, not an absent one.
+        if (token === null && hasMalformedNegotiate(header))
+          throw new Error('the Negotiate element of the header could not be parsed');
       } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
           cause: error,
@@ -309,6 +338,7 @@ export class NegotiateFlow {
           if (ctx.complete) throw new Error('the context was already complete');
           await ctx.step(token);
         } catch (error) {
+          this.#throwIfAborted();
           throw fail('the server token failed verification', {
             cause: error,
             hint: 'the response did not come from the service the ticket was for; do not trust it',
@@ -342,28 +372,60 @@ export class NegotiateFlow {
   async #firstToken(preemptive: boolean): Promise<string> {
     if (this.#refusal) throw this.#refusal;
     const source = this.#setup.credentials;
-    const creds = await source.get();
+    // Acquiring credentials may wait for the KDC (a password or keytab login) or for a worker
+    // thread: bounded like every step.
+    const credentials = () => boundedCall(() => source.get(), this.#setup.options.kdcTimeout, this.#signal);
+    const creds = await credentials();
     try {
       return await this.#tokenWith(creds, preemptive);
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
       // drop them and try once more with fresh ones before reporting anything.
       if (!source.dropStale(creds, error)) throw error;
-      return await this.#tokenWith(await source.get(), preemptive);
+      return await this.#tokenWith(await credentials(), preemptive);
     }
   }
 
   async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
     this.#reset();
     const options = this.#setup.options;
-    this.#flagsRequested = requestFlags(this.#mutual() !== DISABLED, this.#delegation());
-    this.#context = this.#setup.contextFactory({
-      target: resolveTarget(options.targetName, this.url),
-      flags: this.#flagsRequested,
-      mech: options.mech,
-      creds,
-    });
-    return this.#retryWith(await this.#context.step(null), preemptive).authorization;
+    // The first step may wait for the KDC holding MIT's lock on the credential handle: another
+    // request's first step on the same auth takes a handle of its own (see CredentialLeases).
+    const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
+    const target = resolveTarget(options.targetName, this.url);
+    // Mutual authentication is always asked for on a server leg, whatever mutualAuthentication
+    // says (which only decides whether the server's proof is checked): MIT's acceptor
+    // (mod_auth_gssapi, most Linux services) sends a KRB-ERROR token explaining a refusal
+    // (kvno mismatch, clock skew) only when the AP-REQ asked for mutual authentication, and
+    // answers a bare SPNEGO reject otherwise (measured with 1.20.1). curl always asks.
+    this.#flagsRequested = requestFlags(
+      this.kind === 'server' || this.#mutual() !== DISABLED,
+      this.#delegation(),
+    );
+    const recent = this.#setup.recentTickets;
+    let context: NegotiateContext | null = null;
+    try {
+      context = this.#context = this.#setup.contextFactory({
+        target,
+        flags: this.#flagsRequested,
+        mech: options.mech,
+        creds: lease.creds,
+        signal: this.#signal,
+        fast: recent.has(String(target)),
+      });
+      const token = await context.step(null);
+      recent.record(String(target));
+      return this.#retryWith(token, preemptive).authorization;
+    } catch (error) {
+      recent.forget(String(target));
+      throw error;
+    } finally {
+      // Free once the call is really over: a step given up on (timeout, abort) still holds the
+      // handle's lock on its worker thread.
+      const settled = context?.settled?.();
+      if (settled) void settled.then(lease.release);
+      else lease.release();
+    }
   }
 
   /**
@@ -377,14 +439,18 @@ export class NegotiateFlow {
     // A proxy leg never delegates: the user's ticket-granting ticket was meant for the origin
     // the caller chose, not for every proxy on the way to it.
     if (this.kind === 'proxy') return false;
-    const { delegate } = this.#setup.options;
-    return delegate === true && this.#otherHost ? 'policy' : delegate;
+    const { delegate, delegateAllowlist } = this.#setup.options;
+    const allowed = delegationFor(delegate, delegateAllowlist, this.url.hostname);
+    return allowed === true && this.#otherHost ? 'policy' : allowed;
   }
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {
     if (!out || out.length === 0) throw new Error('the security context produced no token to send');
     this.#sent = true;
     this.#tokens++;
+    const authorization = formatNegotiateHeader(out);
+    this.#tokenBytes = Math.max(this.#tokenBytes, out.length);
+    this.#headerBytes = Math.max(this.#headerBytes, authorization.length);
     const options = this.#setup.options;
     emit({
       type: 'token',
@@ -401,7 +467,42 @@ export class NegotiateFlow {
         flagsGranted: contextFlagNames(this.#context?.actualFlags ?? 0),
       }),
     });
-    return { action: 'retry', authorization: formatNegotiateHeader(out) };
+    return { action: 'retry', authorization };
+  }
+
+  /**
+   * The response goes back to the caller: its exchange details are recorded (for
+   * `negotiateDetailsOf`), and a 400, 413 or 431 to a request that carried a token is explained
+   * by the token's size ({@link headerTooLarge}), once here for every adapter.
+   */
+  #handOver(response: FlowResponse, decision: Extract<FlowDecision, { action: 'return' }>): FlowDecision {
+    const granted = this.#granted;
+    this.#granted = null;
+    if (!granted || this.#tokens === 0) return decision;
+    const details: NegotiateDetails = {
+      url: this.url.href,
+      mech: granted.mech,
+      tokensSent: this.#tokens,
+      tokenBytes: this.#tokenBytes,
+      headerBytes: this.#headerBytes,
+      delegationRequested: this.#delegation(),
+      delegated: (granted.flags & ContextFlag.DELEG) !== 0,
+      mutualAuthenticated: granted.mutualAuthenticated,
+      flags: granted.flags,
+    };
+    recordExchangeDetails(details, [response.response, this.#subject]);
+    if (decision.error) return decision;
+    const tooLarge = headerTooLarge({
+      status: response.status,
+      header: this.header,
+      headerBytes: this.#headerBytes,
+      tokenBytes: this.#tokenBytes,
+      delegated: details.delegated,
+      origin: this.url.origin,
+    });
+    if (!tooLarge) return decision;
+    reportExchangeError(tooLarge, this.url, [response.response, this.#subject], this.#setup.options.onError);
+    return { ...decision, error: tooLarge };
   }
 
   /** The response goes back unauthenticated; why is reported once, here. */
@@ -423,7 +524,23 @@ export class NegotiateFlow {
     });
   }
 
+  /** A request that was aborted (or timed out) hears its own reason, not an exchange failure. */
+  #throwIfAborted(): void {
+    if (this.#signal?.aborted) {
+      this.#reset();
+      throw this.#signal.reason;
+    }
+  }
+
   #reset(): void {
+    const context = this.#context;
+    if (context && this.#sent) {
+      this.#granted = {
+        flags: context.actualFlags ?? 0,
+        mech: context.mech ? String(context.mech) : null,
+        mutualAuthenticated: context.mutualAuthenticated,
+      };
+    }
     this.#context?.dispose();
     this.#context = null;
     this.#sent = false;

@@ -1,8 +1,11 @@
 import { Credentials } from '../gssapi/credentials.js';
 import { Name } from '../gssapi/name.js';
 import { OID } from '../gssapi/oid.js';
+import { checkCredentialSources } from '../gssapi/provider.js';
 import { checkOptionKeys, likelyMeant } from '../internal/option-keys.js';
 import type { HttpGssapiError } from './errors.js';
+import { type HostMatcher, type HostPatterns, hostMatcher } from './host-policy.js';
+import { hidePassword } from './redact.js';
 
 /** Mutual authentication: the server must prove its identity with its final token. */
 export const REQUIRED = 'required';
@@ -77,6 +80,24 @@ export interface HTTPSPNEGOAuthOptions {
    * Python original gets it from httpx's client.
    */
   readonly sessionCookies?: boolean;
+  /**
+   * Longest wait (ms) for one GSSAPI call of a request (a token, which may need a ticket from the
+   * KDC): past it the request stops waiting and its 401 comes back with a `KdcTimeoutError`
+   * (`ERR_KDC_TIMEOUT`) as the reason. Default {@link DEFAULT_KDC_TIMEOUT} (5 s); MIT krb5 itself
+   * waits ~27 s for a KDC that accepts and never answers. See docs/security.md.
+   */
+  readonly kdcTimeout?: number;
+  /**
+   * Hosts that may receive a Negotiate token at all (Chrome's AuthServerAllowlist syntax:
+   * `'*.corp.example.org, intranet'` or an array; `'*'` is any host). Any other host gets no
+   * token: its Negotiate 401 comes back with the reason. Default: every host.
+   */
+  readonly serverAllowlist?: HostPatterns;
+  /**
+   * Hosts to which `delegate` applies (Chrome's AuthNegotiateDelegateAllowlist): other hosts get
+   * no delegation. Default: every host the request is made to (see `delegate`).
+   */
+  readonly delegateAllowlist?: HostPatterns;
   /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
   readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
 }
@@ -93,6 +114,9 @@ export interface ResolvedOptions {
   readonly learnedPreemption: boolean;
   readonly maxReplayBodySize: number;
   readonly sessionCookies: boolean;
+  readonly kdcTimeout: number;
+  readonly serverAllowlist: HostMatcher | null;
+  readonly delegateAllowlist: HostMatcher | null;
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
@@ -117,8 +141,24 @@ const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
   'learnedPreemption',
   'maxReplayBodySize',
   'sessionCookies',
+  'kdcTimeout',
+  'serverAllowlist',
+  'delegateAllowlist',
   'onError',
 ];
+
+/**
+ * The default {@link HTTPSPNEGOAuthOptions.kdcTimeout}: 5 s, far above a healthy KDC's answer
+ * (milliseconds; a TGS exchange with a cross-realm referral is a few round trips) and far below
+ * the ~27 s MIT krb5 1.20 spends on a KDC that never answers (docs/security.md).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KDC_TIMEOUT, HTTPSPNEGOAuth } from 'http-gssapi';
+ * const auth = new HTTPSPNEGOAuth({ kdcTimeout: 2 * DEFAULT_KDC_TIMEOUT }); // a KDC across an ocean
+ * ```
+ */
+export const DEFAULT_KDC_TIMEOUT = 5000;
 
 /**
  * Validates options at construction, naming the option in each TypeError. Unknown keys are
@@ -166,12 +206,18 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     if (creds.password !== undefined && creds.keytab !== undefined) {
       throw new TypeError('creds.password and creds.keytab are exclusive');
     }
+    // The gssapi provider decides which credential sources exist (SSPI: no ccache, no keytab).
+    checkCredentialSources(creds);
   }
   const mech = options.mech === undefined ? SPNEGO : options.mech;
   if (mech !== null && !(mech instanceof OID)) throw new TypeError('mech must be an OID or null');
   const maxReplayBodySize = options.maxReplayBodySize ?? 1024 * 1024;
   if (!Number.isInteger(maxReplayBodySize) || maxReplayBodySize < 0) {
     throw new TypeError('maxReplayBodySize must be a non-negative integer');
+  }
+  const kdcTimeout = options.kdcTimeout ?? DEFAULT_KDC_TIMEOUT;
+  if (typeof kdcTimeout !== 'number' || !(kdcTimeout > 0) || kdcTimeout > 2 ** 31 - 1) {
+    throw new TypeError(`kdcTimeout must be a number of milliseconds above 0, got ${String(kdcTimeout)}`);
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('onError must be a function');
@@ -181,12 +227,16 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     targetName,
     delegate,
     opportunisticAuth: bool(options, 'opportunisticAuth', false),
-    creds,
+    // Kept without an enumerable password, so that logging the auth never prints it.
+    creds: creds === null || creds instanceof Credentials ? creds : hidePassword(creds),
     mech,
     sanitizeMutualErrorResponse: bool(options, 'sanitizeMutualErrorResponse', true),
     learnedPreemption: bool(options, 'learnedPreemption', true),
     maxReplayBodySize,
     sessionCookies: bool(options, 'sessionCookies', true),
+    kdcTimeout,
+    serverAllowlist: hostMatcher(options.serverAllowlist, 'serverAllowlist'),
+    delegateAllowlist: hostMatcher(options.delegateAllowlist, 'delegateAllowlist'),
     onError: options.onError,
   };
 }

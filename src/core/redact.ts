@@ -48,3 +48,45 @@ export function redactToken(token: string | Uint8Array): string {
   }
   return `${text.slice(0, end)}…`;
 }
+
+/** `scheme://user:password@` at the start of a URL, or anywhere in a message. */
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
+
+/**
+ * Replaces the userinfo of every URL in `text` (`http://alice:pw@host/` → `http://***@host/`):
+ * a password in a URL (RFC 3986 section 3.2.1 deprecates it, clients still accept it) must not
+ * reach a debug line, a diagnostics event or an error message. Text without one is returned as is.
+ *
+ * @param text - a URL, or a message that may contain URLs.
+ * @returns `text` with each URL's userinfo replaced by `***`.
+ * @example
+ * ```ts
+ * import { redactUrl } from 'http-gssapi';
+ * redactUrl('http://alice:s3cret@intranet.example.org/x'); // 'http://***@intranet.example.org/x'
+ * ```
+ */
+export function redactUrl(text: string): string {
+  return text.includes('@') ? text.replace(USERINFO, '$1***@') : text;
+}
+
+/**
+ * A copy of a `creds` description whose `password` is non-enumerable: readable by the code that
+ * logs in, skipped by `util.inspect`, `console.log` and `JSON.stringify` of the options or of
+ * anything that holds them (an `HTTPSPNEGOAuth`).
+ *
+ * @param creds - a description with or without a password.
+ * @returns a frozen copy, or `creds` itself when it has no password.
+ * @example
+ * ```ts
+ * const kept = hidePassword({ principal: 'alice', password: 's3cret' });
+ * JSON.stringify(kept); // '{"principal":"alice"}'
+ * kept.password; // 's3cret'
+ * ```
+ */
+export function hidePassword<T extends { readonly password?: string }>(creds: T): T {
+  if (creds.password === undefined) return creds;
+  const { password, ...rest } = creds;
+  const copy = { ...rest } as T;
+  Object.defineProperty(copy, 'password', { value: password, enumerable: false });
+  return Object.freeze(copy);
+}

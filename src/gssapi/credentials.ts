@@ -3,8 +3,15 @@ import { OwnedHandle } from './handle.js';
 import { Name } from './name.js';
 import { NameType } from './name-type.js';
 import { OID } from './oid.js';
+import { gssapiProvider } from './provider.js';
 import * as raw from './raw/index.js';
-import { loadGssapiLibrary } from './raw/library.js';
+import { GssapiLibraryError, loadGssapiLibrary } from './raw/library.js';
+import {
+  acquireSspiCredentials,
+  refuseStore,
+  releaseSspiCredentials,
+  type SspiCredentialRecord,
+} from './sspi/sspi-credentials.js';
 
 /** What credentials are for (RFC 2743 section 2.1.1). */
 export type CredentialUsage = 'initiate' | 'accept' | 'both';
@@ -141,10 +148,46 @@ export class Credentials implements Disposable {
   #lifetime: number | null = null;
   #usage: CredentialUsage;
   #mechs: readonly OID[] = [];
+  /** The SSPI provider's credential handle and package; null under the GSSAPI provider. */
+  readonly #sspi: SspiCredentialRecord | null;
 
-  private constructor(handle: raw.CredHandle, usage: CredentialUsage) {
-    this.#handle = new OwnedHandle(this, handle, release);
+  private constructor(
+    handle: raw.CredHandle,
+    usage: CredentialUsage,
+    sspi: SspiCredentialRecord | null = null,
+  ) {
+    this.#handle = new OwnedHandle(this, handle, sspi ? releaseSspiCredentials : release);
     this.#usage = usage;
+    this.#sspi = sspi;
+  }
+
+  /**
+   * SSPI provider: an outbound credential handle. SSPI has no credential store, no acceptor side
+   * here, and takes the password in the acquisition itself (it logs in on first use).
+   */
+  static async #acquireSspi(
+    usage: number,
+    name: Name | string | null | undefined,
+    mechs: unknown,
+    password: string | null,
+  ): Promise<Credentials> {
+    if (usage !== raw.CredUsage.INITIATE) {
+      throw new GssapiLibraryError(
+        'ERR_GSSAPI_UNSUPPORTED',
+        "the SSPI provider makes initiator credentials only (usage 'initiate'): AcceptSecurityContext is not wrapped",
+      );
+    }
+    if (mechs != null && (!Array.isArray(mechs) || !mechs.every((m) => m instanceof OID)))
+      throw new TypeError('mechs must be an array of OID');
+    if (name != null && typeof name !== 'string' && !(name instanceof Name))
+      throw new TypeError('name must be a Name or a principal name string');
+    const principal = name == null ? null : String(name);
+    const record = await acquireSspiCredentials({ principal, password, mechs: mechs as OID[] | null });
+    const creds = new Credentials(record.handle as bigint as raw.CredHandle, 'initiate', record);
+    creds.#name = principal === null ? null : new Name(principal, NameType.krb5Principal);
+    creds.#lifetime = record.lifetime;
+    creds.#mechs = record.mechs;
+    return creds;
   }
 
   /**
@@ -157,6 +200,10 @@ export class Credentials implements Disposable {
   static async acquire(options: AcquireCredentialsOptions = {}): Promise<Credentials> {
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
+    if (gssapiProvider() === 'sspi') {
+      if (options.store != null) refuseStore(checkStore(options.store));
+      return Credentials.#acquireSspi(usage, options.name, options.mechs, null);
+    }
     const mechs = checkMechs(options.mechs, usage);
     const store = options.store == null ? null : checkStore(options.store);
     const { name, owned } = resolveName(options.name);
@@ -189,6 +236,10 @@ export class Credentials implements Disposable {
     }
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
+    if (gssapiProvider() === 'sspi') {
+      const text = typeof password === 'string' ? password : new TextDecoder().decode(password);
+      return Credentials.#acquireSspi(usage, options.name, options.mechs, text);
+    }
     const mechs = checkMechs(options.mechs, usage);
     const { name, owned } = resolveName(options.name);
     const bytes = typeof password === 'string' ? new TextEncoder().encode(password) : password;
@@ -226,6 +277,12 @@ export class Credentials implements Disposable {
     return creds;
   }
 
+  /** Internal: the SSPI provider's record (handle, package); null under the GSSAPI provider. */
+  get sspiRecord(): SspiCredentialRecord | null {
+    if (this.#sspi && this.#handle.released) throw new TypeError('these Credentials have been disposed');
+    return this.#sspi;
+  }
+
   /** Internal: the handle, for the raw layer. */
   get handle(): raw.CredHandle {
     if (this.#handle.released) throw new TypeError('these Credentials have been disposed');
@@ -253,6 +310,9 @@ export class Credentials implements Disposable {
 
   /** Refreshes name, lifetime, usage and mechs (`gss_inquire_cred`), off the event loop. */
   async inquire(): Promise<this> {
+    // SSPI: name, lifetime and mechanisms are known from the acquisition (Wine answers no
+    // QueryCredentialsAttributesW), so there is nothing to refresh.
+    if (this.#sspi) return this;
     const r = await raw.inquireCred(this.handle);
     if (raw.isError(r.major)) {
       if (r.name) raw.releaseName(r.name);
@@ -276,6 +336,13 @@ export class Credentials implements Disposable {
     readonly overwrite?: boolean;
     readonly default?: boolean;
   }): Promise<void> {
+    if (this.#sspi) {
+      refuseStore(checkStore(options.store));
+      throw new GssapiLibraryError(
+        'ERR_GSSAPI_UNSUPPORTED',
+        'the SSPI provider cannot store credentials: Windows keeps them in the logon session',
+      );
+    }
     const r = await raw.storeCredInto({
       cred: this.handle,
       usage: raw.CredUsage.INITIATE,

@@ -1,17 +1,35 @@
 import { KRB5_ERROR_NAMES, KRB5_ERROR_TABLE_BASE, type Krb5ErrorName } from './krb5-error-names.js';
 import type { OID } from './oid.js';
 import * as raw from './raw/index.js';
+import type { SecStatusName } from './sspi/raw/constants.js';
 
 /**
- * What {@link GSSError.code} can be: a krb5 error name, or a GSSAPI routine or calling error
- * name. A literal union, so `switch (error.code)` is checked by the compiler.
+ * What {@link GSSError.code} can be: a krb5 error name, a GSSAPI routine or calling error
+ * name, or (SSPI provider, where no GSSAPI name fits) a SEC_E_* name. A literal union, so
+ * `switch (error.code)` is checked by the compiler.
  *
  * @example
  * ```ts
  * const retryable: ReadonlySet<GSSErrorCode> = new Set(['KRB5_KDC_UNREACH']);
  * ```
  */
-export type GSSErrorCode = Krb5ErrorName | raw.GSSStatusName;
+export type GSSErrorCode = Krb5ErrorName | raw.GSSStatusName | SecStatusName;
+
+/**
+ * Internal: a failure a provider other than the C GSSAPI has described itself (SSPI has no
+ * gss_display_status), passed to {@link GSSError}'s constructor instead of being looked up.
+ *
+ * @example
+ * ```ts
+ * const described: ProvidedDescription = { majorName: 'GSS_S_NO_CRED', code: 'GSS_S_NO_CRED', messages: ['no credentials'], hint: undefined };
+ * ```
+ */
+export interface ProvidedDescription {
+  readonly majorName: raw.GSSStatusName;
+  readonly code: GSSErrorCode;
+  readonly messages: readonly string[];
+  readonly hint: string | undefined;
+}
 
 /**
  * A GSSAPI call failed. Keeps everything the library said: the major status split into its
@@ -71,23 +89,36 @@ export class GSSError extends Error {
   constructor(
     operation: string,
     status: raw.Status,
-    options: { mech?: OID | null; token?: Uint8Array | null; context?: string; cause?: unknown } = {},
+    options: {
+      mech?: OID | null;
+      token?: Uint8Array | null;
+      context?: string;
+      cause?: unknown;
+      /** The failing call processed a token from the peer: the peer may have refused ours. */
+      peerToken?: boolean;
+      provided?: ProvidedDescription;
+    } = {},
   ) {
     const parts = raw.splitMajor(status.major);
     const mech = options.mech ?? null;
-    const majorMessages = messages(status.major, raw.StatusType.GSS_CODE, null);
+    const provided = options.provided;
+    const majorMessages = provided
+      ? [...provided.messages]
+      : messages(status.major, raw.StatusType.GSS_CODE, null);
     // MIT prints "Success" for a minor code that carries nothing; it only adds noise.
-    const minorMessages = status.minor
-      ? messages(status.minor, raw.StatusType.MECH_CODE, mech).filter((m) => m !== 'Success')
-      : [];
+    const minorMessages =
+      status.minor && !provided
+        ? messages(status.minor, raw.StatusType.MECH_CODE, mech).filter((m) => m !== 'Success')
+        : [];
     const majorName: raw.GSSStatusName =
+      provided?.majorName ??
       (raw.ROUTINE_ERROR_NAMES as Record<number, raw.GSSStatusName>)[parts.routine] ??
       (raw.CALLING_ERROR_NAMES as Record<number, raw.GSSStatusName>)[parts.calling] ??
       'GSS_S_FAILURE';
     // Through SPNEGO, MIT hands back a mechglue-mapped minor code (small numbers such as 100001)
     // whose message is still the Kerberos one: name it from the message then.
-    const minorName = krb5ErrorName(status.minor) ?? nameFromMessages(minorMessages);
-    const code = minorName ?? majorName;
+    const minorName = provided ? undefined : (krb5ErrorName(status.minor) ?? nameFromMessages(minorMessages));
+    const code = provided?.code ?? minorName ?? majorName;
     const detail =
       [...majorMessages, ...minorMessages].filter(Boolean).join(': ') || `major 0x${hex(status.major)}`;
     super(`${operation} failed${options.context ? ` (${options.context})` : ''}: ${detail} [${code}]`, {
@@ -106,7 +137,9 @@ export class GSSError extends Error {
     this.majorMessages = majorMessages;
     this.minorMessages = minorMessages;
     this.code = code;
-    this.hint = hintFor(operation, code, majorName, minorMessages.join(' '));
+    this.hint = provided
+      ? provided.hint
+      : hintFor(operation, code, majorName, minorMessages.join(' '), options.peerToken ?? false);
     this.credentialFailure = credentialFailureOf(majorName, code);
     Object.defineProperty(this, 'token', { value: options.token ?? null, enumerable: false });
   }
@@ -173,11 +206,19 @@ const MESSAGE_NAMES: readonly (readonly [RegExp, Krb5ErrorName])[] = [
   [/^Preauthentication failed/i, 'KRB5KDC_ERR_PREAUTH_FAILED'],
   [/^Cannot find KDC for requested realm/i, 'KRB5_REALM_UNKNOWN'],
   [/^Key table entry not found/i, 'KRB5_KT_NOTFOUND'],
+  [/^No credentials found with supported encryption types/i, 'KRB5_CC_NOT_KTYPE'],
+  [/^KDC has no support for encryption type/i, 'KRB5KDC_ERR_ETYPE_NOSUPP'],
   // Account states (RFC 4120 section 7.5.9), as the KDC names them through a mapped minor code.
   [/^Client'?s credentials have been revoked/i, 'KRB5KDC_ERR_CLIENT_REVOKED'],
   [/^Client'?s entry in database has expired/i, 'KRB5KDC_ERR_NAME_EXP'],
   [/^Password has expired/i, 'KRB5KDC_ERR_KEY_EXP'],
   [/^KDC policy rejects request/i, 'KRB5KDC_ERR_POLICY'],
+  // A service whose password was reset after its keytab was exported (kvno mismatch), as the
+  // acceptor's KRB-ERROR names it to the initiator, and as the acceptor itself sees it.
+  [/^Key version is not available/i, 'KRB5KRB_AP_ERR_BADKEYVER'],
+  [/^Key version number for principal in key table is incorrect/i, 'KRB5_KT_KVNONOTFOUND'],
+  [/^Message stream modified/i, 'KRB5KRB_AP_ERR_MODIFIED'],
+  [/^Requested effective lifetime is negative or too short/i, 'KRB5KDC_ERR_NEVER_VALID'],
 ];
 
 function nameFromMessages(messages: readonly string[]): Krb5ErrorName | undefined {
@@ -208,8 +249,9 @@ const HINTS: Readonly<Record<string, string>> = {
   KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
     'the KDC does not know the client principal: check the user name and realm',
   KRB5KDC_ERR_CLIENT_REVOKED:
-    'the KDC refuses this account: it is disabled or locked out (Active Directory: too many bad passwords; ' +
-    'MIT: allow_tix cleared or a lockout policy); an administrator must unlock or enable it',
+    'the KDC refuses this account: it is disabled, locked out or expired (Active Directory answers all three ' +
+    'this way; locked out: too many bad passwords; MIT: allow_tix cleared or a lockout policy); an ' +
+    'administrator must enable, unlock or extend it',
   KRB5KDC_ERR_NAME_EXP:
     'the account has expired (its expiration date has passed): an administrator must extend it',
   KRB5KDC_ERR_KEY_EXP:
@@ -234,6 +276,12 @@ const HINTS: Readonly<Record<string, string>> = {
     'clocks differ by more than the allowed skew (5 minutes by default): synchronize with NTP',
   KRB5KRB_AP_ERR_REPEAT:
     'the server saw this token before (replay cache): a token must be used once; make a new context per request',
+  KRB5KRB_AP_ERR_BADKEYVER:
+    "the service's keytab does not hold the key version (kvno) the KDC issued the ticket for: the service " +
+    'password was changed (Active Directory: reset, or the computer account rotated it) after the keytab was ' +
+    'exported; export the keytab again (`ktpass`/`msktutil`, `samba-tool domain exportkeytab`, `kadmin ktadd`)',
+  KRB5_KT_KVNONOTFOUND:
+    "the keytab does not hold the key version (kvno) the ticket was issued for: export the service's keytab again",
   KRB5KRB_AP_ERR_MODIFIED:
     "the service's key does not match the KDC's: re-export the keytab (kvno changed?) or check the SPN",
   KRB5KRB_AP_ERR_BAD_INTEGRITY:
@@ -241,6 +289,12 @@ const HINTS: Readonly<Record<string, string>> = {
   KRB5_KT_NOTFOUND:
     'the keytab has no key for this principal: check the principal name and `klist -k <keytab>`',
   KRB5_KT_END: 'the keytab has no key for this principal: check the principal name and `klist -k <keytab>`',
+  KRB5KDC_ERR_ETYPE_NOSUPP:
+    'the KDC and this client share no encryption type for the ticket: compare permitted_enctypes / ' +
+    'default_tgs_enctypes in krb5.conf with the keys of the principals (AD: msDS-SupportedEncryptionTypes)',
+  KRB5_CC_NOT_KTYPE:
+    'no ticket in the ccache has an encryption type krb5.conf allows (default_tgs_enctypes, permitted_enctypes): ' +
+    'allow the type of your TGT (klist -e) or get a new ticket with an allowed one',
   GSS_S_BAD_BINDINGS:
     'channel bindings differ between client and server: is TLS terminated by a proxy between them?',
   GSS_S_DEFECTIVE_TOKEN: 'the peer sent a token that is not valid for this mechanism or this step',
@@ -251,7 +305,25 @@ const HINTS: Readonly<Record<string, string>> = {
 
 const BAD_PASSWORD = 'the KDC rejected the password (or the principal has no password key): check both';
 
-function hintFor(operation: string, code: string, majorName: string, minorText: string): string | undefined {
+/**
+ * SPNEGO's "failed to negotiate a mechanism" on a step that processed the server's token: the
+ * server answered with a bare reject (RFC 4178 section 4.2.2, negState reject without a
+ * mechanism token), so it refused our Kerberos token without saying why. Nothing is missing
+ * locally, so "install a mechanism" would send the user the wrong way.
+ */
+const SERVER_REJECTED =
+  'the server rejected our token without saying why (a bare SPNEGO reject): most likely its keytab does not ' +
+  'match the KDC (the service password was reset: kvno mismatch, export the keytab again), the clocks differ ' +
+  'by more than 5 minutes, or the SPN belongs to another account; the server log names the cause';
+
+function hintFor(
+  operation: string,
+  code: string,
+  majorName: string,
+  minorText: string,
+  peerToken: boolean,
+): string | undefined {
+  if (peerToken && operation === 'gss_init_sec_context' && code === 'GSS_S_BAD_MECH') return SERVER_REJECTED;
   // With a password, "integrity check failed" means the password derived the wrong key.
   if (
     operation === 'gss_acquire_cred_with_password' &&

@@ -27,6 +27,11 @@ export type { Krb5ErrorName } from './krb5-error-names.js';
 export { Name } from './name.js';
 export { NameType } from './name-type.js';
 export { describeOid, OID } from './oid.js';
+export {
+  type GssapiProviderKind,
+  gssapiProvider,
+  selectGssapiProvider,
+} from './provider.js';
 export { ContextFlag } from './raw/constants.js';
 export {
   type AcceptorOptions,
@@ -35,3 +40,4 @@ export {
   type InitiatorOptions,
   SecurityContext,
 } from './security-context.js';
+export { SSPIError } from './sspi/sspi-error.js';

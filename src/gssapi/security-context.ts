@@ -1,10 +1,17 @@
+import { callScope } from '../internal/call-scope.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import { Credentials } from './credentials.js';
 import { GSSError } from './gss-error.js';
 import { OwnedHandle } from './handle.js';
 import { Name } from './name.js';
 import { OID } from './oid.js';
+import { gssapiProvider } from './provider.js';
 import * as raw from './raw/index.js';
+import { GssapiLibraryError } from './raw/library.js';
+import { SspiInitiator } from './sspi/sspi-context.js';
+import type { SSPIError } from './sspi/sspi-error.js';
+import { sspiTargetName } from './sspi/sspi-names.js';
+import { sspiPackageFor } from './sspi/sspi-packages.js';
 
 /** Options for the side that starts the exchange (the HTTP client). */
 export interface InitiatorOptions {
@@ -66,7 +73,9 @@ const release = ((handle: bigint) => raw.deleteSecContext(handle as raw.ContextH
  * One GSSAPI security context (RFC 2743 section 2.2), on either side. Call {@link step} with
  * each token from the peer until {@link complete} is true. Each step runs on a worker thread.
  * A failed step throws at once (it never defers the error to a later call), with the
- * mechanism's error token, if any, on `GSSError.token`.
+ * mechanism's error token, if any, on `GSSError.token`. Under the SSPI provider (Windows, see
+ * docs/windows.md) it is an InitializeSecurityContextW context: initiators only, failures are
+ * {@link SSPIError}s.
  *
  * @example
  * ```ts
@@ -100,6 +109,8 @@ export class SecurityContext implements Disposable {
   #delegated: Credentials | null = null;
   #initiatorName: Name | null = null;
   #targetName: Name | null = null;
+  /** The SSPI provider's context (Windows); null under the GSSAPI provider. */
+  readonly #sspi: SspiInitiator | null = null;
 
   constructor(options: InitiatorOptions | AcceptorOptions) {
     if (options == null || (options.usage !== 'initiate' && options.usage !== 'accept')) {
@@ -136,13 +147,37 @@ export class SecurityContext implements Disposable {
       this.#mech = options.mech ?? null;
       this.#flags = flags;
       this.#lifetimeWanted = options.lifetime ?? 0;
+      if (gssapiProvider() === 'sspi') this.#sspi = this.#sspiInitiator(options.name, creds);
     } else {
+      if (gssapiProvider() === 'sspi') {
+        throw new GssapiLibraryError(
+          'ERR_GSSAPI_UNSUPPORTED',
+          'the SSPI provider makes initiator contexts only: AcceptSecurityContext is not wrapped',
+        );
+      }
       this.#target = null;
       this.#mech = null;
       this.#flags = 0;
       this.#lifetimeWanted = 0;
     }
     this.#handle = new OwnedHandle(this, 0n, release);
+  }
+
+  /**
+   * The SSPI initiator for this context: the target in SSPI's `service/host` form, the package
+   * for the mechanism, and the caller's credential handle. Every check that can fail does so here,
+   * at construction, as gss_import_name would.
+   */
+  #sspiInitiator(name: Name, creds: Credentials | null): SspiInitiator {
+    const value = name.sspiValue;
+    if (!value) throw new TypeError('the target Name was made under another provider');
+    return new SspiInitiator({
+      target: sspiTargetName(value),
+      packageName: sspiPackageFor(this.#mech),
+      flags: this.#flags,
+      creds: creds?.sspiRecord ?? null,
+      bindings: this.#bindings,
+    });
   }
 
   /** Whether the exchange is done (`GSS_S_COMPLETE` seen). */
@@ -190,6 +225,11 @@ export class SecurityContext implements Disposable {
   /** One name from `gss_inquire_context`, asking only for it (see raw `inquireContext`). */
   #inquireName(which: 'source' | 'target'): Name | null {
     if (this.#state !== 'complete') return null;
+    if (this.#sspi) {
+      // SSPI names the client (SECPKG_ATTR_NAMES; not under Wine); the target is the one asked for.
+      const text = which === 'source' ? this.#sspi.initiatorName() : String(this.#target);
+      return text === null ? null : new Name(text, which === 'source' ? null : this.#target!.type);
+    }
     const r = raw.inquireContext(this.#handle.value as raw.ContextHandle, { [which]: true });
     if (raw.isError(r.major)) throw new GSSError('gss_inquire_context', r, { mech: this.#actualMech });
     const handle = which === 'source' ? r.sourceName : r.targetName;
@@ -219,10 +259,22 @@ export class SecurityContext implements Disposable {
       return this.usage === 'initiate' ? await this.#initStep(token ?? null) : await this.#acceptStep(token!);
     } finally {
       this.#busy = false;
+      // Disposed while the call was queued and then given up (its request aborted): no result
+      // came back for #settle to release with, so release here.
+      if ((this.#state as State) === 'disposed') this.#releaseAll();
     }
   }
 
   async #initStep(token: Uint8Array | null): Promise<Uint8Array | null> {
+    if (this.#sspi) {
+      const r = await this.#sspi.step(token);
+      // The SSPI context owns its handle; this object's GSSAPI handle stays empty.
+      return this.#settle(
+        'InitializeSecurityContextW',
+        { ...r, context: raw.NO_CONTEXT },
+        () => `target ${String(this.#target)}`,
+      );
+    }
     const r = await raw.initSecContext({
       cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
       context: this.#handle.value as raw.ContextHandle,
@@ -233,16 +285,21 @@ export class SecurityContext implements Disposable {
       bindings: this.#bindings,
       input: token,
     });
-    return this.#settle('gss_init_sec_context', r, () => `target ${String(this.#target)}`);
+    return this.#settle('gss_init_sec_context', r, () => `target ${String(this.#target)}`, token !== null);
   }
 
   async #acceptStep(token: Uint8Array): Promise<Uint8Array | null> {
-    const r = await raw.acceptSecContext({
-      context: this.#handle.value as raw.ContextHandle,
-      cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
-      input: token,
-      bindings: this.#bindings,
-    });
+    // An acceptor never waits for a KDC (the keytab and the replay cache are local): it may take
+    // the call limiter's reserved slot, so a server in this process keeps accepting while client
+    // calls wait for a dead KDC (see callScope).
+    const r = await callScope.run({ ...callScope.getStore(), fast: true }, () =>
+      raw.acceptSecContext({
+        context: this.#handle.value as raw.ContextHandle,
+        cred: this.#creds?.handle ?? raw.NO_CREDENTIAL,
+        input: token,
+        bindings: this.#bindings,
+      }),
+    );
     if (r.sourceName) {
       // Keep the initiator's name the call returned on completion, rather than releasing it and
       // asking gss_inquire_context for it again when initiatorName is read.
@@ -268,8 +325,11 @@ export class SecurityContext implements Disposable {
       output: Uint8Array | null;
       flags: number;
       lifetime: number;
+      /** A provider that describes its own failures (SSPI) passes the error to throw. */
+      error?: Error;
     },
     context?: () => string,
+    peerToken = true,
   ): Uint8Array | null {
     if (this.#state === 'disposed') {
       // dispose() ran while the worker thread was busy: release what the call produced (once:
@@ -283,9 +343,12 @@ export class SecurityContext implements Disposable {
     if (raw.isError(r.major)) {
       this.#state = 'failed';
       this.#handle.dispose();
+      this.#sspi?.dispose();
+      if (r.error) throw r.error;
       throw new GSSError(operation, r, {
         mech: mech ?? this.#mech,
         token: r.output,
+        peerToken,
         ...(context ? { context: context() } : {}),
       });
     }
@@ -309,6 +372,7 @@ export class SecurityContext implements Disposable {
 
   #releaseAll(): void {
     this.#handle.dispose();
+    this.#sspi?.dispose();
     this.#initiatorName?.dispose();
     this.#targetName?.dispose();
     this.#initiatorName = this.#targetName = null;

@@ -14,16 +14,21 @@
 export class AbortRace {
   /** Settles with the reason once aborted; never rejects. */
   readonly aborted: Promise<Error>;
+  /** Aborts with the same reason, for work that takes a signal (the Negotiate flow's GSSAPI calls). */
+  readonly signal: AbortSignal;
   #abort!: (reason: Error) => void;
+  readonly #controller = new AbortController();
 
   constructor() {
     this.aborted = new Promise((resolve) => {
       this.#abort = resolve;
     });
+    this.signal = this.#controller.signal;
   }
 
   abort(reason: Error): void {
     this.#abort(reason);
+    this.#controller.abort(reason);
   }
 
   /** Resolves with `work`, or rejects with the abort reason if that comes first. */

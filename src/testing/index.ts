@@ -1,5 +1,6 @@
 /**
- * `http-gssapi/testing`: a throwaway MIT Kerberos realm ({@link TestRealm}) and a slow-network
+ * `http-gssapi/testing`: a throwaway MIT Kerberos realm ({@link TestRealm}), a throwaway Active
+ * Directory domain on Samba ({@link AdTestRealm}) and a slow-network
  * TCP proxy ({@link DelayProxy}) for integration tests of code that uses Kerberos, yours or ours.
  * Needs the MIT KDC programs (Debian/Ubuntu: `apt-get install krb5-kdc krb5-admin-server krb5-user`).
  *
@@ -14,6 +15,9 @@
  * ```
  * @module
  */
+export { AdTestRealm } from './ad-test-realm.js';
+export type { AdTestRealmOptions } from './ad-test-realm-options.js';
+export type { AdAccount, AdUserOptions } from './ad-test-realm-types.js';
 export { DelayProxy, type DelayProxyOptions } from './delay-proxy.js';
 export type { Krb5ToolPaths } from './krb5-tools.js';
 export {
@@ -28,6 +32,7 @@ export type {
   AddPrincipalOptions,
   KinitOptions,
   KinitSecret,
+  Krb5ClientEnv,
   PrincipalKey,
   TestRealmEnv,
   TestRealmService,

@@ -1,6 +1,7 @@
 /**
- * The `krb5kdc` process of a {@link TestRealm}: spawning it, waiting until it serves, stopping
- * it, and reading its logs when it does not. Internal: not exported from `http-gssapi/testing`.
+ * The KDC process of a test realm (MIT `krb5kdc` for {@link TestRealm}, Samba's `samba` for
+ * `AdTestRealm`): spawning it, waiting until it serves, stopping it, and reading its logs when
+ * it does not. Internal: not exported from `http-gssapi/testing`.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayProxy } from './delay-proxy.js';
 import { releasePort, reserveKdcPort } from './free-port.js';
 import { krb5ToolEnv, type RealmToolContext, tail } from './krb5-tools.js';
+import type { SecretRedactor } from './secret-redactor.js';
 import { TestingError } from './testing-error.js';
 
 /**
@@ -72,18 +74,59 @@ export async function reserveKdcEndpoint(delayMs: number | undefined): Promise<K
 export type KdcProbe = (signal: AbortSignal) => Promise<void>;
 
 /**
- * One realm's `krb5kdc`, started and stopped as often as a test needs. It runs in the
- * foreground (`-n`) as this process's child, so its exit is seen at once.
+ * How to run a KDC program: it must stay in the foreground, so that its exit is seen at once.
  *
  * @example
  * ```ts
- * const kdc = new KdcProcess(context, port, 15_000);
+ * const launch: KdcLaunch = { command: '/usr/sbin/samba', args: ['-i', '-M', 'single', '-s', conf], env, outputPath, logFiles: [], redactor, log };
+ * ```
+ */
+export interface KdcLaunch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** Receives the program's stdout and stderr. */
+  readonly outputPath: string;
+  /** Files whose tails explain a failed start (besides `outputPath`). */
+  readonly logFiles: readonly string[];
+  readonly redactor: SecretRedactor;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * The launch of an MIT realm's `krb5kdc`, in the foreground (`-n`).
+ *
+ * @example
+ * ```ts
+ * const kdc = new KdcProcess(krb5kdcLaunch(context), port, 15_000);
+ * ```
+ */
+export function krb5kdcLaunch(context: RealmToolContext): KdcLaunch {
+  const { paths, tools, realm, env, redactor, log } = context;
+  return {
+    command: tools.krb5kdc,
+    args: ['-n', '-r', realm, '-P', paths.kdcPid],
+    env: krb5ToolEnv(env),
+    outputPath: paths.kdcOutput,
+    logFiles: [paths.kdcLog],
+    redactor,
+    log,
+  };
+}
+
+/**
+ * One realm's KDC, started and stopped as often as a test needs, as this process's child.
+ *
+ * @example
+ * ```ts
+ * const kdc = new KdcProcess(krb5kdcLaunch(context), port, 15_000);
  * await kdc.start(performance.now() + 15_000, (signal) => commands.kinit(user, secret, {}, signal));
  * await kdc.stop();
  * ```
  */
 export class KdcProcess {
-  readonly #context: RealmToolContext;
+  readonly #launch: KdcLaunch;
+  readonly #name: string;
   readonly #port: number;
   readonly #startTimeoutMs: number;
   #child: ChildProcess | null = null;
@@ -93,8 +136,9 @@ export class KdcProcess {
    * @param port - where it listens, on 127.0.0.1, kept across stop() and start().
    * @param startTimeoutMs - only for the message when it does not listen in time.
    */
-  constructor(context: RealmToolContext, port: number, startTimeoutMs: number) {
-    this.#context = context;
+  constructor(launch: KdcLaunch, port: number, startTimeoutMs: number) {
+    this.#launch = launch;
+    this.#name = launch.command.replace(/^.*\//, '');
     this.#port = port;
     this.#startTimeoutMs = startTimeoutMs;
   }
@@ -104,7 +148,7 @@ export class KdcProcess {
     return this.#child !== null;
   }
 
-  /** Process id of the running krb5kdc, or `null` while it is stopped. */
+  /** Process id of the running KDC, or `null` while it is stopped. */
   get pid(): number | null {
     return this.#child?.pid ?? null;
   }
@@ -115,21 +159,22 @@ export class KdcProcess {
   }
 
   /**
-   * Spawns krb5kdc, waits for its TCP port, then proves it serves with `probe`: a listening
+   * Spawns the KDC, waits for its TCP port, then proves it serves with `probe`: a listening
    * socket alone does not show that the database, the stash and krb5.conf agree. On failure the
    * process is stopped and the error carries the tail of its logs.
    *
    * @param deadline - a `performance.now()` value, shared with the realm's other setup steps.
    */
   async start(deadline: number, probe: KdcProbe): Promise<void> {
-    const { paths, tools, realm, env } = this.#context;
+    const { command, args, env, outputPath, redactor } = this.#launch;
+    const name = this.#name;
     const port = this.#port;
-    const output = openSync(paths.kdcOutput, 'a');
+    const output = openSync(outputPath, 'a');
     let child: ChildProcess;
     try {
       // -n: stay in the foreground, so this process owns it and sees it exit.
-      child = spawn(tools.krb5kdc, ['-n', '-r', realm, '-P', paths.kdcPid], {
-        env: krb5ToolEnv(env),
+      child = spawn(command, args, {
+        env,
         stdio: ['ignore', output, output],
       });
     } finally {
@@ -153,9 +198,9 @@ export class KdcProcess {
     const fail = async (message: string, cause?: unknown): Promise<never> => {
       await this.stop();
       const log = await this.#logTail();
-      const redact = (text: string) => this.#context.redactor.redact(text);
+      const redact = (text: string) => redactor.redact(text);
       throw new TestingError('ERR_TEST_REALM_KDC_START', redact(`${message}\n${log}`), {
-        tool: tools.krb5kdc,
+        tool: command,
         output: redact(log),
         ...(cause === undefined ? {} : { cause }),
       });
@@ -163,14 +208,14 @@ export class KdcProcess {
 
     while (!(await canConnect(port))) {
       if (exit !== undefined) {
-        return fail(`krb5kdc exited before listening on 127.0.0.1:${port} (${exit})`);
+        return fail(`${name} exited before listening on 127.0.0.1:${port} (${exit})`);
       }
       if (performance.now() > deadline) {
-        return fail(`krb5kdc did not listen on 127.0.0.1:${port} within ${this.#startTimeoutMs} ms`);
+        return fail(`${name} did not listen on 127.0.0.1:${port} within ${this.#startTimeoutMs} ms`);
       }
       await sleep(20);
     }
-    this.#context.log(`krb5kdc pid ${child.pid} listening on 127.0.0.1:${port}`);
+    this.#launch.log(`${name} pid ${child.pid} listening on 127.0.0.1:${port}`);
 
     // Something else may have accepted the TCP connection (a KDC that failed to bind exits, and
     // kinit would then wait on the other listener until its own timeout): stop the probe the
@@ -182,10 +227,10 @@ export class KdcProcess {
         await probe(kdcGone.signal);
         return;
       } catch (error) {
-        if (exit !== undefined) return fail(`krb5kdc exited (${exit})`, error);
+        if (exit !== undefined) return fail(`${name} exited (${exit})`, error);
         if (attempt >= 5 || performance.now() > deadline) {
           return fail(
-            `krb5kdc listens but kinit failed ${attempt} times: ${(error as Error).message}`,
+            `${name} listens but kinit failed ${attempt} times: ${(error as Error).message}`,
             error,
           );
         }
@@ -207,13 +252,13 @@ export class KdcProcess {
       await this.#exited;
       clearTimeout(timer);
     }
-    this.#context.log(`krb5kdc pid ${child.pid} stopped`);
+    this.#launch.log(`${this.#name} pid ${child.pid} stopped`);
   }
 
-  /** The last lines of krb5kdc's own output and of its log: why it did not start. */
+  /** The last lines of the KDC's own output and of its log: why it did not start. */
   async #logTail(): Promise<string> {
     const parts: string[] = [];
-    for (const file of [this.#context.paths.kdcOutput, this.#context.paths.kdcLog]) {
+    for (const file of [this.#launch.outputPath, ...this.#launch.logFiles]) {
       try {
         const text = tail(await readFile(file, 'utf8'), 10);
         if (text) parts.push(`--- ${file}\n${text}`);

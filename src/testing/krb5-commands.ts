@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { checkOptionKeys } from '../internal/option-keys.js';
 import { checkDuration, checkPassword, checkPath, checkPrincipal } from './krb5-arguments.js';
 import {
+  type Krb5CommandContext,
   type Krb5Tools,
   krb5ToolEnv,
-  type RealmToolContext,
   runTool,
   type ToolResult,
   tail,
@@ -40,10 +40,10 @@ const KADMIN_NOISE = [
  * ```
  */
 export class Krb5Commands {
-  readonly #context: RealmToolContext;
+  readonly #context: Krb5CommandContext;
   #kadminQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(context: RealmToolContext) {
+  constructor(context: Krb5CommandContext) {
     this.#context = context;
   }
 

@@ -10,7 +10,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RealmPaths } from './realm-layout.js';
 import type { SecretRedactor } from './secret-redactor.js';
-import type { TestRealmEnv } from './test-realm-types.js';
+import type { Krb5ClientEnv } from './test-realm-types.js';
 import { TestingError, type TestingErrorCode } from './testing-error.js';
 
 /** Absolute paths of the MIT programs, found once per realm. */
@@ -125,13 +125,24 @@ export interface RealmToolContext {
   /** The ccache kinit fills when none is given. */
   readonly ccache: string;
   /** The realm's variables, set for every program on top of this process's environment. */
-  readonly env: TestRealmEnv;
+  readonly env: Krb5ClientEnv;
   readonly tools: Krb5Tools;
   /** Learns every password that passes through; every message and output tail goes through it. */
   readonly redactor: SecretRedactor;
   /** Progress lines, redacted by the receiver. */
   readonly log: (line: string) => void;
 }
+
+/**
+ * What the client commands (`kinit`, `klist`, `kdestroy`, and `kadmin.local` for an MIT realm)
+ * need of a realm: an Active Directory realm has no MIT database paths.
+ *
+ * @example
+ * ```ts
+ * const commands = new Krb5Commands({ realm: 'ADTEST.LOCAL', dir, ccache, env, tools, redactor, log });
+ * ```
+ */
+export type Krb5CommandContext = Omit<RealmToolContext, 'paths'>;
 
 /** What a finished tool run produced. */
 export interface ToolResult {
@@ -161,7 +172,7 @@ export interface RunToolOptions {
  * const result = await runTool(tools.klist, ['-s'], { env: krb5ToolEnv(realm.env), timeoutMs: 10_000 });
  * ```
  */
-export function krb5ToolEnv(realmEnv: TestRealmEnv): NodeJS.ProcessEnv {
+export function krb5ToolEnv(realmEnv: Krb5ClientEnv): NodeJS.ProcessEnv {
   // LC_ALL=C: messages in English, so that kadmin's confirmations can be recognised.
   return { ...process.env, ...realmEnv, LC_ALL: 'C' };
 }

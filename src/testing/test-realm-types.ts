@@ -68,6 +68,19 @@ export interface TestRealmEnv {
 }
 
 /**
+ * The variables that point Kerberos clients (MIT programs, libgssapi_krb5) at a realm: those of
+ * {@link TestRealmEnv} without the KDC's own profile. What an Active Directory realm
+ * (`AdTestRealm.env`) sets, since its KDC is Samba's.
+ *
+ * @example
+ * ```ts
+ * const env: Krb5ClientEnv = realm.env;
+ * spawn('kinit', ['-k', '-t', keytab, principal], { env: { ...process.env, ...env } });
+ * ```
+ */
+export type Krb5ClientEnv = Omit<TestRealmEnv, 'KRB5_KDC_PROFILE'>;
+
+/**
  * How {@link TestRealm.kinit} proves the principal's identity.
  *
  * @example

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { DelayProxy } from './delay-proxy.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { releasePort } from './free-port.js';
-import { type KdcEndpoint, KdcProcess, reserveKdcEndpoint } from './kdc-process.js';
+import { type KdcEndpoint, KdcProcess, krb5kdcLaunch, reserveKdcEndpoint } from './kdc-process.js';
 import { Krb5Commands } from './krb5-commands.js';
 import { type Krb5Tools, locateKrb5Tools } from './krb5-tools.js';
 import { overrideProcessEnv } from './process-env.js';
@@ -148,7 +148,7 @@ export class TestRealm implements AsyncDisposable {
       redactor: this.#redactor,
       log: (line: string) => this.#log(line),
     };
-    this.#kdc = new KdcProcess(context, kdcPort, options.startTimeoutMs);
+    this.#kdc = new KdcProcess(krb5kdcLaunch(context), kdcPort, options.startTimeoutMs);
     this.#commands = new Krb5Commands(context);
     // If the process exits without stop(), the KDC would outlive it (it is not our process
     // group's to clean up) and the temp dir would stay: kill and remove, synchronously.

@@ -17,6 +17,7 @@
  * | `ERR_TEST_REALM_TOOL`           | `klist` or `kdestroy` failed                                     |
  * | `ERR_TEST_REALM_STOPPED`        | a method was called after `stop()`                               |
  * | `ERR_DELAY_PROXY_START`         | the {@link DelayProxy} child process did not start listening     |
+ * | `ERR_AD_REALM_ADMIN`            | an `AdTestRealm` directory change failed (user, SPN, keytab, ...) |
  *
  * @example
  * ```ts
@@ -32,7 +33,8 @@ export type TestingErrorCode =
   | 'ERR_TEST_REALM_KINIT'
   | 'ERR_TEST_REALM_TOOL'
   | 'ERR_TEST_REALM_STOPPED'
-  | 'ERR_DELAY_PROXY_START';
+  | 'ERR_DELAY_PROXY_START'
+  | 'ERR_AD_REALM_ADMIN';
 
 /**
  * Fields of a {@link TestingError} besides its code and message.

@@ -11,6 +11,7 @@ import { negotiateKy } from '../../src/adapters/ky.js';
 import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici/index.js';
 import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { HttpGssapiError } from '../../src/core/errors.js';
+import { type NegotiateDetails, negotiateDetailsOf } from '../../src/core/exchange-details.js';
 import type { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 
 // One client-agnostic way to send a request through each adapter, so one behavior table runs
@@ -35,6 +36,8 @@ export interface Outcome {
   readonly headers: Readonly<Record<string, string>>;
   /** `negotiateErrorOf` on the client's own response object. */
   readonly negotiateError: HttpGssapiError | undefined;
+  /** `negotiateDetailsOf` on the client's own response object. */
+  readonly negotiateDetails: NegotiateDetails | undefined;
   /** The client's error for a non-2xx status (axios AxiosError, got/ky HTTPError), or null. */
   readonly rejection: { readonly name: string; readonly cause: unknown } | null;
 }
@@ -92,6 +95,7 @@ export const fetchDriver: Driver = {
       body: await res.text(),
       headers: fromHeaders(res.headers),
       negotiateError: negotiateErrorOf(res),
+      negotiateDetails: negotiateDetailsOf(res),
       rejection: null,
     };
   },
@@ -110,6 +114,7 @@ export const axiosDriver: Driver = {
         ),
       ),
       negotiateError: negotiateErrorOf(res),
+      negotiateDetails: negotiateDetailsOf(res),
       rejection,
     });
     try {
@@ -149,6 +154,7 @@ export const gotDriver: Driver = {
         Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
       ),
       negotiateError: negotiateErrorOf(res),
+      negotiateDetails: negotiateDetailsOf(res),
       rejection,
     });
     try {
@@ -184,6 +190,7 @@ export const kyDriver: Driver = {
       body: body ?? (await res.text()),
       headers: fromHeaders(res.headers),
       negotiateError: negotiateErrorOf(res),
+      negotiateDetails: negotiateDetailsOf(res),
       rejection,
     });
     try {
@@ -241,6 +248,7 @@ export const undiciDriver: Driver = {
           Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
         ),
         negotiateError: info?.error,
+        negotiateDetails: info ? negotiateDetailsOf(info) : undefined,
         rejection: null,
       };
     } finally {

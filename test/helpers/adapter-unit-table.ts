@@ -205,13 +205,20 @@ export function runUnitTable(driver: Driver): void {
       assert.equal((await driver.send(auth, server().url())).status, 200);
       script(challenge(), ok('forged'));
       await assert.rejects(driver.send(auth, server().url()), MutualAuthenticationError);
+      // A token too garbled to parse is a bad token too, not "no token" (docs/compatibility.md).
+      script(challenge(), () => ({
+        status: 200,
+        headers: { 'www-authenticate': 'Negotiate !!not*base64!!' },
+        body: 'payload',
+      }));
+      await assert.rejects(driver.send(auth, server().url()), /malformed Negotiate token/);
     });
 
-    test('DISABLED: never verifies and does not ask for mutual authentication', async () => {
+    test('DISABLED: never verifies, yet asks for mutual authentication (so a server explains a refusal)', async () => {
       const { auth, factory } = fakeAuth({ mutualAuthentication: DISABLED }, { completeAfterFirst: true });
       script(challenge(), ok('forged'));
       assert.equal((await driver.send(auth, server().url())).status, 200);
-      assert.equal(factory.created[0]!.flags & ContextFlag.MUTUAL, 0);
+      assert.equal(factory.created[0]!.flags & ContextFlag.MUTUAL, ContextFlag.MUTUAL);
     });
   });
 

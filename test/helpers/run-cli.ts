@@ -55,3 +55,43 @@ export function runCli(
     child.stdin.end(options.stdin ?? '');
   });
 }
+
+/**
+ * Runs `http-gssapi ...args` on a pseudo-terminal (util-linux `script`), so stdin and stderr are
+ * TTYs: for the password prompt and the progress line. `answer` is typed once `prompt` appears
+ * in the output. Resolves to the exit code and everything the terminal showed.
+ *
+ * @example
+ * ```ts
+ * const { code, output } = await runCliOnTerminal(['--ask-password', ...], { env, prompt: 'Password', answer: 'pw' });
+ * ```
+ */
+export function runCliOnTerminal(
+  args: readonly string[],
+  options: {
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    readonly prompt?: string;
+    readonly answer?: string;
+  } = {},
+): Promise<{ readonly code: number | null; readonly output: string }> {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run npm run build first`);
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, CLI_PATH, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let output = '';
+    let answered = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (!answered && options.prompt !== undefined && output.includes(options.prompt)) {
+        answered = true;
+        child.stdin.write(`${options.answer ?? ''}\r`);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useRealm } from '../helpers/realm-fixture.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, runCliOnTerminal } from '../helpers/run-cli.js';
 
 // The built http-gssapi command as a subprocess, against the test realm, the project's test
 // server and Apache mod_auth_gssapi: exit codes per class of outcome, the -v trace, --json,
@@ -175,6 +175,35 @@ describe('http-gssapi URL', () => {
     assert.ok(!run.stderr.includes(fixture.realm.user.password));
   });
 
+  test('redirects: followed with a token per hop (each in the trace), or not with --no-follow', async () => {
+    const target = encodeURIComponent('/ok/after');
+    const run = await runCli(['-v', at(`/redirect/?to=${target}`)], { env: env() });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).path, '/ok/after');
+    assert.match(run.stderr, /\* redirect 302: GET http:\/\/localhost:\d+\/ok\/after/);
+    assert.equal(run.stderr.match(/token for SPN HTTP@localhost/g)?.length, 2);
+    const manual = await runCli(['--json', '--no-follow', at(`/redirect/?to=${target}`)], { env: env() });
+    assert.equal(manual.code, 0);
+    assert.equal(JSON.parse(manual.stdout).status, 302);
+  });
+
+  test('on a terminal: --ask-password prompts without echo; -o draws a progress line', async (t) => {
+    if (!existsSync('/usr/bin/script')) return t.skip('util-linux script is missing (no pseudo-terminal)');
+    const file = join(fixture.realm.dir, 'prompted.json');
+    const { code, output } = await runCliOnTerminal(
+      ['--principal', fixture.realm.user.principal, '--ask-password', '-o', file, at('/ok/prompted')],
+      {
+        env: { ...env(), KRB5CCNAME: `FILE:${join(fixture.realm.dir, 'no-ccache-here')}` },
+        prompt: `Password for ${fixture.realm.user.principal}: `,
+        answer: fixture.realm.user.password,
+      },
+    );
+    assert.equal(code, 0, output);
+    assert.ok(!output.includes(fixture.realm.user.password), 'the password is not echoed');
+    assert.match(output, /\d+ B/, 'the progress line');
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).user, fixture.realm.user.principal);
+  });
+
   test('Apache mod_auth_gssapi: authenticated, mutual authentication verified', async (t) => {
     const skip = fixture.skipReason('apache');
     if (skip) return t.skip(skip);
@@ -319,6 +348,21 @@ describe('http-gssapi doctor', () => {
     assert.match(ticket.fix!, /krb5\.conf/);
   });
 
+  test('no encryption type in common: krb5.conf allows none of the TGT', async () => {
+    const config = join(fixture.realm.dir, 'enctypes.conf');
+    const text = readFileSync(fixture.realm.krb5Config, 'utf8');
+    // The realm issues AES tickets; a client that allows only Camellia for TGS requests cannot use them.
+    writeFileSync(
+      config,
+      text.replace('[libdefaults]', '[libdefaults]\n  default_tgs_enctypes = camellia128-cts-cmac'),
+    );
+    const { run, finding } = await doctor([at('/ok/')], { KRB5_CONFIG: config });
+    assert.equal(run.code, 7);
+    assert.equal(finding('service ticket').code, 'KRB5_CC_NOT_KTYPE');
+    assert.match(finding('service ticket').fix!, /default_tgs_enctypes/);
+    assert.ok(finding('krb5.conf').details!.includes('default_tgs_enctypes = camellia128-cts-cmac'));
+  });
+
   test('a skewed clock (libfaketime, 15 minutes ahead): the KDC refuses, the server Date disagrees', async (t) => {
     if (!existsSync(LIBFAKETIME)) return t.skip(`${LIBFAKETIME} is missing: apt-get install faketime`);
     const ccache = await freshCcache('skewed');
@@ -333,6 +377,31 @@ describe('http-gssapi doctor', () => {
     assert.equal(finding('service ticket').code, 'KRB5KRB_AP_ERR_SKEW');
     assert.match(finding('service ticket').fix!, /NTP/);
     assert.equal(finding('server').code, 'KRB5KRB_AP_ERR_SKEW');
+  });
+
+  test('DNS: an IP address in the URL is a warning; the settings that canonicalize the SPN are shown', async () => {
+    const byAddress = await doctor([new URL(`http://127.0.0.1:${fixture.negotiateServer.port}/ok/`).href]);
+    assert.equal(byAddress.finding('DNS').status, 'warn');
+    assert.match(
+      byAddress.finding('DNS').summary,
+      /an IP address \(127\.0\.0\.1\): the SPN becomes HTTP\/127\.0\.0\.1/,
+    );
+    assert.equal(byAddress.finding('service ticket').code, 'KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN');
+    const config = join(fixture.realm.dir, 'canonicalize.conf');
+    const text = readFileSync(fixture.realm.krb5Config, 'utf8')
+      .replace('dns_canonicalize_hostname = false', 'dns_canonicalize_hostname = true')
+      .replace('rdns = false', 'rdns = true');
+    writeFileSync(config, text);
+    const { finding } = await doctor([at('/ok/')], { KRB5_CONFIG: config });
+    const dns = finding('DNS');
+    assert.ok(
+      dns.details!.includes('dns_canonicalize_hostname = true, rdns = true'),
+      dns.details!.join('\n'),
+    );
+    assert.ok(
+      dns.details!.some((d) => /^reverse \S+ -> /.test(d)),
+      dns.details!.join('\n'),
+    );
   });
 
   test('offline: only what needs no network, and no problem for a good ccache', async () => {

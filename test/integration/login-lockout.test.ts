@@ -66,7 +66,7 @@ for (const driver of drivers) {
 
 describe('account states have their own code and a hint that fits', () => {
   const states = [
-    ['-allow_tix', 'KRB5KDC_ERR_CLIENT_REVOKED', /disabled or locked out/],
+    ['-allow_tix', 'KRB5KDC_ERR_CLIENT_REVOKED', /disabled, locked out or expired/],
     ['-expire "2020-01-01"', 'KRB5KDC_ERR_NAME_EXP', /account has expired/],
     ['-pwexpire "2020-01-01"', 'KRB5KDC_ERR_KEY_EXP', /password has expired/],
   ] as const;

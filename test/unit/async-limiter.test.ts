@@ -48,3 +48,46 @@ test('rejects a bad limit', () => {
   assert.throws(() => new AsyncLimiter(0), TypeError);
   assert.throws(() => new AsyncLimiter(1.5), TypeError);
 });
+
+test('a waiting task whose signal aborts leaves the queue without running; the next one runs', async () => {
+  const limiter = new AsyncLimiter(1);
+  let release!: () => void;
+  const first = limiter.run(() => new Promise<void>((r) => (release = r)));
+  const controller = new AbortController();
+  let ran = false;
+  const abandoned = limiter.run(async () => {
+    ran = true;
+  }, controller.signal);
+  const third = limiter.run(async () => 'third');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(limiter.pending, 2);
+  controller.abort(new Error('gave up'));
+  await assert.rejects(abandoned, /gave up/);
+  assert.equal(limiter.pending, 1, 'the aborted task left the queue at once');
+  release();
+  await first;
+  assert.equal(await third, 'third');
+  assert.equal(ran, false);
+  assert.equal(limiter.running, 0);
+  await assert.rejects(
+    limiter.run(async () => 1, AbortSignal.abort(new Error('already'))),
+    /already/,
+  );
+});
+
+test('a fast task takes a reserved slot while ordinary tasks hold every other; ordinary ones never do', async () => {
+  const limiter = new AsyncLimiter(2, 1);
+  const releases: (() => void)[] = [];
+  const hold = () => limiter.run(() => new Promise<void>((r) => releases.push(r)));
+  const stuck = [hold(), hold()];
+  const ordinary = limiter.run(async () => 'ordinary');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(limiter.pending, 1, 'an ordinary task waits');
+  assert.equal(await limiter.run(async () => 'fast', undefined, true), 'fast');
+  assert.equal(limiter.pending, 1, 'the ordinary one still waits: the reserve is not for it');
+  releases.shift()!();
+  assert.equal(await ordinary, 'ordinary');
+  for (const r of releases) r();
+  await Promise.all(stuck);
+  assert.equal(limiter.running, 0);
+});

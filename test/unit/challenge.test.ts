@@ -10,6 +10,7 @@ import {
   parseChallenges,
 } from '../../src/core/challenge.js';
 import { ChallengeParseError } from '../../src/core/errors.js';
+import { hasMalformedNegotiate } from '../../src/core/malformed-negotiate.js';
 
 /** A challenge written compactly for the tables: params as a plain object. */
 interface Expected {
@@ -756,4 +757,14 @@ describe('linear time', () => {
       );
     });
   }
+});
+
+describe('hasMalformedNegotiate', () => {
+  it('finds a Negotiate element lenient parsing dropped, not one inside a quoted string', () => {
+    assert.equal(hasMalformedNegotiate('Negotiate !!not*base64!!'), true);
+    assert.equal(hasMalformedNegotiate(['Basic realm="x"', 'negotiate abc def']), true);
+    assert.equal(hasMalformedNegotiate('Basic realm="a, Negotiate b"'), false);
+    assert.equal(hasMalformedNegotiate('NegotiateX abc'), false);
+    assert.equal(hasMalformedNegotiate(null), false);
+  });
 });

@@ -207,14 +207,14 @@ describe('mutual authentication', () => {
     await assert.rejects(fetch2('http://h.test/'), MutualAuthenticationError);
   });
 
-  test('DISABLED: never verifies and does not ask for mutual authentication', async () => {
+  test('DISABLED: never verifies, yet asks for mutual authentication (so a server explains a refusal)', async () => {
     const { auth, factory } = setup({ mutualAuthentication: DISABLED }, { completeAfterFirst: true });
     const res = await createFetch(
       auth,
       scriptedFetch([() => challenge(), () => ok('forged')]),
     )('http://h.test/');
     assert.equal(res.status, 200);
-    assert.equal(factory.created[0]!.flags & ContextFlag.MUTUAL, 0);
+    assert.equal(factory.created[0]!.flags & ContextFlag.MUTUAL, ContextFlag.MUTUAL);
   });
 });
 
@@ -238,7 +238,7 @@ describe('context options', () => {
     assert.equal((await target({}, 'http://web.example.test./')).target, 'HTTP@web.example.test.');
   });
 
-  test('flags: sequence always, mutual unless disabled, delegation when asked', async () => {
+  test('flags: sequence and mutual always, delegation when asked', async () => {
     const base = (await target({ mutualAuthentication: OPTIONAL }, 'http://a.test/')).flags;
     assert.equal(base, ContextFlag.SEQUENCE | ContextFlag.MUTUAL);
     assert.equal(

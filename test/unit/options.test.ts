@@ -7,7 +7,7 @@ import { negotiateGot } from '../../src/adapters/got.js';
 import { negotiateKy } from '../../src/adapters/ky.js';
 import { negotiate } from '../../src/adapters/undici/index.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
-import { REQUIRED } from '../../src/core/options.js';
+import { DEFAULT_KDC_TIMEOUT, REQUIRED } from '../../src/core/options.js';
 import { DelayProxy, NegotiateTestServer } from '../../src/testing/index.js';
 
 // A misspelled or Python-spelled option must never be ignored: mutual authentication left off
@@ -45,6 +45,15 @@ describe('options are checked by name', () => {
       REQUIRED,
     );
     assert.throws(() => new HTTPSPNEGOAuth({ mutualAuthentication: 'yes' as never }), /got yes/);
+  });
+
+  test('kdcTimeout: a number of milliseconds above 0, default DEFAULT_KDC_TIMEOUT (5 s)', () => {
+    assert.equal(new HTTPSPNEGOAuth().options.kdcTimeout, DEFAULT_KDC_TIMEOUT);
+    assert.equal(DEFAULT_KDC_TIMEOUT, 5000);
+    assert.equal(new HTTPSPNEGOAuth({ kdcTimeout: 250 }).options.kdcTimeout, 250);
+    for (const bad of [0, -1, Number.NaN, '5000', 2 ** 31]) {
+      assert.throws(() => new HTTPSPNEGOAuth({ kdcTimeout: bad as never }), /kdcTimeout must be/);
+    }
   });
 
   test('creds fields and interceptor options are checked the same way', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { redactToken } from '../../src/core/redact.js';
+import { hidePassword, redactToken, redactUrl } from '../../src/core/redact.js';
 
 describe('redactToken', () => {
   const cases: Array<{ name: string; input: string | Uint8Array; expected: string }> = [
@@ -40,4 +41,23 @@ describe('redactToken', () => {
       }),
     );
   });
+});
+
+test('redactUrl replaces the userinfo of every URL in a text, and nothing else', () => {
+  assert.equal(redactUrl('http://alice:s3cret@h.test/x?y=1'), 'http://***@h.test/x?y=1');
+  assert.equal(
+    redactUrl('see https://bob@h.test/ and HTTP://c:d@e.test'),
+    'see https://***@h.test/ and HTTP://***@e.test',
+  );
+  assert.equal(redactUrl('http://h.test/a@b'), 'http://h.test/a@b');
+  assert.equal(redactUrl('mail alice@h.test'), 'mail alice@h.test');
+});
+
+test('hidePassword keeps the password readable but out of inspect and JSON', () => {
+  const kept = hidePassword({ principal: 'alice', password: 's3cret' });
+  assert.equal(kept.password, 's3cret');
+  assert.equal(JSON.stringify(kept), '{"principal":"alice"}');
+  assert.ok(!inspect(kept, { depth: Number.POSITIVE_INFINITY }).includes('s3cret'));
+  const none: { keytab: string; password?: string } = { keytab: '/k' };
+  assert.equal(hidePassword(none), none);
 });

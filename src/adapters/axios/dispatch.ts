@@ -9,6 +9,7 @@ import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { RedirectPlan } from '../../core/redirect-policy.js';
 import { bufferBody, discardBody, isOneShotBody } from '../../internal/buffered-body.js';
 import { hideProperty } from '../../internal/hide-property.js';
+import { requestBound } from './request-bound.js';
 import type { AdapterConfig, NegotiateLeg } from './types.js';
 
 /** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
@@ -78,6 +79,7 @@ export async function dispatch(
     auth: config.auth,
   };
   const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const bound = requestBound(config);
   let outcome: Outcome;
   try {
     outcome = await followRedirects(first, {
@@ -99,6 +101,8 @@ export async function dispatch(
     });
   } catch (error) {
     throw axiosErrorOf(error, config);
+  } finally {
+    bound.done();
   }
   if (outcome.error) {
     // The 401 that came back unauthenticated: axios's rejection points at the reason too.
@@ -118,6 +122,7 @@ export async function dispatch(
       cookie: headerLine(hop.headers, 'cookie', '; '),
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
+      signal: bound.signal,
     });
     return runExchange<Outcome>(flow, {
       send: (extra) => attempt(hop, extra),

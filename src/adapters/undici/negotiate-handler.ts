@@ -262,6 +262,7 @@ export class NegotiateHandler implements DispatchHandler {
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
       cookie: cookies.length > 0 ? cookies.join('; ') : null,
+      signal: this.#race.signal,
     });
     await this.#send(await this.#race.run(this.#flow.start()));
   }

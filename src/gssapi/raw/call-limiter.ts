@@ -7,16 +7,26 @@
  */
 import type * as Koffi from 'koffi';
 import { AsyncLimiter } from '../../internal/async-limiter.js';
+import { callScope } from '../../internal/call-scope.js';
 
 /** A bound C function, as koffi returns it. */
 export type GssFunction = ReturnType<Koffi.LibraryHandle['func']>;
 
-const limiter = new AsyncLimiter(Number(process.env['HTTP_GSSAPI_MAX_CONCURRENCY']) || 2);
+/**
+ * One slot more for calls expected to need no KDC exchange (see `callScope`): with the default
+ * pool of 4 threads, at most 3 are ever held by GSSAPI, and a token for a cached ticket never
+ * waits behind two calls stuck on a dead KDC.
+ */
+const FAST_RESERVE = 1;
+
+const limiter = new AsyncLimiter(Number(process.env['HTTP_GSSAPI_MAX_CONCURRENCY']) || 2, FAST_RESERVE);
 
 /**
  * Sets how many blocking GSSAPI calls may run at once on libuv's thread pool (default 2, or
- * `HTTP_GSSAPI_MAX_CONCURRENCY`); the rest queue in order. Keep it below `UV_THREADPOOL_SIZE`
- * (4 by default) so file system and DNS work are never starved by a slow KDC.
+ * `HTTP_GSSAPI_MAX_CONCURRENCY`); the rest queue in order. One more slot is kept for calls
+ * expected to need no KDC exchange (a ticket fetched recently). Keep `limit + 1` below
+ * `UV_THREADPOOL_SIZE` (4 by default) so file system and DNS work are never starved by a slow
+ * KDC; a service making many requests to many services raises both (docs/security.md).
  *
  * @example
  * ```ts
@@ -36,12 +46,20 @@ export function setMaxConcurrentCalls(limit: number): void {
  * const { running, pending, limit } = concurrentCalls();
  * ```
  */
-export function concurrentCalls(): { running: number; pending: number; limit: number } {
-  return { running: limiter.running, pending: limiter.pending, limit: limiter.limit };
+export function concurrentCalls(): { running: number; pending: number; limit: number; reserve: number } {
+  return {
+    running: limiter.running,
+    pending: limiter.pending,
+    limit: limiter.limit,
+    reserve: limiter.reserve,
+  };
 }
 
 /**
  * Runs `fn(...args)` on a worker thread once a slot is free; resolves with the major status.
+ * A call made for a request whose abort signal is in `callScope` gives up its place in the
+ * queue when that signal aborts (a call already running cannot be stopped: it finishes on its
+ * thread and its caller releases what it produced).
  *
  * @example
  * ```ts
@@ -54,5 +72,7 @@ export function callAsync(fn: GssFunction, args: unknown[]): Promise<number> {
       new Promise<number>((resolve, reject) => {
         fn.async(...args, (error: unknown, result: number) => (error ? reject(error) : resolve(result)));
       }),
+    callScope.getStore()?.signal,
+    callScope.getStore()?.fast ?? false,
   );
 }

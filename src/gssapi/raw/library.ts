@@ -82,8 +82,8 @@ export function defaultCandidates(platform: NodeJS.Platform = process.platform):
     case 'netbsd':
       return ['libgssapi_krb5.so.2', 'libgssapi_krb5.so', 'libgssapi.so.10', 'libgssapi.so.3'];
     default:
-      // macOS (GSS.framework, whose structs are packed on x86_64) and Windows (SSPI) are planned
-      // providers with their own raw layers; they are not loaded through this table.
+      // Windows has its own provider (SSPI, src/gssapi/sspi, chosen in provider.ts), not loaded
+      // through this table; macOS (GSS.framework, structs packed on x86_64) is still planned.
       return [];
   }
 }
@@ -227,8 +227,13 @@ const KOFFI_HINT =
  * did you bundle it correctly?") names neither the cause nor the fix: an install with
  * `--omit=optional` skips the prebuilt binary package, and `--ignore-scripts` then skips the
  * source build that would replace it.
+ *
+ * @example
+ * ```ts
+ * const koffi = requireKoffi(); // the SSPI provider loads koffi this way too
+ * ```
  */
-function requireKoffi(): typeof Koffi {
+export function requireKoffi(): typeof Koffi {
   try {
     return createRequire(import.meta.url)('koffi') as typeof Koffi;
   } catch (error) {
