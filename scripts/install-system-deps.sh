@@ -19,6 +19,7 @@ PACKAGES=(
   faketime              # libfaketime, for the CLI doctor test of a skewed clock
   samba-ad-dc           # Samba's AD domain controller, for AdTestRealm (Active Directory tests)
   samba-ad-provision    # its provisioning data (a Recommends, so named here)
+  git                   # git clone through http-gssapi proxy (git http-backend as an Apache CGI, mod_cgid from apache2)
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `http-gssapi` command: dispatches to `doctor`, `token`, or the request command (the
- * default), and turns every failure into a message with its fix and an exit code. Only this file
+ * The `http-gssapi` command: dispatches to `doctor`, `token`, `proxy`, or the request command
+ * (the default), and turns every failure into a message with its fix and an exit code. Only this file
  * touches `process`.
  *
  * @module
@@ -9,6 +9,7 @@
 import type { CommandIo } from './command-io.js';
 import { doctorCommand } from './doctor-command.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { proxyCommand } from './proxy-command.js';
 import { requestCommand } from './request-command.js';
 import { tokenCommand } from './token-command.js';
 
@@ -16,7 +17,21 @@ import { tokenCommand } from './token-command.js';
 const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<ExitCode>>> = {
   doctor: doctorCommand,
   token: tokenCommand,
+  proxy: (args, io) => proxyCommand(args, io, stopSignal()),
 };
+
+/** Aborted by the first SIGINT or SIGTERM: `proxy` runs until then, and stops cleanly. */
+function stopSignal(): AbortSignal {
+  const stop = new AbortController();
+  const onSignal = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return stop.signal;
+}
 
 /**
  * Runs the command line `args` (without `node` and the script) and returns the exit code.

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CliError, EXIT } from '../../src/cli/exit-codes.js';
+import { DEFAULT_LISTEN, isLoopbackHost, parseListenAddress } from '../../src/cli/listen-address.js';
+import { parseCommandLine } from '../../src/cli/parse-arguments.js';
+import { PROXY_FLAGS } from '../../src/cli/proxy-command.js';
+import { logLine, reasonOf } from '../../src/cli/proxy-outcome.js';
+import { refuseLoop, resolveUpstream } from '../../src/cli/proxy-upstream.js';
+import { ProxySelector } from '../../src/proxy/proxy-selector.js';
+
+/** Asserts a usage error (exit 2) whose message matches. */
+function throwsUsage(run: () => unknown, message: RegExp) {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof CliError, String(error));
+    assert.equal(error.exitCode, EXIT.USAGE);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('http-gssapi proxy: --listen', () => {
+  it('reads host:port, [v6]:port, :port and a bare port (loopback then)', () => {
+    assert.deepEqual(parseListenAddress('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(parseListenAddress('[::1]:0'), { host: '::1', port: 0 });
+    assert.deepEqual(parseListenAddress(':3129'), { host: '127.0.0.1', port: 3129 });
+    assert.deepEqual(parseListenAddress('3129'), { host: '127.0.0.1', port: 3129 });
+    assert.deepEqual(parseListenAddress('0.0.0.0:3128'), { host: '0.0.0.0', port: 3128 });
+    assert.deepEqual(DEFAULT_LISTEN, { host: '127.0.0.1', port: 3128 });
+  });
+
+  it('refuses what is not an address', () => {
+    throwsUsage(() => parseListenAddress('localhost'), /--listen must be host:port/);
+    throwsUsage(() => parseListenAddress('127.0.0.1:70000'), /--listen must be host:port/);
+    throwsUsage(() => parseListenAddress('[nope]:80'), /not an IPv6 address/);
+  });
+
+  it('knows loopback from the rest (the warning for another address)', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.ok(isLoopbackHost(host), host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'proxy.example.org'])
+      assert.ok(!isLoopbackHost(host), host);
+  });
+
+  it('parses its flags strictly; no flag for a target name, delegation or mutual authentication', () => {
+    const { values } = parseCommandLine(
+      ['-l', ':0', '-u', 'http://p:3128', '--ccache', 'FILE:/x'],
+      PROXY_FLAGS,
+      { max: 0 },
+    );
+    assert.equal(values['listen'], ':0');
+    assert.equal(values['upstream'], 'http://p:3128');
+    for (const flag of ['--target-name', '--delegate', '--mutual']) {
+      throwsUsage(
+        () => parseCommandLine([flag, 'x'], PROXY_FLAGS, { max: 0 }),
+        /Unknown option|unknown option/i,
+      );
+    }
+    throwsUsage(() => parseCommandLine(['http://p:3128'], PROXY_FLAGS, { max: 0 }), /unexpected argument/);
+  });
+});
+
+describe('http-gssapi proxy: the upstream', () => {
+  it('--upstream for both schemes; NO_PROXY from the environment unless --no-proxy', () => {
+    const upstream = resolveUpstream('proxy.corp.example:3128', undefined, { NO_PROXY: 'localhost' });
+    assert.equal(upstream.http?.href, 'http://proxy.corp.example:3128/');
+    assert.equal(upstream.https?.href, 'http://proxy.corp.example:3128/');
+    assert.equal(upstream.noProxy, 'localhost');
+    assert.equal(resolveUpstream('http://p:1', '.corp', { NO_PROXY: 'localhost' }).noProxy, '.corp');
+  });
+
+  it('the environment: lower case first, https falling back to the http proxy', () => {
+    const env = { http_proxy: 'http://lower:1', HTTP_PROXY: 'http://upper:2', no_proxy: 'a', NO_PROXY: 'b' };
+    const upstream = resolveUpstream(undefined, undefined, env);
+    assert.equal(upstream.http?.host, 'lower:1');
+    assert.equal(upstream.https?.host, 'lower:1');
+    assert.equal(upstream.noProxy, 'a');
+    const split = resolveUpstream(undefined, undefined, {
+      HTTP_PROXY: 'http://h:1',
+      HTTPS_PROXY: 'http://s:2',
+    });
+    assert.equal(split.http?.host, 'h:1');
+    assert.equal(split.https?.host, 's:2');
+  });
+
+  it('the settings route as ProxySelector reads them: NO_PROXY hosts direct', () => {
+    const selector = ProxySelector.from(resolveUpstream('http://p:3128', 'intranet.example', {}).settings);
+    assert.equal(selector.proxyFor(new URL('https://example.org/'))?.origin, 'http://p:3128');
+    assert.equal(selector.proxyFor(new URL('http://www.intranet.example/')), null);
+  });
+
+  it('no upstream, a bad URL or one with a password is a usage error', () => {
+    throwsUsage(() => resolveUpstream(undefined, undefined, {}), /no upstream proxy/);
+    throwsUsage(() => resolveUpstream('ftp://p:21', undefined, {}), /http: or https:/);
+    throwsUsage(() => resolveUpstream('http://user:secret@p:3128', undefined, {}), /user name or password/);
+    throwsUsage(() => resolveUpstream(undefined, undefined, { HTTPS_PROXY: 'socks5://p:1' }), /HTTPS_PROXY/);
+  });
+
+  it('refuses an upstream that is this proxy itself', () => {
+    const upstream = resolveUpstream(undefined, undefined, { HTTPS_PROXY: 'http://localhost:3128' });
+    throwsUsage(() => refuseLoop(upstream, { host: '127.0.0.1', port: 3128 }, true), /this proxy itself/);
+    assert.doesNotThrow(() => refuseLoop(upstream, { host: '127.0.0.1', port: 3129 }, true));
+  });
+});
+
+describe('http-gssapi proxy: reasons and log lines', () => {
+  it('a reason is the message and its fix', () => {
+    const error = Object.assign(new Error('no ticket'), { hint: 'run kinit' });
+    assert.equal(reasonOf(error, 'fallback'), 'no ticket; fix: run kinit');
+    assert.equal(
+      reasonOf(undefined, 'the upstream proxy does not offer Negotiate'),
+      'the upstream proxy does not offer Negotiate',
+    );
+  });
+
+  it('one line per request: no line breaks can be injected, long reasons cut', () => {
+    const line = logLine(
+      'GET',
+      'http://example.org/a\r\nInjected: 1',
+      new URL('http://proxy:3128'),
+      { status: 407, legs: 1, reason: `bad\n${'x'.repeat(1000)}` },
+      12.4,
+      new Date(0),
+    );
+    assert.doesNotMatch(line, /[\r\n]/);
+    assert.match(
+      line,
+      /^1970-01-01T00:00:00\.000Z GET http:\/\/example\.org\/a Injected: 1 407 via http:\/\/proxy:3128 legs=1 12ms reason: bad x+\.\.\.$/,
+    );
+    assert.ok(line.length < 600);
+    const direct = logLine('CONNECT', 'h:443', null, { status: 200, legs: 0, reason: null }, 3, new Date(0));
+    assert.equal(direct, '1970-01-01T00:00:00.000Z CONNECT h:443 200 direct legs=0 3ms');
+  });
+});
