@@ -56,6 +56,11 @@ function parseBytes(value: string): number {
   return Number(value);
 }
 
+function parseMilliseconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw usage(`--kdc-timeout must be a number of milliseconds, got '${value}'`);
+  return Number(value);
+}
+
 /** Every flag that maps to an HTTPSPNEGOAuth option, in `--help` order. */
 // biome-ignore format: a table, one flag per line
 export const AUTH_FLAGS: readonly AuthFlag[] = [
@@ -74,6 +79,10 @@ export const AUTH_FLAGS: readonly AuthFlag[] = [
   { name: 'no-session-cookies', type: 'boolean', help: "neither keep nor send the server's session cookies", sets: () => ({ options: { sessionCookies: false } }) },
   { name: 'no-learned-preemption', type: 'boolean', help: 'do not send tokens up front to origins that asked before (redirect hops)', sets: () => ({ options: { learnedPreemption: false } }) },
   { name: 'max-replay-body-size', type: 'string', value: 'BYTES', help: 'largest streamed body kept for a resend after 401 (default 1048576)', sets: (v) => ({ options: { maxReplayBodySize: parseBytes(v) } }) },
+  { name: 'no-channel-bindings', type: 'boolean', help: 'send https tokens unbound to the TLS channel (bindings are on by default, RFC 5929)', sets: () => ({ options: { channelBindings: false } }) },
+  { name: 'kdc-timeout', type: 'string', value: 'MS', help: 'give up waiting for GSSAPI (the KDC) after MS milliseconds (default 5000)', sets: (v) => ({ options: { kdcTimeout: parseMilliseconds(v) } }) },
+  { name: 'server-allowlist', type: 'string', value: 'HOSTS', help: "only these hosts get tokens ('*.corp.example.org, intranet')", sets: (v) => ({ options: { serverAllowlist: v } }) },
+  { name: 'delegate-allowlist', type: 'string', value: 'HOSTS', help: 'delegate only to these hosts (with --delegate)', sets: (v) => ({ options: { delegateAllowlist: v } }) },
 ];
 
 /**

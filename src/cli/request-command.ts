@@ -7,6 +7,7 @@
  * @module
  */
 import { createFetch } from '../adapters/fetch.js';
+import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { describeOid } from '../gssapi/oid.js';
 import { AUTH_FLAGS, authFromFlags } from './auth-flags.js';
 import type { CommandIo } from './command-io.js';
@@ -35,6 +36,7 @@ export const REQUEST_ONLY_FLAGS: readonly FlagSpec[] = [
   { name: 'silent', short: 's', type: 'boolean', help: 'no progress line and no error message (exit code only)' },
   { name: 'no-follow', type: 'boolean', help: 'do not follow redirects' },
   { name: 'max-time', type: 'string', value: 'SECONDS', help: 'give up after SECONDS (network error, exit 3)' },
+  { name: 'proxy', short: 'x', type: 'string', value: 'URL|env', help: "send through this proxy, answering its Negotiate 407s; 'env' reads HTTP(S)_PROXY/NO_PROXY (needs undici)" },
   { name: 'version', type: 'boolean', help: 'print the version and exit' },
 ];
 
@@ -129,6 +131,7 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   const silent = booleanFlag(values, 'silent');
   const output = stringFlag(values, 'output') ?? null;
 
+  const proxy = stringFlag(values, 'proxy');
   const auth = await authFromFlags(values, io);
   const trace = (line: string) => io.stderr.write(`${line}\n`);
   const recorder = new TraceRecorder(verbose ? (entry) => renderTrace([entry]).forEach(trace) : undefined);
@@ -138,13 +141,17 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
       `* http-gssapi ${packageVersion()}: ${method} ${url.href}; mutual ${o.mutualAuthentication}, delegate ${String(o.delegate)}, opportunistic ${o.opportunisticAuth}, mechanism ${describeOid(o.mech)}, credentials ${credentialsText(o.creds)}`,
     );
   }
+  const fetch =
+    proxy === undefined
+      ? createFetch(auth, recorder.wrap(globalThis.fetch))
+      : await proxiedFetch(auth, proxy, recorder);
   recorder.start();
   let response: Response | null = null;
   let outcome: RequestOutcome;
   let written: WrittenBody = { bytes: 0, text: null };
   try {
     try {
-      response = await createFetch(auth, recorder.wrap(globalThis.fetch))(url, {
+      response = await fetch(url, {
         method,
         headers,
         ...(body ? { body } : {}),
@@ -218,4 +225,34 @@ function credentialsText(creds: unknown): string {
     c.password !== undefined && 'password (not shown)',
   ].filter(Boolean);
   return parts.join(', ') || 'default ccache';
+}
+
+/** createFetch through `--proxy`; a proxy setting the library refuses is a usage error. */
+async function proxiedFetch(auth: HTTPSPNEGOAuth, proxy: string, recorder: TraceRecorder) {
+  const base = recorder.wrap(await undiciFetch());
+  try {
+    return createFetch(auth, { proxy, fetch: base });
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(EXIT.USAGE, `--proxy: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * undici's own fetch, for `--proxy`: the proxy route is an undici dispatcher, which Node's
+ * bundled fetch (another undici version) may not take. undici is an optional peer dependency.
+ */
+async function undiciFetch(): Promise<typeof globalThis.fetch> {
+  try {
+    return (await import('undici')).fetch as unknown as typeof globalThis.fetch;
+  } catch (error) {
+    throw new CliError(
+      EXIT.USAGE,
+      '--proxy needs the undici package',
+      'npm install undici (next to http-gssapi)',
+      {
+        cause: error,
+      },
+    );
+  }
 }

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApacheServer } from '../helpers/apache.js';
 import { CliProxyProcess } from '../helpers/cli-proxy-process.js';
 import { type RealmFixture, useRealm } from '../helpers/realm-fixture.js';
+import { runCli } from '../helpers/run-cli.js';
 import type { SquidAccessLogEntry } from '../helpers/squid.js';
 
 // `http-gssapi proxy`, the built command as a subprocess, in front of a real squid that demands
@@ -401,6 +402,25 @@ describe('http-gssapi proxy in front of a Negotiate squid', () => {
     } finally {
       assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
     }
+  });
+
+  test('the request command with --proxy: Negotiate to squid and to the origin, http and https', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const env = cleanEnv({ NODE_EXTRA_CA_CERTS: join(work, 'origin.crt') });
+    await fixture.squid.clearAccessLog();
+    for (const origin of [fixture.apache.url, secure!.url]) {
+      const result = await runCli(['-v', '--proxy', fixture.squid.url, `${origin}private/`], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((JSON.parse(result.stdout) as { user: string }).user, fixture.realm.user.principal);
+      assertNoToken(result.stderr);
+    }
+    const through = await squidEntries((e) => e.status === 200, 2);
+    assert.deepEqual(through.map((e) => [e.method, e.user]).sort(), [
+      ['CONNECT', fixture.realm.user.principal],
+      ['GET', fixture.realm.user.principal],
+    ]);
+    const bad = await runCli(['--proxy', 'socks5://localhost:1', `${fixture.apache.url}public/`], { env });
+    assert.equal(bad.code, 2, bad.stderr);
   });
 
   test('NO_PROXY hosts are reached directly', async (t) => {

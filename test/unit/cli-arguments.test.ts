@@ -144,3 +144,25 @@ describe('auth flags to HTTPSPNEGOAuth options', () => {
     assert.throws(() => parseMech('ntlm?'), CliError);
   });
 });
+
+it('channel bindings, KDC wait and host allowlists are flags too; a bad wait is a usage error', async () => {
+  const set = await options([
+    '--no-channel-bindings',
+    '--kdc-timeout',
+    '1500',
+    '--server-allowlist',
+    '*.corp.example.org',
+    '--delegate',
+    '--delegate-allowlist',
+    'web.corp.example.org',
+    'https://web.corp.example.org/',
+  ]);
+  assert.equal(set.channelBindings, false);
+  assert.equal(set.kdcTimeout, 1500);
+  assert.equal(set.serverAllowlist, '*.corp.example.org');
+  assert.equal(set.delegateAllowlist, 'web.corp.example.org');
+  await rejectsUsage(
+    () => options(['--kdc-timeout', '2s', 'https://x.example/']),
+    /--kdc-timeout must be a number/,
+  );
+});
