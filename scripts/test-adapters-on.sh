@@ -23,6 +23,8 @@ if [[ ! -x "$node_bin" ]]; then
   npm install --prefix "$prefix" --no-audit --no-fund --no-save "node-linux-${arch}@${major}" >/dev/null
 fi
 [[ -d build/test ]] || npm run --silent build:test
+# The demo among the examples runs the command from dist/.
+[[ -f dist/cli/main.js ]] || npm run --silent build
 
 run_dir="$repo/build"
 if ((${#clients[@]} > 0)); then
@@ -40,6 +42,7 @@ if ((${#clients[@]} > 0)); then
   rm -rf "$scratch"
   mkdir -p "$scratch/node_modules"
   cp -r build "$scratch/build"
+  cp -r dist "$scratch/dist"
   cp package.json "$scratch/package.json"
   for entry in "$repo"/node_modules/* "$repo"/node_modules/.bin; do
     ln -s "$entry" "$scratch/node_modules/$(basename "$entry")"

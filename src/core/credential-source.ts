@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Credentials } from '../gssapi/credentials.js';
 import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
@@ -33,6 +34,8 @@ export class CredentialSource {
   #described: Promise<Credentials> | null = null;
   /** Why the KDC refused the described login: remembered, so no request tries it again. */
   #refused: LoginRefusedError | null = null;
+  /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
+  #refusedKeytab: string | null = null;
   #owned: Credentials | null = null;
   /** When the described login is done again, before its tickets expire (ms since the epoch). */
   #renewAt = Number.POSITIVE_INFINITY;
@@ -49,6 +52,11 @@ export class CredentialSource {
     const option = this.#option;
     if (option === null) return this.#defaultCredentials();
     if (option instanceof Credentials) return Promise.resolve(option);
+    if (this.#refused && option.keytab !== undefined && keytabStamp(option.keytab) !== this.#refusedKeytab) {
+      // The keytab was rewritten since the KDC refused it (new keys exported after a password
+      // reset): its new keys get their one attempt, with no restart and no retryLogin().
+      this.retryLogin();
+    }
     if (this.#refused) return Promise.reject(this.#refused);
     if (this.#described && Date.now() >= this.#renewAt) this.#forgetDescribed();
     if (!this.#described) {
@@ -61,11 +69,12 @@ export class CredentialSource {
         (error: unknown) => {
           this.#described = null;
           if (!(error instanceof GSSError) || !LOGIN_REFUSALS.has(error.code)) throw error;
+          this.#refusedKeytab = option.keytab === undefined ? null : keytabStamp(option.keytab);
           this.#refused = new LoginRefusedError(
             `the KDC refused the ${option.password !== undefined ? 'password' : 'keytab'} login of ${option.principal ?? 'the keytab principal'}: ${error.code}`,
             {
               cause: error,
-              hint: `${error.hint ?? 'check the password or keytab'}; it is not tried again (each attempt counts toward the account's lockout): fix it, then call auth.retryLogin() or make a new HTTPSPNEGOAuth`,
+              hint: `${error.hint ?? 'check the password or keytab'}; it is not tried again (each attempt counts toward the account's lockout): fix it, then call auth.retryLogin() or make a new HTTPSPNEGOAuth${option.keytab !== undefined ? ' (a rewritten keytab file is tried again by itself)' : ''}`,
             },
           );
           throw this.#refused;
@@ -194,6 +203,24 @@ function renewalTime(option: CredentialsDescription, creds: Credentials): number
   return Date.now() + (creds.lifetime * 1000) / 2;
 }
 
+/**
+ * A keytab file's identity and version (inode, size, mtime), or `missing`; null for a keytab
+ * that is not a file (`MEMORY:`), which never changes under us.
+ */
+function keytabStamp(keytab: string): string | null {
+  const path =
+    keytab.startsWith('FILE:') || keytab.startsWith('WRFILE:')
+      ? keytab.slice(keytab.indexOf(':') + 1)
+      : keytab;
+  if (/^[A-Z]+:/.test(path)) return null;
+  try {
+    const { ino, size, mtimeMs } = statSync(path);
+    return `${ino}:${size}:${mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 let memoryCcacheCount = 0;
 
 const memoryCcache = () => `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
@@ -218,6 +245,7 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
       store['client_keytab'] = d.keytab;
       // A private memory ccache: a keytab login must not overwrite the user's default ccache.
       store['ccache'] = d.ccache ?? memoryCcache();
+      await keytabLogin(name, store);
     } else if (d.ccache !== undefined) {
       store['ccache'] = d.ccache;
     }
@@ -228,6 +256,25 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
     });
   } finally {
     name?.dispose();
+  }
+}
+
+/**
+ * Logs in from a client keytab once, for Kerberos alone, into the store's ccache, before the
+ * credentials for every mechanism are acquired from it. Acquired for SPNEGO directly, a stale key
+ * (the account's password was reset after the keytab was written) fails as GSS_S_NO_CRED
+ * ("SPNEGO cannot find mechanisms"), which hides the KDC's refusal, so the login would be tried
+ * again by every request, each attempt counting toward the account's lockout. Asking for the
+ * Kerberos credential's lifetime makes MIT fetch the initial tickets now and report the KDC's
+ * own error (KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY).
+ */
+async function keytabLogin(name: Name | null, store: Record<string, string>): Promise<void> {
+  if (!providerTraits().passwordLoginPerMechanism) return;
+  const login = await Credentials.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
+  try {
+    await login.inquire();
+  } finally {
+    login.dispose();
   }
 }
 

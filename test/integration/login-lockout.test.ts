@@ -64,6 +64,28 @@ for (const driver of drivers) {
   });
 }
 
+describe('a refused keytab login (the key was changed after the keytab was written)', () => {
+  for (const driver of drivers.slice(0, 2)) {
+    test(`five requests cost one failed attempt × ${driver.name}`, async () => {
+      const account = await lockableAccount();
+      const keytab = await fixture.realm.extractKeytab(account.principal);
+      await fixture.realm.kadmin(`cpw -randkey ${account.principal}`);
+      const auth = new HTTPSPNEGOAuth({ creds: { principal: account.principal, keytab } });
+      for (let i = 0; i < 5; i++) {
+        const res = await driver.send(
+          auth,
+          `${fixture.negotiateServer.url}ok/kt-${driver.name}-${accounts}-${i}/`,
+        );
+        assert.equal(res.status, 401);
+        const cause = res.negotiateError?.cause;
+        assert.ok(cause instanceof LoginRefusedError, `request ${i}: ${String(cause)}`);
+        assert.match(cause.message, /keytab login/);
+      }
+      assert.equal(await account.failures(), 1, 'one attempt for five requests');
+    });
+  }
+});
+
 describe('account states have their own code and a hint that fits', () => {
   const states = [
     ['-allow_tix', 'KRB5KDC_ERR_CLIENT_REVOKED', /disabled, locked out or expired/],
