@@ -39,6 +39,7 @@ export {
   LegacyHandlerError,
   LoginRefusedError,
   MutualAuthenticationError,
+  NtlmNotAllowedError,
   ProxyRefusedError,
   SPNEGOExchangeError,
 } from './core/errors.js';

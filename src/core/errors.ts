@@ -47,7 +47,8 @@ export type ErrorCode =
   | 'ERR_CHANNEL_BINDING'
   | 'ERR_HEADER_TOO_LARGE'
   | 'ERR_PROXY_REFUSED'
-  | 'ERR_KDC_TIMEOUT';
+  | 'ERR_KDC_TIMEOUT'
+  | 'ERR_NTLM_NOT_ALLOWED';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -410,7 +411,22 @@ export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
  * if (error instanceof HttpGssapiError) console.error(explain(error as AnyHttpGssapiError));
  * ```
  */
+/**
+ * A token about to be sent was NTLM (NTLMSSP, inside SPNEGO or bare) while the `allowNtlm` option
+ * is off: it was not sent, and the 401 came back with this as the reason. NTLM is weaker than
+ * Kerberos (no server authentication, offline-crackable responses, relayable), so SPNEGO
+ * negotiating it silently when Kerberos fails (an unknown SPN, no ticket) is refused.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res)?.cause;
+ * if (why instanceof NtlmNotAllowedError) console.error(why.hint); // names allowNtlm
+ * ```
+ */
+export class NtlmNotAllowedError extends coded('ERR_NTLM_NOT_ALLOWED') {}
+
 export type AnyHttpGssapiError =
+  | NtlmNotAllowedError
   | KdcTimeoutError
   | LoginRefusedError
   | ChannelBindingError

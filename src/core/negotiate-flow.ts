@@ -19,6 +19,7 @@ import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-
 import { headerTooLarge } from './header-limits.js';
 import { delegationFor, serverRefusal } from './host-policy.js';
 import { hasMalformedNegotiate } from './malformed-negotiate.js';
+import { limitToKerberos, refuseNtlm } from './mechanism-policy.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
@@ -449,6 +450,8 @@ export class NegotiateFlow {
     const recent = this.#setup.recentTickets;
     let context: NegotiateContext | null = null;
     try {
+      // Kerberos only unless allowNtlm: SPNEGO must not fall back to NTLM silently.
+      limitToKerberos(lease.creds, options);
       context = this.#context = this.#setup.contextFactory({
         target,
         flags: this.#flagsRequested,
@@ -522,6 +525,8 @@ export class NegotiateFlow {
 
   #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {
     if (!out || out.length === 0) throw new Error('the security context produced no token to send');
+    // Checked on every leg, whatever the credentials: no NTLM token leaves unless allowed.
+    refuseNtlm(out, this.#context?.mech ?? null, this.#setup.options);
     this.#sent = true;
     this.#tokens++;
     const authorization = formatNegotiateHeader(out);

@@ -107,6 +107,13 @@ export interface HTTPSPNEGOAuthOptions {
    * no delegation. Default: every host the request is made to (see `delegate`).
    */
   readonly delegateAllowlist?: HostPatterns;
+  /**
+   * Whether NTLM may be used (gss-ntlmssp under MIT, the NTLM package under SSPI). Default false:
+   * with SPNEGO only Kerberos is negotiated (`gss_set_neg_mechs` on the credentials), and any
+   * NTLM token is refused before it is sent (`ERR_NTLM_NOT_ALLOWED`), so a failing Kerberos
+   * never falls back to NTLM silently. `mech: OID.NTLMSSP` needs it true.
+   */
+  readonly allowNtlm?: boolean;
   /** Called when the exchange fails and the 401 is returned instead (also logged and published). */
   readonly onError?: (error: HttpGssapiError, info: { readonly url: string }) => void;
 }
@@ -127,6 +134,7 @@ export interface ResolvedOptions {
   readonly kdcTimeout: number;
   readonly serverAllowlist: HostMatcher | null;
   readonly delegateAllowlist: HostMatcher | null;
+  readonly allowNtlm: boolean;
   readonly onError: HTTPSPNEGOAuthOptions['onError'] | undefined;
 }
 
@@ -155,6 +163,7 @@ const OPTION_KEYS: readonly (keyof HTTPSPNEGOAuthOptions)[] = [
   'kdcTimeout',
   'serverAllowlist',
   'delegateAllowlist',
+  'allowNtlm',
   'onError',
 ];
 
@@ -222,6 +231,10 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
   }
   const mech = options.mech === undefined ? SPNEGO : options.mech;
   if (mech !== null && !(mech instanceof OID)) throw new TypeError('mech must be an OID or null');
+  const allowNtlm = bool(options, 'allowNtlm', false);
+  if (mech?.equals(OID.NTLMSSP) && !allowNtlm) {
+    throw new TypeError('mech: OID.NTLMSSP needs allowNtlm: true (NTLM is off by default)');
+  }
   const maxReplayBodySize = options.maxReplayBodySize ?? 1024 * 1024;
   if (!Number.isInteger(maxReplayBodySize) || maxReplayBodySize < 0) {
     throw new TypeError('maxReplayBodySize must be a non-negative integer');
@@ -249,6 +262,7 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     kdcTimeout,
     serverAllowlist: hostMatcher(options.serverAllowlist, 'serverAllowlist'),
     delegateAllowlist: hostMatcher(options.delegateAllowlist, 'delegateAllowlist'),
+    allowNtlm,
     onError: options.onError,
   };
 }

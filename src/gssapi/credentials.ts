@@ -354,6 +354,36 @@ export class Credentials implements Disposable {
     if (raw.isError(r.major)) throw new GSSError('gss_store_cred_into', r);
   }
 
+  /**
+   * Limits the mechanisms SPNEGO may negotiate with these credentials (`gss_set_neg_mechs`,
+   * RFC 4178 section 3): without it, MIT's SPNEGO offers every mechanism the credentials serve,
+   * NTLM included when gss-ntlmssp is installed, and falls back to it when Kerberos fails. The
+   * limit stays on the handle for every later context. A cheap local call (no KDC).
+   *
+   * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` under SSPI (its packages are chosen by
+   *   name) or a GSSAPI library without the extension.
+   * @throws {GSSError} when the library refuses the set (e.g. `GSS_S_NO_CRED`: none of `mechs` is served).
+   *
+   * @example
+   * ```ts
+   * const creds = await Credentials.acquire({ usage: 'initiate' });
+   * creds.setNegotiableMechs([OID.KRB5]); // SPNEGO offers Kerberos only, never NTLM
+   * ```
+   */
+  setNegotiableMechs(mechs: readonly OID[]): void {
+    if (this.#sspi) {
+      throw new GssapiLibraryError(
+        'ERR_GSSAPI_UNSUPPORTED',
+        'the SSPI provider has no gss_set_neg_mechs: choose the package (Kerberos) instead',
+      );
+    }
+    const r = raw.setNegMechs(
+      this.handle,
+      mechs.map((m) => m.bytes),
+    );
+    if (raw.isError(r.major)) throw new GSSError('gss_set_neg_mechs', r);
+  }
+
   /** Releases the credentials now. Safe to call twice. */
   dispose(): void {
     this.#name?.dispose();

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Agent, type Dispatcher, request, fetch as undiciFetch } from 'undici';
 import { type NegotiateDispatchContext, negotiate } from '../../src/adapters/undici/index.js';
+import { refuseNtlm } from '../../src/core/mechanism-policy.js';
+import { resolveOptions } from '../../src/core/options.js';
 import { SecurityContext } from '../../src/gssapi/security-context.js';
 import {
   Credentials,
@@ -16,6 +18,7 @@ import {
   type HTTPSPNEGOAuthOptions,
   Name,
   NameType,
+  type NtlmNotAllowedError,
   OID,
   REQUIRED,
   SPNEGOExchangeError,
@@ -235,7 +238,63 @@ describe('NTLM inside SPNEGO: a real two-leg exchange (gss-ntlmssp)', {
   });
 
   const ntlmDispatcher = (connectionBound: boolean, options: HTTPSPNEGOAuthOptions = {}) =>
-    dispatcherWith({ creds: clientCreds, mutualAuthentication: REQUIRED, ...options }, connectionBound);
+    dispatcherWith(
+      { creds: clientCreds, mutualAuthentication: REQUIRED, allowNtlm: true, ...options },
+      connectionBound,
+    );
+
+  test('allowNtlm off (the default): SPNEGO offers Kerberos only, no NTLM token reaches the server', async () => {
+    // Credentials of their own: limiting SPNEGO to Kerberos stays on the handle (gss_set_neg_mechs).
+    const user = new Name('TESTDOM\\alice', NameType.user);
+    const ntlmOnly = await Credentials.withPassword({
+      name: user,
+      password: 'Alice-pass-1234',
+      mechs: [OID.SPNEGO, OID.NTLMSSP],
+    });
+    user.dispose();
+    try {
+      acceptor.legs.length = 0;
+      const res = await request(new URL('/default', acceptor.url), {
+        dispatcher: dispatcherWith({ creds: ntlmOnly }, true),
+      });
+      assert.equal(res.statusCode, 401);
+      await res.body.text();
+      assert.deepEqual(
+        acceptor.legs.map((l) => l.leg),
+        ['bare'],
+        'no token was sent',
+      );
+      const error = infoOf(res).error as SPNEGOExchangeError;
+      assert.ok(error instanceof SPNEGOExchangeError);
+      assert.equal((error.cause as NtlmNotAllowedError).code, 'ERR_NTLM_NOT_ALLOWED');
+      assert.match(error.hint ?? '', /allowNtlm/);
+    } finally {
+      ntlmOnly.dispose();
+    }
+  });
+
+  test('the token check refuses a real SPNEGO/NTLM token unless allowNtlm, and passes a Kerberos one', async () => {
+    const service = new Name('HTTP@localhost', NameType.hostbasedService);
+    const ntlm = new SecurityContext({
+      usage: 'initiate',
+      name: service,
+      creds: clientCreds,
+      mech: OID.SPNEGO,
+    });
+    const krb5 = new SecurityContext({ usage: 'initiate', name: service, mech: OID.SPNEGO });
+    try {
+      const ntlmToken = (await ntlm.step(null))!;
+      const krb5Token = (await krb5.step(null))!;
+      const off = resolveOptions({});
+      assert.throws(() => refuseNtlm(ntlmToken, ntlm.mech, off), { code: 'ERR_NTLM_NOT_ALLOWED' });
+      assert.doesNotThrow(() => refuseNtlm(ntlmToken, ntlm.mech, resolveOptions({ allowNtlm: true })));
+      assert.doesNotThrow(() => refuseNtlm(krb5Token, krb5.mech, off));
+    } finally {
+      ntlm.dispose();
+      krb5.dispose();
+      service.dispose();
+    }
+  });
 
   test('three round trips, both legs on one connection, the SPNEGO mechListMIC verified', async () => {
     acceptor.legs.length = 0;
