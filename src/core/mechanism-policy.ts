@@ -1,6 +1,5 @@
-import { Credentials } from '../gssapi/credentials.js';
+import type { Credentials } from '../gssapi/credentials.js';
 import { OID } from '../gssapi/oid.js';
-import { gssapiProvider } from '../gssapi/provider.js';
 import { NtlmNotAllowedError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -33,33 +32,6 @@ export function limitToKerberos(creds: Credentials | null, options: ResolvedOpti
   }
   creds.setNegotiableMechs([OID.KRB5]);
   limited.add(creds);
-}
-
-/**
- * For a request that found the shared default credential busy (see CredentialLeases), which
- * would otherwise pass `GSS_C_NO_CREDENTIAL` and let MIT acquire unlimited credentials inside the
- * call: fresh default credentials of its own, limited to Kerberos, under no shared lock. Null
- * when NTLM is allowed, for another mechanism than SPNEGO, under SSPI, or when they cannot be
- * acquired (then `GSS_C_NO_CREDENTIAL` as before, and {@link refuseNtlm} guards the token). Not
- * disposed by the caller: the context may use them on later legs; the gssapi layer's
- * FinalizationRegistry releases them.
- *
- * @example
- * ```ts
- * const own = lease.creds === null && creds !== null ? await kerberosOnlyDefault(options) : null;
- * ```
- */
-export async function kerberosOnlyDefault(options: ResolvedOptions): Promise<Credentials | null> {
-  // SSPI has no gss_set_neg_mechs: there refuseNtlm is the guard.
-  if (options.allowNtlm || gssapiProvider() !== 'gssapi') return null;
-  if (options.mech !== null && !options.mech.equals(OID.SPNEGO)) return null;
-  try {
-    const creds = await Credentials.acquire({ usage: 'initiate' });
-    limitToKerberos(creds, options);
-    return creds;
-  } catch {
-    return null;
-  }
 }
 
 /** `NTLMSSP\0`: the signature every NTLM message starts with (MS-NLMP section 2.2.1). */

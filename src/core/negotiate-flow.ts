@@ -19,7 +19,7 @@ import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-
 import { headerTooLarge } from './header-limits.js';
 import { delegationFor, serverRefusal } from './host-policy.js';
 import { hasMalformedNegotiate } from './malformed-negotiate.js';
-import { kerberosOnlyDefault, limitToKerberos, refuseNtlm } from './mechanism-policy.js';
+import { limitToKerberos, refuseNtlm } from './mechanism-policy.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
@@ -450,15 +450,13 @@ export class NegotiateFlow {
     const recent = this.#setup.recentTickets;
     let context: NegotiateContext | null = null;
     try {
-      // Kerberos only unless allowNtlm: SPNEGO must not fall back to NTLM silently. A request
-      // that found the default credential busy gets its own, limited too.
-      const own = lease.creds === null && creds !== null ? await kerberosOnlyDefault(options) : null;
+      // Kerberos only unless allowNtlm: SPNEGO must not fall back to NTLM silently.
       limitToKerberos(lease.creds, options);
       context = this.#context = this.#setup.contextFactory({
         target,
         flags: this.#flagsRequested,
         mech: options.mech,
-        creds: own ?? lease.creds,
+        creds: lease.creds,
         signal: this.#signal,
         fast: recent.has(String(target)),
         channelBindings: certificate ? bindingsOf(certificate) : null,
