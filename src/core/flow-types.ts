@@ -10,6 +10,7 @@ import type { HttpGssapiError } from './errors.js';
 import type { LearnedOrigins } from './learned-origins.js';
 import type { ContextFactory } from './negotiate-context.js';
 import type { ResolvedOptions } from './options.js';
+import type { OriginVerdict } from './origin-binding.js';
 import type { RecentTickets } from './recent-tickets.js';
 import type { SessionStore } from './session-store.js';
 
@@ -88,6 +89,12 @@ export interface FlowOptions {
    * doing.
    */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * For a request that may be a redirect hop the adapter cannot see as one (undici's `fetch`),
+   * the verdict of an `OriginBinding`: a refusal (no token for this host) and whether
+   * `delegate: true` is asked only as `'policy'` here.
+   */
+  readonly binding?: OriginVerdict | undefined;
 }
 
 /** What the flow needs of a response. */

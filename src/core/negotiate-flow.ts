@@ -118,8 +118,12 @@ export class NegotiateFlow {
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
     this.#refusal =
       serverRefusal(setup.options.serverAllowlist, url) ??
-      (initial ? hopRefusal(setup.options.targetName, initial, url) : null);
-    this.#otherHost = initial !== null && initial.hostname !== url.hostname;
+      (initial ? hopRefusal(setup.options.targetName, initial, url) : null) ??
+      options.binding?.refusal ??
+      null;
+    this.#otherHost =
+      (initial !== null && initial.hostname !== url.hostname) ||
+      options.binding?.downgradeDelegation === true;
     this.#signal = options.signal;
   }
 

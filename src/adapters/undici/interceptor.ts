@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { LegacyHandlerError } from '../../core/errors.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../../core/http-spnego-auth.js';
+import { OriginBinding } from '../../core/origin-binding.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import { DedicatedConnections, resolveConnectionBound } from './dedicated-connections.js';
 import { NegotiateHandler } from './negotiate-handler.js';
@@ -42,9 +43,13 @@ type Dispatch = Dispatcher.Dispatch;
  * hop gets its own flow and token for its own host, and a token never follows a redirect; a hop
  * to plain http of a request that started over https gets no token (the redirect handler's
  * `history` tells where the request started; fetch's own redirects, one dispatch per hop, do not
- * say, so use `redirect: 'manual'` or `createFetch` there). In the other order, one Negotiate
- * exchange would span all hops and the redirect interceptor would resend our `Authorization`
- * header to same-origin hops (a replayed token; undici drops it on a change of origin).
+ * say, so use `redirect: 'manual'` or `createFetch` there). Since a fetch hop looks like a new
+ * request, a fixed `targetName` and `delegate: true` are bound to the host of the first request
+ * the interceptor handled ({@link OriginBinding}): another host gets no token for that name and
+ * only `'policy'` delegation, unless `serverAllowlist` / `delegateAllowlist` name it. In the
+ * other order, one Negotiate exchange would span all hops and the redirect interceptor would
+ * resend our `Authorization` header to same-origin hops (a replayed token; undici drops it on a
+ * change of origin).
  *
  * **Connection-bound handshakes** (`connectionBound`). Some servers keep the GSSAPI context of
  * a handshake, or the authenticated state, per TCP connection (mod_auth_gssapi's
@@ -93,6 +98,9 @@ export function negotiate(
   const bound = resolveConnectionBound(options.connectionBound);
   const fallbackOrigin = resolveOrigin(options.origin);
   const origins = bound ? new DedicatedConnections(bound) : null;
+  // undici's fetch follows redirects above the dispatcher: a hop looks like a new request, so a
+  // fixed targetName and full delegation stay with the first host they were used for.
+  const binding = new OriginBinding();
 
   const interceptor = (dispatch: Dispatch): Dispatch => {
     if (typeof dispatch !== 'function') throw new TypeError('dispatch must be a function');
@@ -113,7 +121,14 @@ export function negotiate(
       if (headerPairs(opts.headers).some(([name]) => name.toLowerCase() === 'authorization')) {
         return dispatch(opts, handler);
       }
-      const setup = { auth: negotiateAuth, dispatch, url, initialUrl: redirectStart(handler), origins };
+      const setup = {
+        auth: negotiateAuth,
+        dispatch,
+        url,
+        initialUrl: redirectStart(handler),
+        origins,
+        binding: binding.check(negotiateAuth.options, url),
+      };
       new NegotiateHandler(setup, opts, handler).start();
       return true;
     };

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { FlowDecision } from '../../core/flow-types.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { NegotiateFlow } from '../../core/negotiate-flow.js';
+import type { OriginBinding, OriginVerdict } from '../../core/origin-binding.js';
 import { sanitizedHeaders } from '../../core/sanitize.js';
 import { AbortRace } from '../../internal/abort-race.js';
 import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
@@ -51,6 +52,8 @@ export interface NegotiateRequestSetup {
   readonly url: URL;
   /** Where a redirect chain started (see `redirectStart`), for the hop's flow. */
   readonly initialUrl: URL | null;
+  /** The {@link OriginBinding} verdict for this request's host (server requests only). */
+  readonly binding?: OriginVerdict;
   /** Connection-bound mode's dedicated connections, or null. */
   readonly origins: DedicatedConnections | null;
   /**
@@ -262,6 +265,7 @@ export class NegotiateHandler implements DispatchHandler {
       kind: this.#setup.kind ?? 'server',
       connectionAuthenticated: this.#reuse,
       initialUrl,
+      binding: this.#setup.binding,
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
       cookie: cookies.length > 0 ? cookies.join('; ') : null,
