@@ -58,7 +58,8 @@ const INSTALL_HINT =
   'Alpine `apk add krb5-server krb5`. ' +
   `A krb5 installed elsewhere can be named with the toolPaths option or ${SBIN_ENV} / ${BIN_ENV}.`;
 
-async function isExecutable(path: string): Promise<boolean> {
+/** Whether `path` exists and this process may execute it (the tool lookups of both test realms). */
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isExecutable } from './krb5-tools.js';
 import { TestingError } from './testing-error.js';
 
 /** Absolute paths of the Samba programs, found once per realm. */
@@ -29,15 +29,6 @@ export const SAMBA_INSTALL_HINT =
   'Install the Samba Active Directory domain controller: Debian/Ubuntu ' +
   '`apt-get install --no-install-recommends samba-ad-dc samba-ad-provision`; ' +
   `a Samba installed elsewhere can be named with ${SAMBA_SBIN_ENV} (the directory of samba and samba-tool).`;
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Finds the Samba programs, or throws `ERR_TEST_REALM_MISSING_TOOLS` naming what is missing and
