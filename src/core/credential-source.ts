@@ -5,6 +5,7 @@ import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
 import { providerTraits } from '../gssapi/provider.js';
+import { type CredentialLease, CredentialLeases, type SpareHandle } from './credential-leases.js';
 import { LoginRefusedError } from './errors.js';
 import { loginAnyForm } from './login-names.js';
 import type { CredentialsDescription } from './options.js';
@@ -37,6 +38,9 @@ export class CredentialSource {
   /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
   #owned: Credentials | null = null;
+  /** Reads the described login's ccache again into another handle (see {@link lease}). */
+  #ownedSpare: SpareHandle | null = null;
+  readonly #leases = new CredentialLeases();
   /** When the described login is done again, before its tickets expire (ms since the epoch). */
   #renewAt = Number.POSITIVE_INFINITY;
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
@@ -61,8 +65,9 @@ export class CredentialSource {
     if (this.#described && Date.now() >= this.#renewAt) this.#forgetDescribed();
     if (!this.#described) {
       this.#described = acquireDescribed(option).then(
-        (creds) => {
+        ({ creds, spare }) => {
           this.#owned = creds;
+          this.#ownedSpare = spare;
           this.#renewAt = renewalTime(option, creds);
           return creds;
         },
@@ -99,8 +104,34 @@ export class CredentialSource {
       return true;
     }
     if (!creds || this.#default?.creds !== creds) return false;
+    this.#leases.retire(creds);
     this.#default = null;
     return true;
+  }
+
+  /**
+   * The handle one first step makes its context with, from `creds` (what {@link get} gave):
+   * `creds` itself, or when another first step holds it (MIT locks a credential handle for the
+   * whole call, KDC exchange included) a spare read from the same ccache, so that a request
+   * whose ticket is cached does not wait for another's KDC exchange (see CredentialLeases).
+   * Credentials given as a `Credentials` object are always shared.
+   *
+   * @example
+   * ```ts
+   * const lease = await source.lease(await source.get(), signal);
+   * try { await step(lease.creds); } finally { lease.release(); }
+   * ```
+   */
+  lease(creds: Credentials | null, signal?: AbortSignal): Promise<CredentialLease> {
+    return this.#leases.take(creds, this.#spareFor(creds), signal);
+  }
+
+  #spareFor(creds: Credentials | null): SpareHandle | null {
+    if (creds === null || !providerTraits().credentialsFromCcache) return null;
+    if (creds === this.#owned) return this.#ownedSpare;
+    // The default ccache (KRB5CCNAME), as the shared handle was acquired.
+    if (this.isDefault(creds)) return () => Credentials.acquire({ usage: 'initiate' });
+    return null;
   }
 
   /**
@@ -109,8 +140,10 @@ export class CredentialSource {
    * FinalizationRegistry releases them when the last lets go).
    */
   #forgetDescribed(): void {
+    this.#leases.retire(this.#owned);
     this.#described = null;
     this.#owned = null;
+    this.#ownedSpare = null;
     this.#renewAt = Number.POSITIVE_INFINITY;
   }
 
@@ -129,6 +162,7 @@ export class CredentialSource {
 
   /** Releases credentials acquired from a description, and the cached default credentials. */
   dispose(): void {
+    this.#leases.retireAll();
     this.#owned?.dispose();
     this.#owned = null;
     this.#described = null;
@@ -149,6 +183,7 @@ export class CredentialSource {
     this.#defaultPending ??= Credentials.acquire({ usage: 'initiate' })
       .then(
         (creds) => {
+          this.#leases.retire(cached?.creds ?? null);
           const lifetimeMs =
             creds.lifetime === null ? Number.POSITIVE_INFINITY : (creds.lifetime - 30) * 1000;
           this.#default = {
@@ -158,6 +193,7 @@ export class CredentialSource {
           return creds;
         },
         () => {
+          this.#leases.retire(cached?.creds ?? null);
           this.#default = null;
           return null;
         },
@@ -225,7 +261,13 @@ let memoryCcacheCount = 0;
 
 const memoryCcache = () => `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
 
-async function acquireDescribed(d: CredentialsDescription): Promise<Credentials> {
+/** Described credentials, and how to read their ccache again into another handle (null: no way). */
+interface Described {
+  readonly creds: Credentials;
+  readonly spare: SpareHandle | null;
+}
+
+async function acquireDescribed(d: CredentialsDescription): Promise<Described> {
   if (d.password !== undefined) {
     const password = d.password;
     // `alice@example.org` and UPNs too: see loginNames.
@@ -249,11 +291,22 @@ async function acquireDescribed(d: CredentialsDescription): Promise<Credentials>
     } else if (d.ccache !== undefined) {
       store['ccache'] = d.ccache;
     }
-    return await Credentials.acquire({
+    const creds = await Credentials.acquire({
       name,
       usage: 'initiate',
       store: Object.keys(store).length ? store : null,
     });
+    // A spare reads the ccache the keytab login filled, never the keytab: logging in again is
+    // the renewal's job (half-way through the tickets' life), not a busy moment's.
+    const { client_keytab: _, ...ccacheOnly } = store;
+    const principal = d.principal;
+    const spare = () =>
+      Credentials.acquire({
+        name: principal ?? null,
+        usage: 'initiate',
+        store: Object.keys(ccacheOnly).length ? ccacheOnly : null,
+      });
+    return { creds, spare };
   } finally {
     name?.dispose();
   }
@@ -286,15 +339,18 @@ async function keytabLogin(name: Name | null, store: Record<string, string>): Pr
  * own Kerberos login) costs two bad-password attempts per wrong password, and Active Directory
  * locks accounts after a handful.
  */
-async function passwordLogin(name: Name, password: string): Promise<Credentials> {
+async function passwordLogin(name: Name, password: string): Promise<Described> {
   // A provider that logs in once whatever the mechanisms (SSPI: on the first context) needs
   // none of this, and has no ccache to store into.
-  if (!providerTraits().passwordLoginPerMechanism) return await Credentials.withPassword({ name, password });
+  if (!providerTraits().passwordLoginPerMechanism)
+    return { creds: await Credentials.withPassword({ name, password }), spare: null };
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();
     await login.store({ store: { ccache }, mech: OID.KRB5 });
-    return await Credentials.acquire({ name, usage: 'initiate', store: { ccache } });
+    const creds = await Credentials.acquire({ name, usage: 'initiate', store: { ccache } });
+    // The private memory ccache holds this login's principal only.
+    return { creds, spare: () => Credentials.acquire({ usage: 'initiate', store: { ccache } }) };
   } finally {
     login.dispose();
   }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { CredentialLeases } from './credential-leases.js';
 import type { CredentialSource } from './credential-source.js';
 import type { HttpGssapiError } from './errors.js';
 import type { LearnedOrigins } from './learned-origins.js';
@@ -18,8 +17,6 @@ import type { SessionStore } from './session-store.js';
 export interface FlowSetup {
   readonly options: ResolvedOptions;
   readonly credentials: CredentialSource;
-  /** Which shared credential handles a first step is running on (MIT locks them meanwhile). */
-  readonly leases: CredentialLeases;
   /** Targets with a ticket fetched recently: their first step may use the limiter's fast slot. */
   readonly recentTickets: RecentTickets;
   readonly learned: LearnedOrigins;

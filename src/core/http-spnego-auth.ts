@@ -1,5 +1,4 @@
 import { boundedContextFactory } from './bounded-context.js';
-import { CredentialLeases } from './credential-leases.js';
 import { CredentialSource } from './credential-source.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
@@ -37,7 +36,6 @@ export class HTTPSPNEGOAuth {
     this.#setup = {
       options: this.options,
       credentials: new CredentialSource(this.options.creds),
-      leases: new CredentialLeases(),
       recentTickets: new RecentTickets(),
       learned: new LearnedOrigins(this.options.learnedPreemption),
       contextFactory: boundedContextFactory(

@@ -440,7 +440,7 @@ export class NegotiateFlow {
     const certificate = await this.#connectionCertificate();
     // The first step may wait for the KDC holding MIT's lock on the credential handle: another
     // request's first step on the same auth takes a handle of its own (see CredentialLeases).
-    const lease = this.#setup.leases.take(creds, this.#setup.credentials.isDefault(creds));
+    const lease = await this.#setup.credentials.lease(creds, this.#signal);
     const target = resolveTarget(options.targetName, this.url);
     // Mutual authentication is always asked for on a server leg, whatever mutualAuthentication
     // says (which only decides whether the server's proof is checked): MIT's acceptor

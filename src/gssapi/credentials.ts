@@ -1,5 +1,5 @@
 import { GSSError } from './gss-error.js';
-import { OwnedHandle } from './handle.js';
+import { OwnedHandle, whileHeld } from './handle.js';
 import { Name } from './name.js';
 import { NameType } from './name-type.js';
 import { OID } from './oid.js';
@@ -209,7 +209,9 @@ export class Credentials implements Disposable {
     const { name, owned } = resolveName(options.name);
     try {
       const input = { name: name?.handle ?? raw.NO_NAME, lifetime, mechs, usage };
-      const r = store ? await raw.acquireCredFrom({ ...input, store }) : await raw.acquireCred(input);
+      const r = await whileHeld([name], () =>
+        store ? raw.acquireCredFrom({ ...input, store }) : raw.acquireCred(input),
+      );
       if (raw.isError(r.major)) {
         throw new GSSError(store ? 'gss_acquire_cred_from' : 'gss_acquire_cred', r, {
           context: describeAcquire(name, store),
@@ -244,13 +246,9 @@ export class Credentials implements Disposable {
     const { name, owned } = resolveName(options.name);
     const bytes = typeof password === 'string' ? new TextEncoder().encode(password) : password;
     try {
-      const r = await raw.acquireCredWithPassword({
-        name: name!.handle,
-        password: bytes,
-        lifetime,
-        mechs,
-        usage,
-      });
+      const r = await whileHeld([name], () =>
+        raw.acquireCredWithPassword({ name: name!.handle, password: bytes, lifetime, mechs, usage }),
+      );
       if (raw.isError(r.major)) {
         throw new GSSError('gss_acquire_cred_with_password', r, { context: `for ${String(name)}` });
       }
@@ -313,7 +311,7 @@ export class Credentials implements Disposable {
     // SSPI: name, lifetime and mechanisms are known from the acquisition (Wine answers no
     // QueryCredentialsAttributesW), so there is nothing to refresh.
     if (this.#sspi) return this;
-    const r = await raw.inquireCred(this.handle);
+    const r = await whileHeld([this], () => raw.inquireCred(this.handle));
     if (raw.isError(r.major)) {
       if (r.name) raw.releaseName(r.name);
       throw new GSSError('gss_inquire_cred', r);
@@ -343,14 +341,16 @@ export class Credentials implements Disposable {
         'the SSPI provider cannot store credentials: Windows keeps them in the logon session',
       );
     }
-    const r = await raw.storeCredInto({
-      cred: this.handle,
-      usage: raw.CredUsage.INITIATE,
-      mech: options.mech?.bytes ?? null,
-      overwrite: options.overwrite ?? true,
-      defaultCred: options.default ?? false,
-      store: checkStore(options.store),
-    });
+    const r = await whileHeld([this], () =>
+      raw.storeCredInto({
+        cred: this.handle,
+        usage: raw.CredUsage.INITIATE,
+        mech: options.mech?.bytes ?? null,
+        overwrite: options.overwrite ?? true,
+        defaultCred: options.default ?? false,
+        store: checkStore(options.store),
+      }),
+    );
     if (raw.isError(r.major)) throw new GSSError('gss_store_cred_into', r);
   }
 

@@ -1,5 +1,5 @@
 import { GSSError } from './gss-error.js';
-import { OwnedHandle } from './handle.js';
+import { OwnedHandle, whileHeld } from './handle.js';
 import { OID } from './oid.js';
 import { gssapiProvider } from './provider.js';
 import * as raw from './raw/index.js';
@@ -102,7 +102,7 @@ export class Name implements Disposable {
    */
   async canonicalize(mech: OID): Promise<Name> {
     if (this.#sspi) throw sspiUnsupported('canonicalize()');
-    const r = await raw.canonicalizeName(this.handle, mech.bytes);
+    const r = await whileHeld([this], () => raw.canonicalizeName(this.handle, mech.bytes));
     if (raw.isError(r.major)) throw new GSSError('gss_canonicalize_name', r, { mech });
     return Name.fromHandle(r.name);
   }

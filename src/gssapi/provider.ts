@@ -86,10 +86,19 @@ export function selectGssapiProvider(kind: GssapiProviderKind): void {
  * if (providerTraits().passwordLoginPerMechanism) { ... }
  * ```
  */
-export function providerTraits(): { readonly passwordLoginPerMechanism: boolean } {
-  // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
-  // records the identity and logs in when a context first needs a ticket.
-  return { passwordLoginPerMechanism: gssapiProvider() === 'gssapi' };
+export function providerTraits(): {
+  readonly passwordLoginPerMechanism: boolean;
+  readonly credentialsFromCcache: boolean;
+} {
+  const gssapi = gssapiProvider() === 'gssapi';
+  return {
+    // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
+    // records the identity and logs in when a context first needs a ticket.
+    passwordLoginPerMechanism: gssapi,
+    // A GSSAPI credential is read from a ccache, which can be read again into a second handle;
+    // SSPI has no ccache.
+    credentialsFromCcache: gssapi,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { callScope } from '../internal/call-scope.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import { Credentials } from './credentials.js';
 import { GSSError } from './gss-error.js';
-import { OwnedHandle } from './handle.js';
+import { OwnedHandle, whileHeld } from './handle.js';
 import { Name } from './name.js';
 import { OID } from './oid.js';
 import { gssapiProvider } from './provider.js';
@@ -256,7 +256,12 @@ export class SecurityContext implements Disposable {
     }
     this.#busy = true;
     try {
-      return this.usage === 'initiate' ? await this.#initStep(token ?? null) : await this.#acceptStep(token!);
+      // The credentials and the target name stay valid until the call returns, even if their
+      // owner disposes them meanwhile (an auth disposed while a call it gave up on still waits
+      // for the KDC): see whileHeld. SSPI names are strings, not handles.
+      return await whileHeld([this.#creds, this.#sspi ? null : this.#target], () =>
+        this.usage === 'initiate' ? this.#initStep(token ?? null) : this.#acceptStep(token!),
+      );
     } finally {
       this.#busy = false;
       // Disposed while the call was queued and then given up (its request aborted): no result

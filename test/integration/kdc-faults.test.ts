@@ -15,7 +15,7 @@ import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { KdcTimeoutError, SPNEGOExchangeError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { liveHandleCount } from '../../src/gssapi/index.js';
-import { concurrentCalls } from '../../src/gssapi/raw/index.js';
+import { concurrentCalls, setMaxConcurrentCalls } from '../../src/gssapi/raw/index.js';
 import { BlackHoleKdc } from '../helpers/black-hole-kdc.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 
@@ -163,44 +163,106 @@ describe('a black-hole KDC: every request settles at its own bound', () => {
     assertPrompt(r.ms);
   });
 
-  test('a request whose ticket is cached is not held behind stuck calls of the same auth', async () => {
-    // Two requests on one auth wait for tickets the black hole never sends (MIT holds the shared
-    // credential's lock and a worker thread for each); a third, for the cached service, on the
-    // same auth, must not wait for them.
-    const auth = newAuth();
-    const fetch = createFetch(auth);
-    const { r, stuckResults } = await withCcache(`FILE:${warmCcache()}`, async () => {
-      const warmed = await fetch(url('same-auth-warm'));
-      assert.equal(warmed.status, 200);
-      // Services whose tickets are not cached (the requests never get as far as connecting).
-      const stuck = [2, 3].map((i) =>
-        timed(() =>
-          fetch(`http://127.0.0.${i}:${new URL(url('')).port}/`, { signal: AbortSignal.timeout(4000) }),
-        ),
-      );
-      await sleep(200);
-      const cached = await timed(() => fetch(url('same-auth-cached')));
-      return { r: cached, stuckResults: await Promise.all(stuck) };
-    });
-    assert.equal((r.value as Response)?.status, 200, String(r.error));
-    for (const s of stuckResults) assert.equal((s.error as Error)?.name, 'TimeoutError');
-    assert.ok(
-      r.ms < Math.min(...stuckResults.map((s) => s.ms)),
-      `the cached request (${Math.round(r.ms)} ms) settled before the stuck ones`,
-    );
+  test('the abandoned calls release what they produce when MIT gives up: no handle left', async () => {
+    await assertAllReleased();
   });
 
-  test('the abandoned calls release what they produce when MIT gives up: no handle left', async () => {
-    // MIT holds each abandoned call ~27 s; wait for every one to return (bounded).
-    const deadline = Date.now() + 120_000;
-    while (concurrentCalls().running + concurrentCalls().pending > 0 && Date.now() < deadline)
-      await sleep(250);
-    assert.deepEqual(
-      { running: concurrentCalls().running, pending: concurrentCalls().pending },
-      { running: 0, pending: 0 },
-    );
-    // What is left is the default credentials each auth caches, released with their auth.
-    for (const auth of auths) auth.dispose();
-    assert.equal(liveHandleCount(), baseline, 'every context, name and credential released');
+  describe('no request waits behind another request of its auth', () => {
+    /** Auths logged in from a description (password, keytab), warmed while the KDC answered. */
+    const loggedIn: Partial<Record<'password' | 'keytab', HTTPSPNEGOAuth>> = {};
+    let limit = 0;
+
+    before(async () => {
+      // Enough ordinary slots for one stuck call per case, all on MIT's side at once (3, plus
+      // the reserved one: libuv's 4 threads): a stuck call left waiting in our queue would not
+      // hold MIT's lock on the credential, and the case would prove nothing.
+      limit = concurrentCalls().limit;
+      setMaxConcurrentCalls(3);
+      const { principal, password, keytab } = fixture.realm.user;
+      const options = { opportunisticAuth: true, learnedPreemption: false } as const;
+      loggedIn.password = new HTTPSPNEGOAuth({ ...options, creds: { principal, password } });
+      loggedIn.keytab = new HTTPSPNEGOAuth({ ...options, creds: { keytab } });
+      const hole = process.env['KRB5_CONFIG'];
+      restoreConfig();
+      try {
+        for (const [kind, auth] of Object.entries(loggedIn)) {
+          auths.push(auth);
+          // The login and a ticket for the test server, into the auth's private memory ccache.
+          assert.equal((await createFetch(auth)(url(`warm-${kind}`))).status, 200);
+        }
+      } finally {
+        process.env['KRB5_CONFIG'] = hole;
+      }
+    });
+    after(() => setMaxConcurrentCalls(limit));
+
+    /**
+     * A request on `auth` waits for a ticket the black hole never sends (MIT holds the lock of
+     * the credential it was given for the whole call); a second, for the service whose ticket
+     * is cached, on the same auth, must not wait for it.
+     */
+    async function cachedNotHeld(auth: HTTPSPNEGOAuth, label: string, host: string): Promise<void> {
+      const fetch = createFetch(auth);
+      const warmed = await fetch(url(`${label}-warm`));
+      assert.equal(warmed.status, 200);
+      const before = concurrentCalls().running;
+      // A service whose ticket is not cached (the request never gets as far as connecting).
+      const stuck = timed(() =>
+        fetch(`http://${host}:${new URL(url('')).port}/`, { signal: AbortSignal.timeout(4000) }),
+      );
+      await sleep(200);
+      assert.deepEqual(
+        { running: concurrentCalls().running, pending: concurrentCalls().pending },
+        { running: before + 1, pending: 0 },
+        'the stuck call runs inside MIT',
+      );
+      const asked = hole.tcpConnections + hole.udpDatagrams;
+      const r = await timed(() => fetch(url(`${label}-cached`)));
+      assert.equal(hole.tcpConnections + hole.udpDatagrams, asked, 'the cached request did not ask the KDC');
+      const stuckResult = await stuck;
+      assert.equal((r.value as Response)?.status, 200, String(r.error));
+      assert.equal((stuckResult.error as Error)?.name, 'TimeoutError');
+      assert.ok(
+        r.ms < stuckResult.ms,
+        `the cached request (${Math.round(r.ms)} ms) settled before the stuck one (${Math.round(stuckResult.ms)} ms)`,
+      );
+    }
+
+    test('default credentials: a spare handle on the default ccache', async () => {
+      // A fresh auth's default credentials come from the ccache holding the test server's ticket.
+      await withCcache(`FILE:${warmCcache()}`, () => cachedNotHeld(newAuth(), 'default', '127.0.0.2'));
+    });
+
+    test('a password login: a spare handle on its private memory ccache', async () => {
+      await cachedNotHeld(loggedIn.password!, 'password', '127.0.0.3');
+    });
+
+    test('a keytab login: a spare handle on its ccache, never a second login', async () => {
+      await cachedNotHeld(loggedIn.keytab!, 'keytab', '127.0.0.4');
+    });
+
+    test('auths disposed while their abandoned calls still wait: released when MIT returns, no crash', async () => {
+      // MIT still holds the lock of each credential the stuck calls were given; releasing one
+      // under it aborted the process (k5_mutex_unlock) or corrupted the heap.
+      assert.ok(concurrentCalls().running >= 3, 'the stuck calls are still inside MIT');
+      await assertAllReleased({ disposeFirst: true });
+    });
   });
 });
+
+/**
+ * Waits for every abandoned call to return (MIT holds each ~27 s), then checks that no handle is
+ * left once the auths are disposed (before the wait with `disposeFirst`).
+ */
+async function assertAllReleased({ disposeFirst = false } = {}): Promise<void> {
+  if (disposeFirst) for (const auth of auths.splice(0)) auth.dispose();
+  const deadline = Date.now() + 120_000;
+  while (concurrentCalls().running + concurrentCalls().pending > 0 && Date.now() < deadline) await sleep(250);
+  assert.deepEqual(
+    { running: concurrentCalls().running, pending: concurrentCalls().pending },
+    { running: 0, pending: 0 },
+  );
+  // What is left is the default credentials each auth caches, released with their auth.
+  for (const auth of auths.splice(0)) auth.dispose();
+  assert.equal(liveHandleCount(), baseline, 'every context, name and credential released');
+}
