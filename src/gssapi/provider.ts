@@ -86,10 +86,19 @@ export function selectGssapiProvider(kind: GssapiProviderKind): void {
  * if (providerTraits().passwordLoginPerMechanism) { ... }
  * ```
  */
-export function providerTraits(): { readonly passwordLoginPerMechanism: boolean } {
-  // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
-  // records the identity and logs in when a context first needs a ticket.
-  return { passwordLoginPerMechanism: gssapiProvider() === 'gssapi' };
+export function providerTraits(): {
+  readonly passwordLoginPerMechanism: boolean;
+  readonly negotiableAtAcquisition: boolean;
+} {
+  const gssapi = gssapiProvider() === 'gssapi';
+  return {
+    // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
+    // records the identity and logs in when a context first needs a ticket.
+    passwordLoginPerMechanism: gssapi,
+    // SSPI's Negotiate takes its package list in AcquireCredentialsHandleW only; GSSAPI limits
+    // any handle later with gss_set_neg_mechs.
+    negotiableAtAcquisition: !gssapi,
+  };
 }
 
 /**

@@ -29,7 +29,13 @@ import { acquireCredentialsHandle } from './raw/credentials.js';
 import type { SspiHandle } from './raw/handles.js';
 import type { SecBufferInput } from './raw/memory.js';
 import { querySecurityPackageInfo } from './raw/packages.js';
-import { releaseSspiCredentials, type SspiCredentialRecord, secondsUntil } from './sspi-credentials.js';
+import {
+  negotiatePackageList,
+  releaseSspiCredentials,
+  type SspiCredentialRecord,
+  secondsUntil,
+  sspiAuthIdentity,
+} from './sspi-credentials.js';
 import { SSPIError } from './sspi-error.js';
 import { contextFlagsOf, iscRequestFlags } from './sspi-flags.js';
 import { mechOfPackage, type SspiPackage } from './sspi-packages.js';
@@ -44,6 +50,11 @@ export interface SspiInitiatorOptions {
   /** The caller's credentials; null for the logged-on user. */
   readonly creds: SspiCredentialRecord | null;
   readonly bindings: ChannelBindingsInput | null;
+  /**
+   * For the handle this context acquires itself (no `creds`, or the logged-on user's for another
+   * package): what Negotiate may negotiate with it; null or absent for no limit.
+   */
+  readonly negotiableMechs?: readonly OID[] | null;
 }
 
 /** What one step produced, in the shape `SecurityContext` settles. */
@@ -113,7 +124,11 @@ export class SspiInitiator {
       principal: null,
       packageName,
       use: CredentialUse.OUTBOUND,
-      identity: null,
+      identity: sspiAuthIdentity(
+        null,
+        null,
+        negotiatePackageList(packageName, this.#options.negotiableMechs),
+      ),
     });
     if (isSecError(r.status)) {
       return new SSPIError('AcquireCredentialsHandleW', r.status, {
