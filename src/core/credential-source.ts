@@ -35,6 +35,8 @@ export class CredentialSource {
   #described: Promise<Credentials> | null = null;
   /** Why the KDC refused the described login: remembered, so no request tries it again. */
   #refused: LoginRefusedError | null = null;
+  /** The credentials whose first step was refused (SSPI logs in there), while the refusal stands. */
+  #refusedCreds: Credentials | null = null;
   /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
   #owned: Credentials | null = null;
@@ -102,11 +104,16 @@ export class CredentialSource {
    */
   noteRefusal(creds: Credentials | null, error: unknown): unknown {
     const option = this.#option;
-    if (creds === null || creds !== this.#owned || option === null || option instanceof Credentials)
-      return error;
-    if (loginRefusal(error, option) === null) return error;
-    this.#forgetDescribed();
-    return this.#remember(option, error);
+    if (creds === null || option === null || option instanceof Credentials) return error;
+    // Another request's step on the same handle was refused first: the same refusal.
+    if (creds === this.#refusedCreds && this.#refused) return this.#refused;
+    if (creds !== this.#owned) return error;
+    const refused = this.#remember(option, error);
+    if (refused !== error) {
+      this.#refusedCreds = creds;
+      this.#forgetDescribed();
+    }
+    return refused;
   }
 
   /** Remembers a refused login (the error to throw), or returns `error` when it is none. */
@@ -159,6 +166,7 @@ export class CredentialSource {
   /** Forgets a refused login, so the next request tries it once more (after the password was fixed). */
   retryLogin(): void {
     this.#refused = null;
+    this.#refusedCreds = null;
   }
 
   /** Releases credentials acquired from a description, and the cached default credentials. */
@@ -319,8 +327,8 @@ async function passwordLogin(
   password: string,
   negotiableMechs: readonly OID[] | null,
 ): Promise<Credentials> {
-  // A provider that logs in once whatever the mechanisms (SSPI: on the first context) needs
-  // none of this, and has no ccache to store into.
+  // A provider that logs in once whatever the mechanisms (SSPI: on the first context; Wine: in
+  // the acquisition) needs none of this, and has no ccache to store into.
   if (!providerTraits().passwordLoginPerMechanism)
     return await Credentials.withPassword({ name, password, negotiableMechs });
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });

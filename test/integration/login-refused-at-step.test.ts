@@ -55,6 +55,20 @@ describe('a login refused at the first step (SSPI)', () => {
     assert.equal(steps(), 2, 'retryLogin() allows exactly one more');
   });
 
+  test('requests that stepped on the handle at the same time all report the refusal', async () => {
+    const { factory, steps } = failingSteps(SecStatus.SEC_E_LOGON_DENIED);
+    const { principal, password } = fixture.realm.user;
+    const auth = new HTTPSPNEGOAuth({ creds: { principal, password } }, { contextFactory: factory });
+    const together = await Promise.all([0, 1, 2].map((i) => send(auth, `together-${i}`)));
+    for (const { cause } of together) assert.ok(cause instanceof LoginRefusedError, String(cause));
+    // Each of them logged on (SSPI logs in at the step; nothing serializes first steps), but
+    // none after them.
+    const before = steps();
+    assert.ok(before >= 1 && before <= 3, String(before));
+    assert.ok((await send(auth, 'after')).cause instanceof LoginRefusedError);
+    assert.equal(steps(), before);
+  });
+
   test('other step failures are not remembered: each request tries again', async () => {
     const { factory, steps } = failingSteps(SecStatus.SEC_E_TARGET_UNKNOWN);
     const { principal, password } = fixture.realm.user;
