@@ -61,8 +61,8 @@ describe('a login refused at the first step (SSPI)', () => {
     const auth = new HTTPSPNEGOAuth({ creds: { principal, password } }, { contextFactory: factory });
     const together = await Promise.all([0, 1, 2].map((i) => send(auth, `together-${i}`)));
     for (const { cause } of together) assert.ok(cause instanceof LoginRefusedError, String(cause));
-    // Each of them logged on (SSPI logs in at the step; nothing serializes first steps), but
-    // none after them.
+    // Scripted contexts step side by side (in the SSPI provider, LogonGate lets one logon step
+    // run at a time: test/unit/logon-gate.test.ts); none steps after the refusal.
     const before = steps();
     assert.ok(before >= 1 && before <= 3, String(before));
     assert.ok((await send(auth, 'after')).cause instanceof LoginRefusedError);

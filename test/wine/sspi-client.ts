@@ -223,6 +223,7 @@ async function rawPackageList(job: WineJob) {
       mechs: [OID.SPNEGO],
       lifetime: null,
       negotiableMechs: [OID.KRB5],
+      logonGate: null,
     },
     bindings: null,
   });

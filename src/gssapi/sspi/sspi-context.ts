@@ -143,6 +143,21 @@ export class SspiInitiator {
   async step(token: Uint8Array | null): Promise<SspiStepRecord> {
     const credential = await this.#credential();
     if (credential instanceof SSPIError) return this.#failed(credential);
+    // The first step on a password handle logs on: one at a time, a refusal once (LogonGate).
+    const gate =
+      this.#context.value === 0n && credential === this.#options.creds?.handle
+        ? this.#options.creds.logonGate
+        : null;
+    if (!gate) return this.#initialize(credential, token);
+    return gate.run(
+      () => this.#initialize(credential, token),
+      (r) => r.minor === SecStatus.SEC_E_LOGON_DENIED && r.error !== undefined,
+      (r) => r.error === undefined,
+    );
+  }
+
+  /** InitializeSecurityContextW (and CompleteAuthToken when asked for) on `credential`. */
+  async #initialize(credential: SspiHandle, token: Uint8Array | null): Promise<SspiStepRecord> {
     const input: SecBufferInput[] = [];
     if (token) input.push({ type: SecBufferType.TOKEN, data: token });
     if (this.#options.bindings) {

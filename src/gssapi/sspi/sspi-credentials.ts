@@ -8,6 +8,7 @@
  */
 import { OID } from '../oid.js';
 import { GssapiLibraryError } from '../raw/library.js';
+import { LogonGate } from './logon-gate.js';
 import { CredentialUse, isSecError } from './raw/constants.js';
 import { type AuthIdentity, acquireCredentialsHandle, freeCredentialsHandle } from './raw/credentials.js';
 import type { SspiHandle } from './raw/handles.js';
@@ -32,6 +33,8 @@ export interface SspiCredentialRecord {
    * {@link negotiatePackageList}).
    */
   readonly negotiableMechs: readonly OID[] | null;
+  /** For a password identity: its first logon, one step at a time (see {@link LogonGate}); else null. */
+  readonly logonGate: LogonGate | null;
 }
 
 /**
@@ -191,6 +194,7 @@ export async function acquireSspiCredentials(input: {
     mechs,
     lifetime: secondsUntil(r.expiry),
     negotiableMechs: packageList === null ? null : [...input.negotiableMechs!],
+    logonGate: identity?.password != null ? new LogonGate() : null,
   };
 }
 
