@@ -45,9 +45,11 @@ export function loginRefusal(error: unknown, login: CredentialsDescription): Log
   if (!(error instanceof GSSError) || !(LOGIN_REFUSALS.has(error.code) || isWineLoginFailure(error)))
     return null;
   if (login.password === undefined && login.keytab === undefined) return null;
-  const what = login.password !== undefined ? 'password' : 'keytab';
+  const what = `${login.password !== undefined ? 'password' : 'keytab'} login of ${login.principal ?? 'the keytab principal'}`;
   return new LoginRefusedError(
-    `the KDC refused the ${what} login of ${login.principal ?? 'the keytab principal'}: ${error.code}`,
+    isWineLoginFailure(error)
+      ? `the ${what} failed in Wine's Kerberos package, which does not say why: ${error.code}`
+      : `the KDC refused the ${what}: ${error.code}`,
     {
       cause: error,
       hint: `${error.hint ?? 'check the password or keytab'}; it is not tried again (each attempt counts toward the account's lockout): fix it, then call auth.retryLogin() or make a new HTTPSPNEGOAuth${login.keytab !== undefined ? ' (a rewritten keytab file is tried again by itself)' : ''}`,

@@ -36,6 +36,7 @@ describe('loginRefusal', () => {
     const atAcquisition = new SSPIError('AcquireCredentialsHandleW', SecStatus.STATUS_UNSUCCESSFUL);
     assert.ok(loginRefusal(atAcquisition, password) instanceof LoginRefusedError);
     assert.match(loginRefusal(atAcquisition, password)?.hint ?? '', /under Wine.*every krb5 error/);
+    assert.match(loginRefusal(atAcquisition, password)?.message ?? '', /failed in Wine's Kerberos package/);
     const atStep = new SSPIError('InitializeSecurityContextW', SecStatus.STATUS_UNSUCCESSFUL);
     assert.equal(loginRefusal(atStep, password), null);
   });
