@@ -53,7 +53,13 @@ export interface WineJob {
    * Principals under a lockout policy (password `lockoutPassword`), whose failed attempts the
    * Linux side counts: one for five wrong-password requests, one for five plus a retry.
    */
-  readonly lockout?: { readonly five: string; readonly retry: string; readonly password: string };
+  readonly lockout?: {
+    readonly five: string;
+    readonly retry: string;
+    readonly burst: string;
+    readonly ntlmAllowed: string;
+    readonly password: string;
+  };
 }
 
 /** One scenario's outcome. */
@@ -241,9 +247,19 @@ async function rawPackageList(job: WineJob) {
   }
 }
 
-/** Five requests with a wrong password through one auth, then retryLogin() and one more when asked. */
-async function wrongPasswordRequests(job: WineJob, principal: string, retry: boolean) {
-  const auth = new HTTPSPNEGOAuth({ creds: { principal, password: `${job.lockout!.password}-wrong` } });
+/**
+ * Five requests with a wrong password through one auth, one after the other (or all at once),
+ * then retryLogin() and one more when asked.
+ */
+async function wrongPasswordRequests(
+  job: WineJob,
+  principal: string,
+  how: { retry?: boolean; together?: boolean; allowNtlm?: boolean } = {},
+) {
+  const auth = new HTTPSPNEGOAuth({
+    creds: { principal, password: `${job.lockout!.password}-wrong` },
+    allowNtlm: how.allowNtlm ?? false,
+  });
   const fetchWith = createFetch(auth);
   const attempt = async (i: number) => {
     const res = await fetchWith(new URL(`/private/?try=${i}`, job.url));
@@ -252,8 +268,9 @@ async function wrongPasswordRequests(job: WineJob, principal: string, retry: boo
     return { status: res.status, reason: error?.cause?.code ?? null, hint: error?.cause?.hint ?? null };
   };
   const requests = [];
-  for (let i = 0; i < 5; i++) requests.push(await attempt(i));
-  if (!retry) return { requests };
+  if (how.together) requests.push(...(await Promise.all([0, 1, 2, 3, 4].map(attempt))));
+  else for (let i = 0; i < 5; i++) requests.push(await attempt(i));
+  if (!how.retry) return { requests };
   auth.retryLogin();
   return { requests, afterRetry: await attempt(5) };
 }
@@ -342,8 +359,10 @@ const scenarios: Record<string, (job: WineJob) => Promise<Record<string, unknown
       creds.dispose();
     }
   },
-  'lockout-five': (job) => wrongPasswordRequests(job, job.lockout!.five, false),
-  'lockout-retry': (job) => wrongPasswordRequests(job, job.lockout!.retry, true),
+  'lockout-five': (job) => wrongPasswordRequests(job, job.lockout!.five),
+  'lockout-retry': (job) => wrongPasswordRequests(job, job.lockout!.retry, { retry: true }),
+  'lockout-burst': (job) => wrongPasswordRequests(job, job.lockout!.burst, { together: true }),
+  'lockout-ntlm-allowed': (job) => wrongPasswordRequests(job, job.lockout!.ntlmAllowed, { allowNtlm: true }),
   'context-password': (job) => passwordContext(job, job.password),
   'auth-keytab-refused': async () => {
     try {
