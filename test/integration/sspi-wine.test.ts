@@ -253,7 +253,15 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
     assert.equal(v.user, fixture.realm.user.principal);
     // Wine's Negotiate ignores a package list, and its Kerberos package (before Wine 11.16) cannot
     // read the SEC_WINNT_AUTH_IDENTITY_EXW that carries one: the provider passes none there.
-    assert.equal(v.negotiableMechs, v.wine === null ? ['1.2.840.113554.1.2.2'] : null);
+    assert.deepEqual(v.negotiableMechs, v.wine === null ? ['1.2.840.113554.1.2.2'] : null);
+    if (v.wine !== null) {
+      // Unlimited handle (Wine): it cannot be limited afterwards, and the error says how to.
+      const later = v.limitLater as { code: string; hint: string };
+      assert.equal(later.code, 'ERR_GSSAPI_UNSUPPORTED');
+      assert.match(later.hint, /negotiableMechs/);
+    } else {
+      assert.equal(v.limitLater, null, 'the same limit again is a no-op');
+    }
   });
 
   test('Wine makes nothing of PackageList = Kerberos,!NTLM: its Negotiate still answers with NTLM', {

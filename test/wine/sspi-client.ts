@@ -349,8 +349,15 @@ const scenarios: Record<string, (job: WineJob) => Promise<Record<string, unknown
       const res = await createFetch(new HTTPSPNEGOAuth({ creds, mutualAuthentication: REQUIRED }))(
         new URL('/private/', job.url),
       );
+      let limitLater: unknown = null;
+      try {
+        creds.setNegotiableMechs([OID.KRB5]);
+      } catch (error) {
+        limitLater = describeError(error);
+      }
       return {
         wine: wineVersion(),
+        limitLater,
         negotiableMechs: creds.sspiRecord?.negotiableMechs?.map(String) ?? null,
         status: res.status,
         user: (await body(res)).user,
