@@ -236,13 +236,16 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
   });
 
   test('a wrong password gets no Kerberos token, and the request its 401 with the reason', { skip }, () => {
-    // Negotiate falls back to NTLM when Kerberos fails (Wine as Windows): the token is an NTLM
-    // NEGOTIATE message, which this Kerberos-only server cannot complete.
+    // Unlimited credentials: Negotiate falls back to NTLM when Kerberos fails (Wine as Windows):
+    // the token is an NTLM NEGOTIATE message, which this Kerberos-only server cannot complete.
     const context = scenario('context-wrong-password');
     assert.notEqual(context.tokenTag, 0x60);
+    // The client (Kerberos only) reports the refused login itself.
     const v = scenario('fetch-wrong-password');
     assert.equal(v.status, 401);
-    assert.equal((v.error as { code: string }).code, 'ERR_SPNEGO_EXCHANGE');
+    const error = v.error as { code: string; cause: { code: string } };
+    assert.equal(error.code, 'ERR_SPNEGO_EXCHANGE');
+    assert.equal(error.cause.code, 'ERR_LOGIN_REFUSED');
   });
 
   test('Kerberos only: the client acquires Negotiate credentials limited to Kerberos, and a request authenticates', {
