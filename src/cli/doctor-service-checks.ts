@@ -7,6 +7,7 @@
 import { promises as dns } from 'node:dns';
 import { isIP, Socket } from 'node:net';
 import { CredentialSource } from '../core/credential-source.js';
+import { negotiableMechsFor } from '../core/mechanism-policy.js';
 import { gssapiContextFactory, requestFlags, resolveTarget } from '../core/negotiate-context.js';
 import type { ResolvedOptions } from '../core/options.js';
 import { Name } from '../gssapi/name.js';
@@ -237,7 +238,7 @@ export async function checkServiceTicket(
       }
     }
     const realm = /@([^@]+)$/.exec(principal)?.[1] ?? realmDefault;
-    const source = new CredentialSource(options.creds);
+    const source = new CredentialSource(options.creds, negotiableMechsFor(options));
     const context = { current: null as ReturnType<typeof gssapiContextFactory> | null };
     try {
       context.current = gssapiContextFactory({
@@ -245,6 +246,7 @@ export async function checkServiceTicket(
         flags: requestFlags(true, options.delegate),
         mech: options.mech,
         creds: await source.get(),
+        negotiableMechs: negotiableMechsFor(options),
       });
       const token = await context.current.step(null);
       details.push(

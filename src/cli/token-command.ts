@@ -9,6 +9,7 @@
 
 import { contextFlagNames } from '../core/context-flag-names.js';
 import { CredentialSource } from '../core/credential-source.js';
+import { negotiableMechsFor } from '../core/mechanism-policy.js';
 import { gssapiContextFactory, requestFlags } from '../core/negotiate-context.js';
 import { DISABLED, resolveOptions } from '../core/options.js';
 import { redactToken } from '../core/redact.js';
@@ -72,13 +73,19 @@ export async function tokenCommand(args: readonly string[], io: CommandIo): Prom
   if (spn === undefined) throw new CliError(EXIT.USAGE, 'an SPN is required', 'http-gssapi token HTTP@host');
   const name = spnName(spn);
   const options = resolveOptions(await authOptionsFromFlags(values, io));
-  const source = new CredentialSource(options.creds);
+  const source = new CredentialSource(options.creds, negotiableMechsFor(options));
   const flags = requestFlags(options.mutualAuthentication !== DISABLED, options.delegate);
   let context: ReturnType<typeof gssapiContextFactory> | null = null;
   try {
     let token: Uint8Array | null;
     try {
-      context = gssapiContextFactory({ target: name, flags, mech: options.mech, creds: await source.get() });
+      context = gssapiContextFactory({
+        target: name,
+        flags,
+        mech: options.mech,
+        creds: await source.get(),
+        negotiableMechs: negotiableMechsFor(options),
+      });
       token = await context.step(null);
     } catch (error) {
       const e = error as { message?: string; hint?: string; code?: string };

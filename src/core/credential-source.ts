@@ -6,8 +6,9 @@ import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
 import { providerTraits } from '../gssapi/provider.js';
 import { type CredentialLease, CredentialLeases, type SpareHandle } from './credential-leases.js';
-import { LoginRefusedError } from './errors.js';
+import type { LoginRefusedError } from './errors.js';
 import { loginAnyForm } from './login-names.js';
+import { loginRefusal } from './login-refusal.js';
 import type { CredentialsDescription } from './options.js';
 
 /**
@@ -35,6 +36,8 @@ export class CredentialSource {
   #described: Promise<Credentials> | null = null;
   /** Why the KDC refused the described login: remembered, so no request tries it again. */
   #refused: LoginRefusedError | null = null;
+  /** The credentials whose first step was refused (SSPI logs in there), while the refusal stands. */
+  #refusedCreds: Credentials | null = null;
   /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
   #owned: Credentials | null = null;
@@ -46,9 +49,26 @@ export class CredentialSource {
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
 
-  /** @param option - the validated `creds` option. */
-  constructor(option: Credentials | CredentialsDescription | null) {
+  /** What SPNEGO may negotiate with credentials acquired here when SSPI takes it at acquisition. */
+  readonly #negotiableMechs: readonly OID[] | null;
+
+  /**
+   * @param option - the validated `creds` option.
+   * @param negotiableMechs - the client's limit (`[OID.KRB5]` unless NTLM is allowed, see
+   *   `negotiableMechsFor`). Only the SSPI provider takes it at acquisition (a Negotiate package
+   *   list); the GSSAPI providers are limited per use by `limitToKerberos`.
+   */
+  constructor(
+    option: Credentials | CredentialsDescription | null,
+    negotiableMechs: readonly OID[] | null = null,
+  ) {
     this.#option = option;
+    this.#negotiableMechs = negotiableMechs;
+  }
+
+  /** The limit to acquire with, where the provider takes it at acquisition. */
+  #acquireLimit(): readonly OID[] | null {
+    return providerTraits().negotiableAtAcquisition ? this.#negotiableMechs : null;
   }
 
   /** The credentials for the next context; null means GSS_C_NO_CREDENTIAL (the library's default). */
@@ -64,7 +84,7 @@ export class CredentialSource {
     if (this.#refused) return Promise.reject(this.#refused);
     if (this.#described && Date.now() >= this.#renewAt) this.#forgetDescribed();
     if (!this.#described) {
-      this.#described = acquireDescribed(option).then(
+      this.#described = acquireDescribed(option, this.#acquireLimit()).then(
         ({ creds, spare }) => {
           this.#owned = creds;
           this.#ownedSpare = spare;
@@ -73,20 +93,41 @@ export class CredentialSource {
         },
         (error: unknown) => {
           this.#described = null;
-          if (!(error instanceof GSSError) || !LOGIN_REFUSALS.has(error.code)) throw error;
-          this.#refusedKeytab = option.keytab === undefined ? null : keytabStamp(option.keytab);
-          this.#refused = new LoginRefusedError(
-            `the KDC refused the ${option.password !== undefined ? 'password' : 'keytab'} login of ${option.principal ?? 'the keytab principal'}: ${error.code}`,
-            {
-              cause: error,
-              hint: `${error.hint ?? 'check the password or keytab'}; it is not tried again (each attempt counts toward the account's lockout): fix it, then call auth.retryLogin() or make a new HTTPSPNEGOAuth${option.keytab !== undefined ? ' (a rewritten keytab file is tried again by itself)' : ''}`,
-            },
-          );
-          throw this.#refused;
+          throw this.#remember(option, error);
         },
       );
     }
     return this.#described;
+  }
+
+  /**
+   * The error to report for a context that failed with `error` using `creds`: when `creds` are
+   * this source's password or keytab login and `error` is the KDC refusing it (see
+   * {@link loginRefusal}: under SSPI the login happens in the first step, not at acquisition),
+   * the refusal is remembered as for a refused acquisition, and the {@link LoginRefusedError}
+   * returned; else `error` itself.
+   */
+  noteRefusal(creds: Credentials | null, error: unknown): unknown {
+    const option = this.#option;
+    if (creds === null || option === null || option instanceof Credentials) return error;
+    // Another request's step on the same handle was refused first: the same refusal.
+    if (creds === this.#refusedCreds && this.#refused) return this.#refused;
+    if (creds !== this.#owned) return error;
+    const refused = this.#remember(option, error);
+    if (refused !== error) {
+      this.#refusedCreds = creds;
+      this.#forgetDescribed();
+    }
+    return refused;
+  }
+
+  /** Remembers a refused login (the error to throw), or returns `error` when it is none. */
+  #remember(option: CredentialsDescription, error: unknown): unknown {
+    const refused = loginRefusal(error, option);
+    if (refused === null) return error;
+    this.#refusedKeytab = option.keytab === undefined ? null : keytabStamp(option.keytab);
+    this.#refused = refused;
+    return refused;
   }
 
   /**
@@ -158,6 +199,7 @@ export class CredentialSource {
   /** Forgets a refused login, so the next request tries it once more (after the password was fixed). */
   retryLogin(): void {
     this.#refused = null;
+    this.#refusedCreds = null;
   }
 
   /** Releases credentials acquired from a description, and the cached default credentials. */
@@ -180,7 +222,7 @@ export class CredentialSource {
   #defaultCredentials(): Promise<Credentials | null> {
     const cached = this.#default;
     if (cached && Date.now() < cached.until) return Promise.resolve(cached.creds);
-    this.#defaultPending ??= Credentials.acquire({ usage: 'initiate' })
+    this.#defaultPending ??= Credentials.acquire({ usage: 'initiate', negotiableMechs: this.#acquireLimit() })
       .then(
         (creds) => {
           this.#leases.retire(cached?.creds ?? null);
@@ -206,18 +248,6 @@ export class CredentialSource {
 }
 
 /**
- * The KDC's answers that say the login itself was refused (RFC 4120 section 7.5.9): trying the
- * same password or key again would only count another failure toward the account's lockout.
- */
-const LOGIN_REFUSALS: ReadonlySet<string> = new Set([
-  'KRB5KDC_ERR_PREAUTH_FAILED',
-  'KRB5KRB_AP_ERR_BAD_INTEGRITY',
-  'KRB5KDC_ERR_CLIENT_REVOKED',
-  'KRB5KDC_ERR_KEY_EXP',
-  'KRB5KDC_ERR_NAME_EXP',
-]);
-
-/**
  * Whether a description is a login of ours (keytab or password) that must be done again before
  * its tickets expire: a long-running service outlives a ticket (10 h on most realms), and MIT
  * refreshes a client keytab's tickets only for the default credentials, not for a credential
@@ -235,7 +265,10 @@ function renews(option: Credentials | CredentialsDescription | null): option is 
 
 /** Half-way through the tickets' life, as MIT's own client keytab refresh does; never for a ccache. */
 function renewalTime(option: CredentialsDescription, creds: Credentials): number {
-  if (!renews(option) || creds.lifetime === null) return Number.POSITIVE_INFINITY;
+  // No lifetime at all when just acquired: renewing at once would log in again on every request
+  // (Wine reports its NTLM-only handle, left after a refused Kerberos login, as expiring now).
+  // A handle really expired fails the context, and dropStale() logs in again.
+  if (!renews(option) || creds.lifetime === null || creds.lifetime <= 0) return Number.POSITIVE_INFINITY;
   return Date.now() + (creds.lifetime * 1000) / 2;
 }
 
@@ -267,14 +300,17 @@ interface Described {
   readonly spare: SpareHandle | null;
 }
 
-async function acquireDescribed(d: CredentialsDescription): Promise<Described> {
+async function acquireDescribed(
+  d: CredentialsDescription,
+  negotiableMechs: readonly OID[] | null,
+): Promise<Described> {
   if (d.password !== undefined) {
     const password = d.password;
     // `alice@example.org` and UPNs too: see loginNames.
     return loginAnyForm(d.principal!, async ({ text, type }) => {
       const name = new Name(text, type);
       try {
-        return await passwordLogin(name, password);
+        return await passwordLogin(name, password, negotiableMechs);
       } finally {
         name.dispose();
       }
@@ -339,11 +375,15 @@ async function keytabLogin(name: Name | null, store: Record<string, string>): Pr
  * own Kerberos login) costs two bad-password attempts per wrong password, and Active Directory
  * locks accounts after a handful.
  */
-async function passwordLogin(name: Name, password: string): Promise<Described> {
-  // A provider that logs in once whatever the mechanisms (SSPI: on the first context) needs
-  // none of this, and has no ccache to store into.
+async function passwordLogin(
+  name: Name,
+  password: string,
+  negotiableMechs: readonly OID[] | null,
+): Promise<Described> {
+  // A provider that logs in once whatever the mechanisms (SSPI: on the first context; Wine: in
+  // the acquisition) needs none of this, and has no ccache to store into.
   if (!providerTraits().passwordLoginPerMechanism)
-    return { creds: await Credentials.withPassword({ name, password }), spare: null };
+    return { creds: await Credentials.withPassword({ name, password, negotiableMechs }), spare: null };
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();

@@ -2,6 +2,7 @@ import { boundedContextFactory } from './bounded-context.js';
 import { CredentialSource } from './credential-source.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
+import { limitedContextFactory, negotiableMechsFor } from './mechanism-policy.js';
 import { type ContextFactory, gssapiContextFactory } from './negotiate-context.js';
 import { NegotiateFlow } from './negotiate-flow.js';
 import { type HTTPSPNEGOAuthOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -35,11 +36,11 @@ export class HTTPSPNEGOAuth {
     this.options = resolveOptions(options);
     this.#setup = {
       options: this.options,
-      credentials: new CredentialSource(this.options.creds),
+      credentials: new CredentialSource(this.options.creds, negotiableMechsFor(this.options)),
       recentTickets: new RecentTickets(),
       learned: new LearnedOrigins(this.options.learnedPreemption),
       contextFactory: boundedContextFactory(
-        internals.contextFactory ?? gssapiContextFactory,
+        limitedContextFactory(internals.contextFactory ?? gssapiContextFactory, this.options),
         this.options.kdcTimeout,
       ),
       sessions: this.options.sessionCookies ? new SessionStore() : null,

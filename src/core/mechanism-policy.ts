@@ -1,6 +1,7 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { OID } from '../gssapi/oid.js';
 import { NtlmNotAllowedError } from './errors.js';
+import type { ContextFactory } from './negotiate-context.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Credentials already limited to Kerberos: `gss_set_neg_mechs` is done once per handle. */
@@ -12,7 +13,9 @@ const limited = new WeakSet<Credentials>();
  * mechanism the credentials serve, and with gss-ntlmssp installed it falls back to NTLM when
  * Kerberos fails (an unknown SPN, no ticket). Nothing for null credentials (the library's own,
  * acquired inside the call; {@link refuseNtlm} guards those), for another mechanism than SPNEGO,
- * or under SSPI (no such call: {@link refuseNtlm} is its guard).
+ * or under SSPI, where no handle can be limited after acquisition: the credential source and the
+ * context acquire them already limited ({@link negotiableMechsFor}), and {@link refuseNtlm}
+ * guards credentials the caller acquired without the limit.
  *
  * @example
  * ```ts
@@ -32,6 +35,42 @@ export function limitToKerberos(creds: Credentials | null, options: ResolvedOpti
   }
   creds.setNegotiableMechs([OID.KRB5]);
   limited.add(creds);
+}
+
+/**
+ * What SPNEGO may negotiate for this client: Kerberos alone (`[OID.KRB5]`) unless the
+ * `allowNtlm` option is on or another mechanism than SPNEGO was chosen, else null (no limit).
+ * Under SSPI this is the package list credentials are acquired with (`Kerberos,!NTLM`), the only
+ * moment SSPI takes it; the GSSAPI providers get the same limit from {@link limitToKerberos}.
+ *
+ * @example
+ * ```ts
+ * negotiableMechsFor(resolveOptions({})); // [OID.KRB5]
+ * negotiableMechsFor(resolveOptions({ allowNtlm: true })); // null
+ * ```
+ */
+export function negotiableMechsFor(options: ResolvedOptions): readonly OID[] | null {
+  if (options.allowNtlm) return null;
+  if (options.mech !== null && !options.mech.equals(OID.SPNEGO)) return null;
+  return KERBEROS_ONLY;
+}
+
+const KERBEROS_ONLY: readonly OID[] = Object.freeze([OID.KRB5]);
+
+/**
+ * `inner` with the client's {@link negotiableMechsFor} limit on every context it makes: a
+ * context without credentials (the default ones busy or unavailable) acquires its own, and
+ * under SSPI those must be limited to Kerberos too.
+ *
+ * @example
+ * ```ts
+ * const factory = limitedContextFactory(gssapiContextFactory, options);
+ * ```
+ */
+export function limitedContextFactory(inner: ContextFactory, options: ResolvedOptions): ContextFactory {
+  const negotiableMechs = negotiableMechsFor(options);
+  if (negotiableMechs === null) return inner;
+  return (request) => inner({ ...request, negotiableMechs });
 }
 
 /** `NTLMSSP\0`: the signature every NTLM message starts with (MS-NLMP section 2.2.1). */

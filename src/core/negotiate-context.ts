@@ -39,6 +39,11 @@ export interface ContextRequest {
   readonly signal?: AbortSignal | undefined;
   /** Whether the first step is expected to need no KDC exchange (a ticket for the target fetched recently). */
   readonly fast?: boolean | undefined;
+  /**
+   * With `creds` null: what SPNEGO may negotiate with the default credentials the context
+   * acquires (SSPI only; see `InitiatorOptions.negotiableMechs`). Null or absent: no limit.
+   */
+  readonly negotiableMechs?: readonly OID[] | null | undefined;
 }
 
 /** Makes a fresh context per request (and per redirect hop): tokens are never reused. */
@@ -57,6 +62,7 @@ export const gssapiContextFactory: ContextFactory = (request) => {
     mech: request.mech,
     flags: request.flags,
     channelBindings: request.channelBindings ?? null,
+    negotiableMechs: request.negotiableMechs ?? null,
   });
   if (!owned) return ctx;
   return {

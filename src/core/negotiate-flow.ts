@@ -427,9 +427,13 @@ export class NegotiateFlow {
       return await this.#tokenWith(creds, preemptive);
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
-      // drop them and try once more with fresh ones before reporting anything.
-      if (!source.dropStale(creds, error)) throw error;
-      return await this.#tokenWith(await credentials(), preemptive);
+      // drop them and try once more with fresh ones before reporting anything. A login refused
+      // at the step (SSPI logs in there) is remembered like one refused at acquisition.
+      if (!source.dropStale(creds, error)) throw source.noteRefusal(creds, error);
+      const fresh = await credentials();
+      return await this.#tokenWith(fresh, preemptive).catch((again: unknown) => {
+        throw source.noteRefusal(fresh, again);
+      });
     }
   }
 

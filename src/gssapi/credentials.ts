@@ -47,6 +47,14 @@ export interface AcquireCredentialsOptions {
   readonly lifetime?: number | null;
   /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+, Heimdal 7+). */
   readonly store?: CredentialStore | null;
+  /**
+   * Limits what SPNEGO may negotiate with them (RFC 4178 section 3), e.g. `[OID.KRB5]`: Kerberos,
+   * never NTLM. Under SSPI the Negotiate handle is acquired with this package list
+   * (SEC_WINNT_AUTH_IDENTITY_EXW `PackageList`, as `Kerberos,!NTLM`), the only moment SSPI takes
+   * it; Wine ignores package lists, so there it is not passed (docs/windows.md). Under the
+   * GSSAPI providers, the same as {@link Credentials.setNegotiableMechs} right after acquisition.
+   */
+  readonly negotiableMechs?: readonly OID[] | null;
 }
 
 /** Options of {@link Credentials.withPassword}. */
@@ -58,6 +66,8 @@ export interface PasswordCredentialsOptions {
   readonly usage?: CredentialUsage;
   readonly mechs?: readonly OID[] | null;
   readonly lifetime?: number | null;
+  /** Limits what SPNEGO may negotiate with them, as {@link AcquireCredentialsOptions.negotiableMechs}. */
+  readonly negotiableMechs?: readonly OID[] | null;
 }
 
 const USAGES: Readonly<Record<CredentialUsage, number>> = {
@@ -170,6 +180,7 @@ export class Credentials implements Disposable {
     name: Name | string | null | undefined,
     mechs: unknown,
     password: string | null,
+    negotiableMechs: readonly OID[] | null,
   ): Promise<Credentials> {
     if (usage !== raw.CredUsage.INITIATE) {
       throw new GssapiLibraryError(
@@ -182,7 +193,12 @@ export class Credentials implements Disposable {
     if (name != null && typeof name !== 'string' && !(name instanceof Name))
       throw new TypeError('name must be a Name or a principal name string');
     const principal = name == null ? null : String(name);
-    const record = await acquireSspiCredentials({ principal, password, mechs: mechs as OID[] | null });
+    const record = await acquireSspiCredentials({
+      principal,
+      password,
+      mechs: mechs as OID[] | null,
+      negotiableMechs,
+    });
     const creds = new Credentials(record.handle as bigint as raw.CredHandle, 'initiate', record);
     creds.#name = principal === null ? null : new Name(principal, NameType.krb5Principal);
     creds.#lifetime = record.lifetime;
@@ -200,9 +216,10 @@ export class Credentials implements Disposable {
   static async acquire(options: AcquireCredentialsOptions = {}): Promise<Credentials> {
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
+    const negotiable = checkNegotiableMechs(options.negotiableMechs);
     if (gssapiProvider() === 'sspi') {
       if (options.store != null) refuseStore(checkStore(options.store));
-      return Credentials.#acquireSspi(usage, options.name, options.mechs, null);
+      return Credentials.#acquireSspi(usage, options.name, options.mechs, null, negotiable);
     }
     const mechs = checkMechs(options.mechs, usage);
     const store = options.store == null ? null : checkStore(options.store);
@@ -217,7 +234,7 @@ export class Credentials implements Disposable {
           context: describeAcquire(name, store),
         });
       }
-      return await Credentials.#from(r.cred, usageName(usage));
+      return limitNegotiation(await Credentials.#from(r.cred, usageName(usage)), negotiable);
     } finally {
       if (owned) name?.dispose();
     }
@@ -238,9 +255,10 @@ export class Credentials implements Disposable {
     }
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
+    const negotiable = checkNegotiableMechs(options.negotiableMechs);
     if (gssapiProvider() === 'sspi') {
       const text = typeof password === 'string' ? password : new TextDecoder().decode(password);
-      return Credentials.#acquireSspi(usage, options.name, options.mechs, text);
+      return Credentials.#acquireSspi(usage, options.name, options.mechs, text, negotiable);
     }
     const mechs = checkMechs(options.mechs, usage);
     const { name, owned } = resolveName(options.name);
@@ -252,7 +270,7 @@ export class Credentials implements Disposable {
       if (raw.isError(r.major)) {
         throw new GSSError('gss_acquire_cred_with_password', r, { context: `for ${String(name)}` });
       }
-      return await Credentials.#from(r.cred, usageName(usage));
+      return limitNegotiation(await Credentials.#from(r.cred, usageName(usage)), negotiable);
     } finally {
       if (typeof password === 'string') bytes.fill(0);
       if (owned) name?.dispose();
@@ -360,8 +378,8 @@ export class Credentials implements Disposable {
    * NTLM included when gss-ntlmssp is installed, and falls back to it when Kerberos fails. The
    * limit stays on the handle for every later context. A cheap local call (no KDC).
    *
-   * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` under SSPI (its packages are chosen by
-   *   name) or a GSSAPI library without the extension.
+   * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` under SSPI unless the handle was
+   *   acquired with this very limit (`negotiableMechs`), or a GSSAPI library without the extension.
    * @throws {GSSError} when the library refuses the set (e.g. `GSS_S_NO_CRED`: none of `mechs` is served).
    *
    * @example
@@ -372,9 +390,13 @@ export class Credentials implements Disposable {
    */
   setNegotiableMechs(mechs: readonly OID[]): void {
     if (this.#sspi) {
+      const limit = this.#sspi.negotiableMechs;
+      if (limit && limit.length === mechs.length && limit.every((m) => mechs.some((n) => n.equals(m))))
+        return;
       throw new GssapiLibraryError(
         'ERR_GSSAPI_UNSUPPORTED',
-        'the SSPI provider has no gss_set_neg_mechs: choose the package (Kerberos) instead',
+        'the SSPI provider cannot limit an acquired credential handle: Negotiate takes its package list at acquisition',
+        'pass negotiableMechs to Credentials.acquire or Credentials.withPassword (or choose the Kerberos package with mechs: [OID.KRB5])',
       );
     }
     const r = raw.setNegMechs(
@@ -394,6 +416,25 @@ export class Credentials implements Disposable {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+function checkNegotiableMechs(mechs: unknown): readonly OID[] | null {
+  if (mechs == null) return null;
+  if (!Array.isArray(mechs) || mechs.length === 0 || !mechs.every((m) => m instanceof OID))
+    throw new TypeError('negotiableMechs must be a non-empty array of OID');
+  return mechs as readonly OID[];
+}
+
+/** GSSAPI providers: `gss_set_neg_mechs` on fresh credentials, released if the library refuses. */
+function limitNegotiation(creds: Credentials, mechs: readonly OID[] | null): Credentials {
+  if (mechs === null) return creds;
+  try {
+    creds.setNegotiableMechs(mechs);
+  } catch (error) {
+    creds.dispose();
+    throw error;
+  }
+  return creds;
 }
 
 function checkStore(store: CredentialStore): Record<string, string> {

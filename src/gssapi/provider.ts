@@ -89,6 +89,7 @@ export function selectGssapiProvider(kind: GssapiProviderKind): void {
 export function providerTraits(): {
   readonly passwordLoginPerMechanism: boolean;
   readonly credentialsFromCcache: boolean;
+  readonly negotiableAtAcquisition: boolean;
 } {
   const gssapi = gssapiProvider() === 'gssapi';
   return {
@@ -98,6 +99,9 @@ export function providerTraits(): {
     // A GSSAPI credential is read from a ccache, which can be read again into a second handle;
     // SSPI has no ccache.
     credentialsFromCcache: gssapi,
+    // SSPI's Negotiate takes its package list in AcquireCredentialsHandleW only; GSSAPI limits
+    // any handle later with gss_set_neg_mechs.
+    negotiableAtAcquisition: !gssapi,
   };
 }
 

@@ -27,6 +27,14 @@ export interface InitiatorOptions {
   /** Seconds wanted; default: as long as the ticket allows. */
   readonly lifetime?: number | null;
   readonly channelBindings?: ChannelBindings | null;
+  /**
+   * Without `creds`: the mechanisms SPNEGO may negotiate with the default credentials. Under
+   * SSPI, the package list of the handle the context acquires for the logged-on user
+   * (`[OID.KRB5]`: Kerberos, never NTLM). The GSSAPI providers cannot limit
+   * `GSS_C_NO_CREDENTIAL` and ignore it: pass `creds` limited with
+   * {@link Credentials.setNegotiableMechs} instead. Given `creds` carry their own limit.
+   */
+  readonly negotiableMechs?: readonly OID[] | null;
 }
 
 /** Options for the side that receives the first token (the HTTP server). */
@@ -147,7 +155,10 @@ export class SecurityContext implements Disposable {
       this.#mech = options.mech ?? null;
       this.#flags = flags;
       this.#lifetimeWanted = options.lifetime ?? 0;
-      if (gssapiProvider() === 'sspi') this.#sspi = this.#sspiInitiator(options.name, creds);
+      const negotiable = options.negotiableMechs ?? null;
+      if (negotiable !== null && (!Array.isArray(negotiable) || !negotiable.every((m) => m instanceof OID)))
+        throw new TypeError('negotiableMechs must be an array of OID or null');
+      if (gssapiProvider() === 'sspi') this.#sspi = this.#sspiInitiator(options.name, creds, negotiable);
     } else {
       if (gssapiProvider() === 'sspi') {
         throw new GssapiLibraryError(
@@ -168,7 +179,11 @@ export class SecurityContext implements Disposable {
    * for the mechanism, and the caller's credential handle. Every check that can fail does so here,
    * at construction, as gss_import_name would.
    */
-  #sspiInitiator(name: Name, creds: Credentials | null): SspiInitiator {
+  #sspiInitiator(
+    name: Name,
+    creds: Credentials | null,
+    negotiableMechs: readonly OID[] | null,
+  ): SspiInitiator {
     const value = name.sspiValue;
     if (!value) throw new TypeError('the target Name was made under another provider');
     return new SspiInitiator({
@@ -177,6 +192,7 @@ export class SecurityContext implements Disposable {
       flags: this.#flags,
       creds: creds?.sspiRecord ?? null,
       bindings: this.#bindings,
+      negotiableMechs,
     });
   }
 

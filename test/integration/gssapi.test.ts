@@ -272,3 +272,48 @@ describe('failures have codes and hints', () => {
     }
   });
 });
+
+describe('negotiableMechs at acquisition (what SSPI needs; gss_set_neg_mechs here)', () => {
+  test('default and password credentials limited to Kerberos complete a SPNEGO exchange with Kerberos', async () => {
+    const { principal, password } = fixture.realm.user;
+    for (const creds of [
+      await Credentials.acquire({ negotiableMechs: [OID.KRB5] }),
+      await Credentials.withPassword({ name: principal, password, negotiableMechs: [OID.KRB5] }),
+    ]) {
+      const { initiator, acceptor } = await handshake({ creds, mech: OID.SPNEGO });
+      try {
+        assert.equal(initiator.complete, true);
+        assert.equal(String(initiator.mech), String(OID.KRB5));
+      } finally {
+        initiator.dispose();
+        acceptor.dispose();
+        creds.dispose();
+      }
+    }
+  });
+
+  test('the limit is in effect: limited to NTLM alone, the same default credentials do no Kerberos', async () => {
+    let creds: Credentials;
+    try {
+      creds = await Credentials.acquire({ negotiableMechs: [OID.NTLMSSP] });
+    } catch (error) {
+      // Without gss-ntlmssp the credentials serve nothing the limit allows.
+      assert.ok(error instanceof GSSError, String(error));
+      return;
+    }
+    try {
+      await assert.rejects(handshake({ creds, mech: OID.SPNEGO }), GSSError);
+    } finally {
+      creds.dispose();
+    }
+  });
+
+  test('a bad limit is a TypeError before anything is acquired', async () => {
+    for (const bad of [[], ['1.2.840.113554.1.2.2'], 'krb5']) {
+      await assert.rejects(
+        Credentials.acquire({ negotiableMechs: bad as never }),
+        (e: Error) => e instanceof TypeError && /negotiableMechs/.test(e.message),
+      );
+    }
+  });
+});

@@ -32,6 +32,8 @@ const WITH_TICKET = [
   'credentials-ccache-refused',
   'undici-mutual',
   'axios-mutual',
+  'raw-package-list',
+  'credentials-kerberos-only',
   'allocations',
 ];
 /** The scenarios run with an empty KRB5CCNAME: only a password can get a ticket. */
@@ -39,11 +41,24 @@ const WITHOUT_TICKET = [
   'fetch-no-ticket',
   'context-wrong-password',
   'fetch-wrong-password',
+  'lockout-five',
+  'lockout-retry',
+  'lockout-burst',
+  'lockout-ntlm-allowed',
   'context-password',
   'fetch-password',
 ];
 
 const results: Record<string, ScenarioResult> = {};
+/** The lockout accounts of the password run, and their failed-attempt counts after it. */
+let lockout: NonNullable<WineJob['lockout']> | undefined;
+const failures: Record<string, number> = {};
+
+/** Failed password attempts the KDC recorded for `principal` (its lockout policy counts them). */
+async function failedAttempts(principal: string): Promise<number> {
+  const out = await fixture.realm.kadmin(`getprinc ${principal}`);
+  return Number(/Failed password attempts: (\d+)/.exec(out)?.[1] ?? Number.NaN);
+}
 
 /** Runs the Windows client for `names` with `env` added; collects its scenarios into `results`. */
 async function runClient(
@@ -61,6 +76,7 @@ async function runClient(
     principal: fixture.realm.user.principal,
     password: fixture.realm.user.password,
     resultPath: windowsPath(resultPath),
+    ...(lockout ? { lockout } : {}),
   };
   writeFileSync(jobPath, JSON.stringify(job));
   const run = await wine.node(client, [windowsPath(jobPath), names.join(',')], env);
@@ -93,12 +109,32 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
     async () => {
       if (typeof wine === 'string') return;
       await runClient(wine, 'ticket', WITH_TICKET, { ...fixture.realm.env });
+      // Accounts whose failed password attempts an MIT policy counts (as AD's lockout would).
+      const realm = fixture.realm;
+      await realm.kadmin('addpol -maxfailure 50 -failurecountinterval 0 -lockoutduration 0 winelock');
+      const password = 'the-right-one-1';
+      const account = async (name: string) => {
+        const principal = await realm.addPrincipal(name, { password }, { requiresPreauth: true });
+        await realm.kadmin(`modprinc -policy winelock ${principal}`);
+        return principal;
+      };
+      lockout = {
+        five: await account('winelock5'),
+        retry: await account('winelockr'),
+        burst: await account('winelockb'),
+        ntlmAllowed: await account('winelockn'),
+        password,
+      };
       const empty = join(wine.dir, `no-ticket-${process.pid}`);
       rmSync(empty, { force: true });
       await runClient(wine, 'password', WITHOUT_TICKET, {
         ...fixture.realm.env,
         KRB5CCNAME: `FILE:${empty}`,
       });
+      for (const principal of [lockout.five, lockout.retry, lockout.burst, lockout.ntlmAllowed])
+        failures[principal] = await failedAttempts(principal);
+      if (process.env['HTTP_GSSAPI_WINE_REPORT'])
+        process.stderr.write(`failed attempts: ${JSON.stringify(failures)}\n`);
     },
     { timeout: 300_000 },
   );
@@ -200,13 +236,86 @@ describe('SSPI provider under Wine (Windows node, secur32)', () => {
   });
 
   test('a wrong password gets no Kerberos token, and the request its 401 with the reason', { skip }, () => {
-    // Negotiate falls back to NTLM when Kerberos fails (Wine as Windows): the token is an NTLM
-    // NEGOTIATE message, which this Kerberos-only server cannot complete.
+    // Unlimited credentials: Negotiate falls back to NTLM when Kerberos fails (Wine as Windows):
+    // the token is an NTLM NEGOTIATE message, which this Kerberos-only server cannot complete.
     const context = scenario('context-wrong-password');
     assert.notEqual(context.tokenTag, 0x60);
+    // The client (Kerberos only) reports the refused login itself.
     const v = scenario('fetch-wrong-password');
     assert.equal(v.status, 401);
-    assert.equal((v.error as { code: string }).code, 'ERR_SPNEGO_EXCHANGE');
+    const error = v.error as { code: string; cause: { code: string } };
+    assert.equal(error.code, 'ERR_SPNEGO_EXCHANGE');
+    assert.equal(error.cause.code, 'ERR_LOGIN_REFUSED');
+  });
+
+  test('Kerberos only: the client acquires Negotiate credentials limited to Kerberos, and a request authenticates', {
+    skip,
+  }, () => {
+    const v = scenario('credentials-kerberos-only');
+    assert.equal(v.status, 200);
+    assert.equal(v.user, fixture.realm.user.principal);
+    // Wine's Negotiate ignores a package list, and its Kerberos package (before Wine 11.16) cannot
+    // read the SEC_WINNT_AUTH_IDENTITY_EXW that carries one: the provider passes none there.
+    assert.deepEqual(v.negotiableMechs, v.wine === null ? ['1.2.840.113554.1.2.2'] : null);
+    if (v.wine !== null) {
+      // Unlimited handle (Wine): it cannot be limited afterwards, and the error says how to.
+      const later = v.limitLater as { code: string; hint: string };
+      assert.equal(later.code, 'ERR_GSSAPI_UNSUPPORTED');
+      assert.match(later.hint, /negotiableMechs/);
+    } else {
+      assert.equal(v.limitLater, null, 'the same limit again is a no-op');
+    }
+  });
+
+  test('Wine makes nothing of PackageList = Kerberos,!NTLM: its Negotiate still answers with NTLM', {
+    skip,
+  }, (t) => {
+    const v = scenario('raw-package-list');
+    const wineVersion = (scenario('credentials-kerberos-only').wine as string | null) ?? null;
+    if (wineVersion === null) return t.skip('secur32 is not Wine');
+    assert.equal(v.acquireStatus, '0', 'the EX identity is accepted');
+    // Its Kerberos package read the EX form as SEC_WINNT_AUTH_IDENTITY_W (user "@", no
+    // password), failed, and Negotiate fell back to the NTLM it was told to leave out.
+    assert.equal(v.tokenIsNtlm, true);
+  });
+
+  test('a refused password costs one failed AS exchange for five requests, each with ERR_LOGIN_REFUSED', {
+    skip,
+  }, () => {
+    const v = scenario('lockout-five') as { requests: { status: number; reason: unknown; hint: unknown }[] };
+    assert.equal(v.requests.length, 5);
+    for (const r of v.requests) {
+      assert.equal(r.status, 401);
+      assert.equal(r.reason, 'ERR_LOGIN_REFUSED');
+      assert.match(String(r.hint), /not tried again.*retryLogin/);
+    }
+    assert.equal(failures[lockout!.five], 1, 'the KDC counted one failed attempt');
+  });
+
+  test('retryLogin() allows exactly one more attempt', { skip }, () => {
+    const v = scenario('lockout-retry') as { afterRetry: { status: number; reason: unknown } };
+    assert.equal(v.afterRetry.status, 401);
+    assert.equal(v.afterRetry.reason, 'ERR_LOGIN_REFUSED');
+    assert.equal(failures[lockout!.retry], 2, 'five requests and a retry: two failed attempts');
+  });
+
+  test('five wrong-password requests at once cost one failed attempt too', { skip }, () => {
+    const v = scenario('lockout-burst') as { requests: { status: number; reason: unknown }[] };
+    assert.deepEqual(
+      v.requests.map((r) => [r.status, r.reason]),
+      Array.from({ length: 5 }, () => [401, 'ERR_LOGIN_REFUSED']),
+    );
+    assert.equal(failures[lockout!.burst], 1);
+  });
+
+  test('with allowNtlm the NTLM-only handle Wine leaves is kept, not logged in again per request', {
+    skip,
+  }, () => {
+    // Wine's Negotiate keeps only NTLM after the refused Kerberos login and reports that handle
+    // as expiring now: renewing it on schedule would log in again on every request.
+    const v = scenario('lockout-ntlm-allowed') as { requests: { status: number }[] };
+    for (const r of v.requests) assert.equal(r.status, 401);
+    assert.equal(failures[lockout!.ntlmAllowed], 1);
   });
 
   test('every native allocation of the SSPI calls is freed', { skip }, () => {

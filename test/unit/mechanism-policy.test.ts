@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
-import { limitToKerberos, refuseNtlm } from '../../src/core/mechanism-policy.js';
+import {
+  limitedContextFactory,
+  limitToKerberos,
+  negotiableMechsFor,
+  refuseNtlm,
+} from '../../src/core/mechanism-policy.js';
+import type { ContextFactory, ContextRequest } from '../../src/core/negotiate-context.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { OID } from '../../src/gssapi/oid.js';
 
@@ -71,6 +77,34 @@ describe('refuseNtlm (checked before any token is sent)', () => {
     assert.doesNotThrow(() => refuseNtlm(Buffer.from('NTLMSSP', 'latin1'), OID.KRB5, off));
     assert.doesNotThrow(() => refuseNtlm(Buffer.alloc(64, 0x41), OID.SPNEGO, off));
     assert.doesNotThrow(() => refuseNtlm(wrapped, OID.NTLMSSP, on));
+  });
+});
+
+describe('negotiableMechsFor and limitedContextFactory', () => {
+  test('Kerberos only by default; no limit with allowNtlm or another mechanism than SPNEGO', () => {
+    assert.deepEqual(negotiableMechsFor(resolveOptions({}))?.map(String), ['1.2.840.113554.1.2.2']);
+    assert.deepEqual(negotiableMechsFor(resolveOptions({ mech: OID.SPNEGO }))?.map(String), [
+      '1.2.840.113554.1.2.2',
+    ]);
+    assert.equal(negotiableMechsFor(resolveOptions({ allowNtlm: true })), null);
+    assert.equal(negotiableMechsFor(resolveOptions({ mech: OID.KRB5 })), null);
+  });
+
+  test('every context request carries the limit, so a context without credentials acquires limited ones', () => {
+    const seen: ContextRequest[] = [];
+    const inner: ContextFactory = (request) => {
+      seen.push(request);
+      return { step: async () => null, complete: true, mutualAuthenticated: false, dispose() {} };
+    };
+    const request = { target: 'HTTP@web.example.org', flags: 0, mech: null, creds: null };
+    limitedContextFactory(inner, resolveOptions({}))(request);
+    assert.deepEqual(seen[0]?.negotiableMechs?.map(String), ['1.2.840.113554.1.2.2']);
+    assert.equal(seen[0]?.target, request.target);
+    assert.equal(
+      limitedContextFactory(inner, resolveOptions({ allowNtlm: true })),
+      inner,
+      'unchanged with allowNtlm',
+    );
   });
 });
 

@@ -15,7 +15,15 @@ import {
   encodeSecChannelBindings,
   SEC_CHANNEL_BINDINGS_SIZE,
 } from '../../src/gssapi/sspi/raw/channel-bindings.js';
-import { IscReq, IscRet, SecBufferType, SecStatus } from '../../src/gssapi/sspi/raw/constants.js';
+import {
+  IscReq,
+  IscRet,
+  SEC_WINNT_AUTH_IDENTITY_UNICODE,
+  SEC_WINNT_AUTH_IDENTITY_VERSION,
+  SecBufferType,
+  SecStatus,
+} from '../../src/gssapi/sspi/raw/constants.js';
+import { type AuthIdentity, encodeAuthIdentity } from '../../src/gssapi/sspi/raw/credentials.js';
 import { NO_HANDLE, packHandle, unpackHandle } from '../../src/gssapi/sspi/raw/handles.js';
 import {
   readWideString,
@@ -24,11 +32,17 @@ import {
   sspiStructs,
   wideString,
 } from '../../src/gssapi/sspi/raw/memory.js';
-import { packageForMechs, refuseStore, secondsUntil } from '../../src/gssapi/sspi/sspi-credentials.js';
+import {
+  negotiatePackageList,
+  packageForMechs,
+  refuseStore,
+  secondsUntil,
+  sspiAuthIdentity,
+} from '../../src/gssapi/sspi/sspi-credentials.js';
 import { SSPIError } from '../../src/gssapi/sspi/sspi-error.js';
 import { contextFlagsOf, iscRequestFlags } from '../../src/gssapi/sspi/sspi-flags.js';
 import { checkSspiName, sspiTargetName, sspiUserAndDomain } from '../../src/gssapi/sspi/sspi-names.js';
-import { mechOfPackage, sspiPackageFor } from '../../src/gssapi/sspi/sspi-packages.js';
+import { mechOfPackage, sspiPackageFor, sspiPackageList } from '../../src/gssapi/sspi/sspi-packages.js';
 import { describeSecStatus, secStatusName } from '../../src/gssapi/sspi/status.js';
 
 // The SSPI provider's marshalling, checked on every platform: struct layouts (Windows x64, which
@@ -131,6 +145,25 @@ describe('SSPI structures (Windows x64 layout)', () => {
     );
   });
 
+  test('SEC_WINNT_AUTH_IDENTITY_EXW: Version and Length first, then the W fields, then PackageList', () => {
+    assert.deepEqual(
+      layout(t.authIdentityEx, [
+        'Version',
+        'Length',
+        'User',
+        'UserLength',
+        'Domain',
+        'DomainLength',
+        'Password',
+        'PasswordLength',
+        'Flags',
+        'PackageList',
+        'PackageListLength',
+      ]),
+      [72, 0, 4, 8, 16, 24, 32, 40, 48, 52, 56, 64],
+    );
+  });
+
   test('SecPkgInfoW, NegotiationInfoW, Sizes, NamesW', () => {
     assert.deepEqual(
       layout(t.pkgInfo, ['fCapabilities', 'wVersion', 'wRPCID', 'cbMaxToken', 'Name', 'Comment']),
@@ -189,6 +222,96 @@ describe('SSPI structures (Windows x64 layout)', () => {
     } finally {
       arena.free();
     }
+  });
+
+  /** Encodes `identity` and reads the structure back, strings included. */
+  function encoded(identity: AuthIdentity) {
+    const arena = new SspiArena();
+    try {
+      const at = encodeAuthIdentity(arena, identity);
+      const type = identity.packageList != null ? t.authIdentityEx : t.authIdentity;
+      // koffi decodes a NULL pointer as null: 0n here, as in C.
+      const raw = Object.fromEntries(
+        Object.entries(koffi.decode(at, type) as Record<string, number | bigint | null>).map(([k, v]) => [
+          k,
+          v ?? 0n,
+        ]),
+      );
+      const text = (field: string) => readWideString(raw[field] as bigint);
+      const list = raw['PackageList'] as bigint | undefined;
+      return {
+        raw,
+        bytes: new Uint8Array(koffi.view(at, koffi.sizeof(type))).slice(),
+        user: text('User'),
+        domain: text('Domain'),
+        password: text('Password'),
+        packageList: list === undefined ? undefined : readWideString(list),
+        packageListBytes:
+          list === undefined
+            ? undefined
+            : new Uint8Array(koffi.view(list, Number(raw['PackageListLength']) * 2)).slice(),
+      };
+    } finally {
+      arena.free();
+    }
+  }
+
+  test('the logged-on user limited to Kerberos: an EX identity with only a UTF-16 PackageList', () => {
+    const e = encoded({ user: null, domain: null, password: null, packageList: 'Kerberos,!NTLM' });
+    assert.equal(SEC_WINNT_AUTH_IDENTITY_VERSION, 0x200);
+    assert.equal(e.raw['Version'], SEC_WINNT_AUTH_IDENTITY_VERSION);
+    assert.equal(u32(e.bytes, 0), 0x200, 'Version is the first ULONG (how a package tells EX from W)');
+    assert.equal(e.raw['Length'], 72, 'Length is the structure size');
+    for (const field of ['User', 'Domain', 'Password']) assert.equal(e.raw[field], 0n, `${field} is NULL`);
+    for (const field of ['UserLength', 'DomainLength', 'PasswordLength']) assert.equal(e.raw[field], 0);
+    assert.equal(e.raw['Flags'], SEC_WINNT_AUTH_IDENTITY_UNICODE);
+    assert.equal(e.packageList, 'Kerberos,!NTLM');
+    assert.equal(e.raw['PackageListLength'], 14, 'in characters, without the NUL');
+    assert.deepEqual(e.packageListBytes, wideString('Kerberos,!NTLM').subarray(0, 28), 'UTF-16LE');
+    assert.equal(sspiOutstandingAllocations(), 0, 'wiped and freed');
+  });
+
+  test('a password login with a package list: every string, lengths in UTF-16 units', () => {
+    const e = encoded({
+      user: 'jürgen',
+      domain: 'BÜRO.EXAMPLE',
+      password: 'pw\u{1F511}x',
+      packageList: 'Kerberos,!NTLM',
+    });
+    assert.equal(e.raw['Version'], 0x200);
+    assert.deepEqual([e.user, e.domain, e.password], ['jürgen', 'BÜRO.EXAMPLE', 'pw\u{1F511}x']);
+    assert.deepEqual(
+      [e.raw['UserLength'], e.raw['DomainLength'], e.raw['PasswordLength'], e.raw['PackageListLength']],
+      [6, 12, 5, 14],
+      'a surrogate pair counts two',
+    );
+  });
+
+  test('without a package list: the plain SEC_WINNT_AUTH_IDENTITY_W, as before', () => {
+    const e = encoded({ user: 'alice@upn.example', domain: null, password: 'pw' });
+    assert.equal(e.bytes.length, 48);
+    assert.equal(e.user, 'alice@upn.example');
+    assert.equal(e.domain, '', 'an empty domain beside a UPN, not NULL');
+    assert.deepEqual([e.raw['DomainLength'], e.raw['PasswordLength'], e.raw['Flags']], [0, 2, 2]);
+  });
+
+  test('pAuthData: none for the logged-on user, the list alone, or the logon with its list', () => {
+    assert.equal(sspiAuthIdentity(null, null, null), null, 'no structure at all');
+    assert.deepEqual(sspiAuthIdentity(null, null, 'Kerberos,!NTLM'), {
+      user: null,
+      domain: null,
+      password: null,
+      packageList: 'Kerberos,!NTLM',
+    });
+    for (const list of ['Kerberos,!NTLM', null]) {
+      assert.deepEqual(sspiAuthIdentity('alice@EXAMPLE.ORG', 'pw', list), {
+        user: 'alice',
+        domain: 'EXAMPLE.ORG',
+        password: 'pw',
+        packageList: list,
+      });
+    }
+    assert.equal(sspiAuthIdentity('alice@EXAMPLE.ORG', null, null), null, 'a principal alone logs nobody in');
   });
 
   test('handles pack the two words of a SecHandle into one bigint and back', () => {
@@ -324,6 +447,24 @@ describe('names, packages and flags as SSPI takes them', () => {
     assert.equal(mechOfPackage('Schannel'), null);
     assert.equal(packageForMechs([OID.KRB5, OID.SPNEGO]), 'Negotiate');
     assert.equal(packageForMechs([OID.KRB5]), 'Kerberos');
+  });
+
+  test('the package list that limits Negotiate: Kerberos alone never falls back to NTLM', () => {
+    assert.equal(sspiPackageList([OID.KRB5]), 'Kerberos,!NTLM');
+    assert.equal(sspiPackageList([OID.KRB5, OID.fromIntSeq('1.2.840.48018.1.2.2')]), 'Kerberos,!NTLM');
+    assert.equal(sspiPackageList([OID.KRB5, OID.NTLMSSP]), 'Kerberos,NTLM');
+    for (const bad of [[], [OID.SPNEGO], [OID.fromIntSeq('1.2.3.4')]]) {
+      assert.throws(
+        () => sspiPackageList(bad),
+        (e: Error & { code?: string }) => e.code === 'ERR_GSSAPI_UNSUPPORTED',
+      );
+    }
+    // Not Wine (not Windows at all here): the Negotiate package gets the list; other packages
+    // and no limit get none.
+    assert.equal(negotiatePackageList('Negotiate', [OID.KRB5]), 'Kerberos,!NTLM');
+    assert.equal(negotiatePackageList('Kerberos', [OID.KRB5]), null);
+    assert.equal(negotiatePackageList('Negotiate', null), null);
+    assert.equal(negotiatePackageList('Negotiate', undefined), null);
   });
 
   test('context flags: requests map to ISC_REQ_*, both delegation requests to ISC_REQ_DELEGATE', () => {

@@ -26,7 +26,16 @@ import {
   SecurityContext,
   SSPIError,
 } from '../../src/gssapi/index.js';
-import { querySecurityPackageInfo, sspiOutstandingAllocations } from '../../src/gssapi/sspi/raw/index.js';
+import {
+  acquireCredentialsHandle,
+  CredentialUse,
+  isSecError,
+  querySecurityPackageInfo,
+  sspiOutstandingAllocations,
+  wineVersion,
+} from '../../src/gssapi/sspi/raw/index.js';
+import { SspiInitiator } from '../../src/gssapi/sspi/sspi-context.js';
+import { releaseSspiCredentials } from '../../src/gssapi/sspi/sspi-credentials.js';
 import { createFetch, HTTPSPNEGOAuth, KRB5, negotiateErrorOf, REQUIRED } from '../../src/index.js';
 
 /** What the Linux side passes. */
@@ -40,6 +49,17 @@ export interface WineJob {
   readonly password: string;
   /** Where to write the {@link WineResult}. */
   readonly resultPath: string;
+  /**
+   * Principals under a lockout policy (password `lockoutPassword`), whose failed attempts the
+   * Linux side counts: one for five wrong-password requests, one for five plus a retry.
+   */
+  readonly lockout?: {
+    readonly five: string;
+    readonly retry: string;
+    readonly burst: string;
+    readonly ntlmAllowed: string;
+    readonly password: string;
+  };
 }
 
 /** One scenario's outcome. */
@@ -185,6 +205,76 @@ async function passwordContext(job: WineJob, password: string) {
   }
 }
 
+/**
+ * A Negotiate handle for the logged-on user acquired with a SEC_WINNT_AUTH_IDENTITY_EXW that
+ * carries only `PackageList = Kerberos,!NTLM` (straight through the raw layer, which the typed
+ * layer does not do under Wine), then one context step: what this secur32 makes of the list.
+ */
+async function rawPackageList(job: WineJob) {
+  const r = await acquireCredentialsHandle({
+    principal: null,
+    packageName: 'Negotiate',
+    use: CredentialUse.OUTBOUND,
+    identity: { user: null, domain: null, password: null, packageList: 'Kerberos,!NTLM' },
+  });
+  if (isSecError(r.status)) return { acquireStatus: r.status.toString(16) };
+  const ctx = new SspiInitiator({
+    target: `HTTP/${job.hostname}`,
+    packageName: 'Negotiate',
+    flags: ContextFlag.MUTUAL,
+    creds: {
+      handle: r.handle,
+      packageName: 'Negotiate',
+      currentUser: false,
+      mechs: [OID.SPNEGO],
+      lifetime: null,
+      negotiableMechs: [OID.KRB5],
+      logonGate: null,
+    },
+    bindings: null,
+  });
+  try {
+    const step = await ctx.step(null);
+    return {
+      acquireStatus: r.status.toString(16),
+      stepStatus: step.minor.toString(16),
+      tokenTag: step.output?.[0] ?? null,
+      tokenIsNtlm: step.output ? Buffer.from(step.output).includes(Buffer.from('NTLMSSP')) : false,
+    };
+  } finally {
+    ctx.dispose();
+    releaseSspiCredentials(r.handle);
+  }
+}
+
+/**
+ * Five requests with a wrong password through one auth, one after the other (or all at once),
+ * then retryLogin() and one more when asked.
+ */
+async function wrongPasswordRequests(
+  job: WineJob,
+  principal: string,
+  how: { retry?: boolean; together?: boolean; allowNtlm?: boolean } = {},
+) {
+  const auth = new HTTPSPNEGOAuth({
+    creds: { principal, password: `${job.lockout!.password}-wrong` },
+    allowNtlm: how.allowNtlm ?? false,
+  });
+  const fetchWith = createFetch(auth);
+  const attempt = async (i: number) => {
+    const res = await fetchWith(new URL(`/private/?try=${i}`, job.url));
+    await res.arrayBuffer();
+    const error = negotiateErrorOf(res) as { cause?: { code?: unknown; hint?: unknown } } | null;
+    return { status: res.status, reason: error?.cause?.code ?? null, hint: error?.cause?.hint ?? null };
+  };
+  const requests = [];
+  if (how.together) requests.push(...(await Promise.all([0, 1, 2, 3, 4].map(attempt))));
+  else for (let i = 0; i < 5; i++) requests.push(await attempt(i));
+  if (!how.retry) return { requests };
+  auth.retryLogin();
+  return { requests, afterRetry: await attempt(5) };
+}
+
 async function body(res: Response) {
   return (await res.json()) as Record<string, unknown>;
 }
@@ -251,6 +341,35 @@ const scenarios: Record<string, (job: WineJob) => Promise<Record<string, unknown
     return { status: res.status, error: describeMaybe(negotiateErrorOf(res)) };
   },
   'context-wrong-password': (job) => passwordContext(job, `${job.password}-wrong`),
+  'raw-package-list': (job) => rawPackageList(job),
+  'credentials-kerberos-only': async (job) => {
+    // What the client's default credentials are under allowNtlm: false, and that they work.
+    const creds = await Credentials.acquire({ negotiableMechs: [OID.KRB5] });
+    try {
+      const res = await createFetch(new HTTPSPNEGOAuth({ creds, mutualAuthentication: REQUIRED }))(
+        new URL('/private/', job.url),
+      );
+      let limitLater: unknown = null;
+      try {
+        creds.setNegotiableMechs([OID.KRB5]);
+      } catch (error) {
+        limitLater = describeError(error);
+      }
+      return {
+        wine: wineVersion(),
+        limitLater,
+        negotiableMechs: creds.sspiRecord?.negotiableMechs?.map(String) ?? null,
+        status: res.status,
+        user: (await body(res)).user,
+      };
+    } finally {
+      creds.dispose();
+    }
+  },
+  'lockout-five': (job) => wrongPasswordRequests(job, job.lockout!.five),
+  'lockout-retry': (job) => wrongPasswordRequests(job, job.lockout!.retry, { retry: true }),
+  'lockout-burst': (job) => wrongPasswordRequests(job, job.lockout!.burst, { together: true }),
+  'lockout-ntlm-allowed': (job) => wrongPasswordRequests(job, job.lockout!.ntlmAllowed, { allowNtlm: true }),
   'context-password': (job) => passwordContext(job, job.password),
   'auth-keytab-refused': async () => {
     try {

@@ -29,7 +29,13 @@ import { acquireCredentialsHandle } from './raw/credentials.js';
 import type { SspiHandle } from './raw/handles.js';
 import type { SecBufferInput } from './raw/memory.js';
 import { querySecurityPackageInfo } from './raw/packages.js';
-import { releaseSspiCredentials, type SspiCredentialRecord, secondsUntil } from './sspi-credentials.js';
+import {
+  negotiatePackageList,
+  releaseSspiCredentials,
+  type SspiCredentialRecord,
+  secondsUntil,
+  sspiAuthIdentity,
+} from './sspi-credentials.js';
 import { SSPIError } from './sspi-error.js';
 import { contextFlagsOf, iscRequestFlags } from './sspi-flags.js';
 import { mechOfPackage, type SspiPackage } from './sspi-packages.js';
@@ -44,6 +50,11 @@ export interface SspiInitiatorOptions {
   /** The caller's credentials; null for the logged-on user. */
   readonly creds: SspiCredentialRecord | null;
   readonly bindings: ChannelBindingsInput | null;
+  /**
+   * For the handle this context acquires itself (no `creds`, or the logged-on user's for another
+   * package): what Negotiate may negotiate with it; null or absent for no limit.
+   */
+  readonly negotiableMechs?: readonly OID[] | null;
 }
 
 /** What one step produced, in the shape `SecurityContext` settles. */
@@ -113,7 +124,11 @@ export class SspiInitiator {
       principal: null,
       packageName,
       use: CredentialUse.OUTBOUND,
-      identity: null,
+      identity: sspiAuthIdentity(
+        null,
+        null,
+        negotiatePackageList(packageName, this.#options.negotiableMechs),
+      ),
     });
     if (isSecError(r.status)) {
       return new SSPIError('AcquireCredentialsHandleW', r.status, {
@@ -128,6 +143,21 @@ export class SspiInitiator {
   async step(token: Uint8Array | null): Promise<SspiStepRecord> {
     const credential = await this.#credential();
     if (credential instanceof SSPIError) return this.#failed(credential);
+    // The first step on a password handle logs on: one at a time, a refusal once (LogonGate).
+    const gate =
+      this.#context.value === 0n && credential === this.#options.creds?.handle
+        ? this.#options.creds.logonGate
+        : null;
+    if (!gate) return this.#initialize(credential, token);
+    return gate.run(
+      () => this.#initialize(credential, token),
+      (r) => r.minor === SecStatus.SEC_E_LOGON_DENIED && r.error !== undefined,
+      (r) => r.error === undefined,
+    );
+  }
+
+  /** InitializeSecurityContextW (and CompleteAuthToken when asked for) on `credential`. */
+  async #initialize(credential: SspiHandle, token: Uint8Array | null): Promise<SspiStepRecord> {
     const input: SecBufferInput[] = [];
     if (token) input.push({ type: SecBufferType.TOKEN, data: token });
     if (this.#options.bindings) {

@@ -8,12 +8,14 @@
  */
 import { OID } from '../oid.js';
 import { GssapiLibraryError } from '../raw/library.js';
+import { LogonGate } from './logon-gate.js';
 import { CredentialUse, isSecError } from './raw/constants.js';
-import { acquireCredentialsHandle, freeCredentialsHandle } from './raw/credentials.js';
+import { type AuthIdentity, acquireCredentialsHandle, freeCredentialsHandle } from './raw/credentials.js';
 import type { SspiHandle } from './raw/handles.js';
+import { wineVersion } from './raw/library.js';
 import { SSPIError } from './sspi-error.js';
 import { sspiUserAndDomain } from './sspi-names.js';
-import { type SspiPackage, sspiPackageFor } from './sspi-packages.js';
+import { type SspiPackage, sspiPackageFor, sspiPackageList } from './sspi-packages.js';
 
 /** What the typed `Credentials` keeps of an SSPI credential handle. */
 export interface SspiCredentialRecord {
@@ -25,6 +27,55 @@ export interface SspiCredentialRecord {
   readonly mechs: readonly OID[];
   /** Seconds until the handle's expiry as the package reported it; null when unlimited or unknown. */
   readonly lifetime: number | null;
+  /**
+   * What Negotiate may negotiate with this handle (its `PackageList`, e.g. Kerberos alone); null
+   * when unlimited: not asked for, not the Negotiate package, or under Wine (see
+   * {@link negotiatePackageList}).
+   */
+  readonly negotiableMechs: readonly OID[] | null;
+  /** For a password identity: its first logon, one step at a time (see {@link LogonGate}); else null. */
+  readonly logonGate: LogonGate | null;
+}
+
+/**
+ * The package list to acquire a Negotiate handle with, for `negotiableMechs` (null: none).
+ * None under Wine, whose Negotiate tries Kerberos then NTLM whatever the list says, and whose
+ * Kerberos package before Wine 11.16 reads a SEC_WINNT_AUTH_IDENTITY_EXW as the plain identity
+ * (logging in as `@` with no password, or reading its Version as a pointer): there the token
+ * check (`refuseNtlm`) is the only guard.
+ *
+ * @example
+ * ```ts
+ * negotiatePackageList('Negotiate', [OID.KRB5]); // 'Kerberos,!NTLM' on Windows
+ * ```
+ */
+export function negotiatePackageList(
+  packageName: SspiPackage,
+  negotiableMechs: readonly OID[] | null | undefined,
+): string | null {
+  if (packageName !== 'Negotiate' || negotiableMechs == null) return null;
+  const list = sspiPackageList(negotiableMechs);
+  return wineVersion() === null ? list : null;
+}
+
+/**
+ * `pAuthData` for an outbound handle: the explicit logon if any, with the package list if any;
+ * null (no identity structure at all) for the logged-on user without a list.
+ *
+ * @example
+ * ```ts
+ * sspiAuthIdentity(null, null, 'Kerberos,!NTLM'); // the logged-on user, Kerberos only
+ * ```
+ */
+export function sspiAuthIdentity(
+  principal: string | null,
+  password: string | null,
+  packageList: string | null,
+): AuthIdentity | null {
+  if (password !== null && principal !== null)
+    return { ...sspiUserAndDomain(principal), password, packageList };
+  if (packageList !== null) return { user: null, domain: null, password: null, packageList };
+  return null;
 }
 
 /** FILETIME of 1970-01-01 (100 ns ticks since 1601). */
@@ -107,14 +158,16 @@ export async function acquireSspiCredentials(input: {
   readonly principal: string | null;
   readonly password: string | null;
   readonly mechs: readonly OID[] | null | undefined;
+  /** Limits Negotiate to these mechanisms (a package list); null or absent: no limit. */
+  readonly negotiableMechs?: readonly OID[] | null;
 }): Promise<SspiCredentialRecord> {
   const packageName = packageForMechs(input.mechs);
-  const identity =
-    input.password !== null && input.principal !== null
-      ? { ...sspiUserAndDomain(input.principal), password: input.password }
-      : null;
+  const packageList = negotiatePackageList(packageName, input.negotiableMechs);
+  const identity = sspiAuthIdentity(input.principal, input.password, packageList);
+  const explicit = identity?.user != null;
+  if (explicit && packageName === 'Negotiate') await checkWineLogin(identity!, input.negotiableMechs);
   const r = await acquireCredentialsHandle({
-    principal: identity ? null : input.principal,
+    principal: explicit ? null : input.principal,
     packageName,
     use: CredentialUse.OUTBOUND,
     identity,
@@ -124,7 +177,7 @@ export async function acquireSspiCredentials(input: {
       context: `${packageName} for ${input.principal ?? 'the logged-on user'}`,
     });
   }
-  const currentUser = identity === null && input.principal === null;
+  const currentUser = !explicit && input.principal === null;
   // The logged-on user's credentials serve both mechanisms (a context whose package differs
   // acquires its own handle); an explicit identity serves the package it was acquired for.
   const mechs = currentUser
@@ -134,7 +187,43 @@ export async function acquireSspiCredentials(input: {
       : packageName === 'Kerberos'
         ? [OID.KRB5]
         : [OID.NTLMSSP];
-  return { handle: r.handle, packageName, currentUser, mechs, lifetime: secondsUntil(r.expiry) };
+  return {
+    handle: r.handle,
+    packageName,
+    currentUser,
+    mechs,
+    lifetime: secondsUntil(r.expiry),
+    negotiableMechs: packageList === null ? null : [...input.negotiableMechs!],
+    logonGate: identity?.password != null ? new LogonGate() : null,
+  };
+}
+
+/**
+ * Under Wine, a password login that must not fall back to NTLM is first done by the Kerberos
+ * package alone. Wine logs in (an AS exchange) inside AcquireCredentialsHandleW, and its
+ * Negotiate keeps only NTLM when the Kerberos login fails, reporting success: the refusal would
+ * show nowhere, and (the NTLM handle expiring at once) every request would log in again, each
+ * attempt counting toward the account's lockout. The Kerberos package reports the failure
+ * (as STATUS_UNSUCCESSFUL, whatever krb5 said). Costs a second AS exchange per successful
+ * login, under Wine only; Windows logs in at the first step and says SEC_E_LOGON_DENIED there.
+ *
+ * @throws {SSPIError} the Kerberos package's refusal.
+ */
+async function checkWineLogin(identity: AuthIdentity, negotiableMechs: readonly OID[] | null | undefined) {
+  if (negotiableMechs == null || negotiableMechs.some((m) => m.equals(OID.NTLMSSP))) return;
+  if (wineVersion() === null) return;
+  const r = await acquireCredentialsHandle({
+    principal: null,
+    packageName: 'Kerberos',
+    use: CredentialUse.OUTBOUND,
+    identity: { ...identity, packageList: null },
+  });
+  if (isSecError(r.status)) {
+    throw new SSPIError('AcquireCredentialsHandleW', r.status, {
+      context: `Kerberos login of ${identity.user}${identity.domain ? `@${identity.domain}` : ''}`,
+    });
+  }
+  freeCredentialsHandle(r.handle);
 }
 
 /**

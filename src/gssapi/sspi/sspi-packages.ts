@@ -61,3 +61,28 @@ export function mechOfPackage(name: string | null): OID | null {
       return null;
   }
 }
+
+/**
+ * The `PackageList` of SEC_WINNT_AUTH_IDENTITY_EXW that limits Negotiate to `mechs` (the
+ * counterpart of gss_set_neg_mechs, RFC 4178 section 3): their packages, comma separated, then
+ * `!NTLM` unless NTLM is one of them, so that Negotiate never falls back to it. Windows reads
+ * package names case-insensitively.
+ *
+ * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` for an empty list, SPNEGO itself, or a
+ *   mechanism SSPI has no package for.
+ * @example
+ * ```ts
+ * sspiPackageList([OID.KRB5]); // 'Kerberos,!NTLM'
+ * ```
+ */
+export function sspiPackageList(mechs: readonly OID[]): string {
+  const packages = [...new Set(mechs.map((m) => sspiPackageFor(m)))];
+  if (packages.length === 0 || packages.includes('Negotiate')) {
+    throw new GssapiLibraryError(
+      'ERR_GSSAPI_UNSUPPORTED',
+      'Negotiate can be limited to Kerberos and/or NTLM only (SPNEGO cannot negotiate itself, nor nothing)',
+      'pass [OID.KRB5] to allow Kerberos alone',
+    );
+  }
+  return [...packages, ...(packages.includes('NTLM') ? [] : ['!NTLM'])].join(',');
+}

@@ -268,6 +268,13 @@ const ROWS: readonly Row[] = [
     'GSS_S_BAD_QOP',
     'the quality of protection attribute is not supported by this package',
   ],
+  [
+    'STATUS_UNSUCCESSFUL',
+    'STATUS_UNSUCCESSFUL',
+    'GSS_S_FAILURE',
+    'the operation failed',
+    "under Wine, the Kerberos package's password login failed: Wine reports every krb5 error so (a wrong password, an unknown principal, an unreachable KDC, a skewed clock); check each",
+  ],
 ];
 
 const BY_STATUS: ReadonlyMap<number, Row> = new Map(ROWS.map((row) => [SecStatus[row[0]] >>> 0, row]));

@@ -77,6 +77,9 @@ export const SECURITY_NATIVE_DREP = 0x10;
 /** `Flags` of SEC_WINNT_AUTH_IDENTITY_W: the strings are UTF-16. */
 export const SEC_WINNT_AUTH_IDENTITY_UNICODE = 0x2;
 
+/** `Version` of SEC_WINNT_AUTH_IDENTITY_EXW (sspi.h), the identity that carries a `PackageList`. */
+export const SEC_WINNT_AUTH_IDENTITY_VERSION = 0x200;
+
 /**
  * `ulAttribute` values of QueryContextAttributesW used here. Wine 8 answers only SIZES and
  * NEGOTIATION_INFO; NAMES and FLAGS give SEC_E_UNSUPPORTED_FUNCTION there.
@@ -154,6 +157,11 @@ export const SecStatus = {
   SEC_E_UNSUPPORTED_PREAUTH: 0x80090343,
   SEC_E_DELEGATION_POLICY: 0x8009035e,
   SEC_E_NO_CONTEXT: 0x80090361,
+  /**
+   * An NTSTATUS, not a SEC_E_* value: what Wine's Kerberos package returns for every krb5 error
+   * of a password login in AcquireCredentialsHandleW (its `krb5_error_to_status`).
+   */
+  STATUS_UNSUCCESSFUL: 0xc0000001,
 } as const;
 
 /**

@@ -6,10 +6,10 @@
  * @module
  */
 import { callAsync } from '../../raw/call-limiter.js';
-import { SEC_WINNT_AUTH_IDENTITY_UNICODE } from './constants.js';
+import { SEC_WINNT_AUTH_IDENTITY_UNICODE, SEC_WINNT_AUTH_IDENTITY_VERSION } from './constants.js';
 import { packHandle, type SspiHandle, unpackHandle } from './handles.js';
 import { bindSspi, sspiKoffi } from './library.js';
-import { sspiStructs, withSspiArena } from './memory.js';
+import { type SspiArena, sspiStructs, withSspiArena } from './memory.js';
 
 const functions = bindSspi({
   acquire:
@@ -17,12 +17,62 @@ const functions = bindSspi({
   free: 'uint32_t FreeCredentialsHandle(void *credential)',
 });
 
-/** An explicit logon (SEC_WINNT_AUTH_IDENTITY_W); strings are passed as UTF-16. */
+/**
+ * `pAuthData`: an explicit logon, a package list, or both; strings are passed as UTF-16.
+ * Without a package list it is a SEC_WINNT_AUTH_IDENTITY_W; with one, a SEC_WINNT_AUTH_IDENTITY_EXW.
+ */
 export interface AuthIdentity {
-  readonly user: string;
+  /** The user; null (with a null password) for the logged-on user's own credentials. */
+  readonly user: string | null;
   /** The domain or Kerberos realm; null when `user` is a UPN (`alice@example.org`). */
   readonly domain: string | null;
-  readonly password: string;
+  readonly password: string | null;
+  /**
+   * `PackageList` of SEC_WINNT_AUTH_IDENTITY_EXW: which packages Negotiate may use, comma
+   * separated, `!` excluding one (`Kerberos,!NTLM`); null or absent for none.
+   */
+  readonly packageList?: string | null;
+}
+
+/**
+ * Writes `identity` into `arena` as the structure AcquireCredentialsHandleW reads, returning its
+ * address: a SEC_WINNT_AUTH_IDENTITY_W, or with a package list a SEC_WINNT_AUTH_IDENTITY_EXW
+ * (Version 0x200, Length its own size). Lengths count UTF-16 units without the NUL; an absent
+ * user is a NULL pointer with length 0 (the logged-on user, for the EX form).
+ *
+ * @example
+ * ```ts
+ * const authData = encodeAuthIdentity(arena, { user: null, domain: null, password: null, packageList: 'Kerberos,!NTLM' });
+ * ```
+ */
+export function encodeAuthIdentity(arena: SspiArena, identity: AuthIdentity): bigint {
+  const t = sspiStructs();
+  const { user, domain, password } = identity;
+  const strings = {
+    User: arena.wide(user),
+    UserLength: user?.length ?? 0,
+    // An empty domain (not NULL) beside a user, as before: a UPN needs no domain.
+    Domain: arena.wide(domain ?? (user === null ? null : '')),
+    DomainLength: domain?.length ?? 0,
+    Password: arena.wide(password),
+    PasswordLength: password?.length ?? 0,
+    Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+  };
+  const packageList = identity.packageList ?? null;
+  if (packageList === null) {
+    const authData = arena.struct(t.authIdentity);
+    arena.encode(authData, t.authIdentity, strings);
+    return authData;
+  }
+  const authData = arena.struct(t.authIdentityEx);
+  arena.encode(authData, t.authIdentityEx, {
+    Version: SEC_WINNT_AUTH_IDENTITY_VERSION,
+    Length: sspiKoffi().sizeof(t.authIdentityEx),
+    ...strings,
+    PackageList: arena.wide(packageList),
+    PackageListLength: packageList.length,
+  });
+  return authData;
 }
 
 /** Inputs of {@link acquireCredentialsHandle}. */
@@ -58,20 +108,7 @@ export function acquireCredentialsHandle(input: AcquireCredentialsInput): Promis
   const fn = functions().acquire;
   return withSspiArena(async (arena) => {
     const t = sspiStructs();
-    let authData = 0n;
-    if (input.identity) {
-      const { user, domain, password } = input.identity;
-      authData = arena.struct(t.authIdentity);
-      arena.encode(authData, t.authIdentity, {
-        User: arena.wide(user),
-        UserLength: user.length,
-        Domain: arena.wide(domain ?? ''),
-        DomainLength: domain?.length ?? 0,
-        Password: arena.wide(password),
-        PasswordLength: password.length,
-        Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
-      });
-    }
+    const authData = input.identity ? encodeAuthIdentity(arena, input.identity) : 0n;
     const credential = arena.struct(t.secHandle);
     const expiry = [0n];
     const status = await callAsync(fn, [

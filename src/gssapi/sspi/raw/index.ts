@@ -20,6 +20,7 @@ export {
   isSecError,
   NegotiationState,
   SEC_WINNT_AUTH_IDENTITY_UNICODE,
+  SEC_WINNT_AUTH_IDENTITY_VERSION,
   SECBUFFER_VERSION,
   SECURITY_NATIVE_DREP,
   SecBufferType,
@@ -40,10 +41,11 @@ export {
   type AcquireCredentialsResult,
   type AuthIdentity,
   acquireCredentialsHandle,
+  encodeAuthIdentity,
   freeCredentialsHandle,
 } from './credentials.js';
 export { NO_HANDLE, packHandle, type SspiHandle, unpackHandle } from './handles.js';
-export { loadSspiLibrary, type SspiLibraryInfo } from './library.js';
+export { loadSspiLibrary, type SspiLibraryInfo, wineVersion } from './library.js';
 export {
   type SecBufferInput,
   SspiArena,

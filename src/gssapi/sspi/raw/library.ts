@@ -63,6 +63,31 @@ export function loadSspiLibrary(): { readonly lib: Koffi.LibraryHandle; readonly
   return loaded;
 }
 
+let wine: string | null | undefined;
+
+/**
+ * The version of Wine when secur32 is Wine's (its ntdll exports `wine_get_version`), else null
+ * (Windows). Asked once. Wine's Negotiate differs where it matters here: it ignores a package
+ * list, and before Wine 11.16 its Kerberos package reads every identity as a
+ * SEC_WINNT_AUTH_IDENTITY_W (see docs/windows.md).
+ *
+ * @example
+ * ```ts
+ * if (wineVersion() !== null) console.log(`Wine ${wineVersion()}`);
+ * ```
+ */
+export function wineVersion(): string | null {
+  if (wine !== undefined) return wine;
+  try {
+    const fn = sspiKoffi().load('ntdll.dll').func('const char *wine_get_version()');
+    wine = String(fn());
+  } catch {
+    // No such export: Windows' own ntdll.
+    wine = null;
+  }
+  return wine;
+}
+
 /** A bound secur32 function. */
 export type SspiFunction = ReturnType<Koffi.LibraryHandle['func']>;
 

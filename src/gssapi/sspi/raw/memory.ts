@@ -15,6 +15,7 @@ interface SspiTypes {
   readonly secBuffer: Koffi.TypeObject;
   readonly secBufferDesc: Koffi.TypeObject;
   readonly authIdentity: Koffi.TypeObject;
+  readonly authIdentityEx: Koffi.TypeObject;
   readonly pkgInfo: Koffi.TypeObject;
   readonly negotiationInfo: Koffi.TypeObject;
   readonly sizes: Koffi.TypeObject;
@@ -55,6 +56,21 @@ export function sspiStructs(): SspiTypes {
       Password: 'void *',
       PasswordLength: 'uint32_t',
       Flags: 'uint32_t',
+    }),
+    // The identity with a package list (sspi.h): Version and Length first, so a package can tell
+    // it from SEC_WINNT_AUTH_IDENTITY_W, whose first field is a pointer.
+    authIdentityEx: koffi.struct('http_gssapi_SEC_WINNT_AUTH_IDENTITY_EXW', {
+      Version: 'uint32_t',
+      Length: 'uint32_t',
+      User: 'void *',
+      UserLength: 'uint32_t',
+      Domain: 'void *',
+      DomainLength: 'uint32_t',
+      Password: 'void *',
+      PasswordLength: 'uint32_t',
+      Flags: 'uint32_t',
+      PackageList: 'void *',
+      PackageListLength: 'uint32_t',
     }),
     pkgInfo: koffi.struct('http_gssapi_SecPkgInfoW', {
       fCapabilities: 'uint32_t',
