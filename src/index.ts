@@ -42,6 +42,7 @@ export {
   NtlmNotAllowedError,
   ProxyRefusedError,
   SPNEGOExchangeError,
+  TokenWithheldError,
 } from './core/errors.js';
 export { type Exchange, runExchange } from './core/exchange.js';
 export { type NegotiateDetails, negotiateDetailsOf } from './core/exchange-details.js';

@@ -26,6 +26,9 @@ import { hideProperty } from '../internal/hide-property.js';
  * | `ERR_CHANNEL_BINDING`     | {@link ChannelBindingError}       | a bound token and its connection disagree |
  * | `ERR_HEADER_TOO_LARGE`    | {@link HeaderTooLargeError}       | a request with a token got 400, 413 or 431 |
  * | `ERR_PROXY_REFUSED`       | {@link ProxyRefusedError}         | a proxy refused a tunnel (or, for fetch, answered 407) |
+ * | `ERR_KDC_TIMEOUT`         | {@link KdcTimeoutError}           | GSSAPI did not answer within `kdcTimeout` |
+ * | `ERR_NTLM_NOT_ALLOWED`    | {@link NtlmNotAllowedError}       | a token was NTLM and `allowNtlm` is off   |
+ * | `ERR_TOKEN_WITHHELD`      | {@link TokenWithheldError}        | the host policy kept a token from a host  |
  *
  * The union grows as features land (for example `'ERR_REDIRECT_TOKEN_HOST'`): add the literal
  * here and a subclass that passes it to {@link HttpGssapiError}'s constructor; nothing else
@@ -48,7 +51,8 @@ export type ErrorCode =
   | 'ERR_HEADER_TOO_LARGE'
   | 'ERR_PROXY_REFUSED'
   | 'ERR_KDC_TIMEOUT'
-  | 'ERR_NTLM_NOT_ALLOWED';
+  | 'ERR_NTLM_NOT_ALLOWED'
+  | 'ERR_TOKEN_WITHHELD';
 
 /**
  * Options shared by every {@link HttpGssapiError}.
@@ -425,7 +429,23 @@ export class KdcTimeoutError extends coded('ERR_KDC_TIMEOUT') {}
  */
 export class NtlmNotAllowedError extends coded('ERR_NTLM_NOT_ALLOWED') {}
 
+/**
+ * No token was made for a host the policy keeps tokens from, and its Negotiate 401 came back with
+ * this as the reason (the `cause` of the exchange error): a host off `serverAllowlist`, a
+ * redirect from https to plain http, or a fixed `targetName` asked for by another host than the
+ * one it was made for (a redirect; through undici's fetch, any host after the first). The hint
+ * names the option that would let the token go.
+ *
+ * @example
+ * ```ts
+ * const why = negotiateErrorOf(res)?.cause;
+ * if (why instanceof TokenWithheldError) console.error(why.message, why.hint);
+ * ```
+ */
+export class TokenWithheldError extends coded('ERR_TOKEN_WITHHELD') {}
+
 export type AnyHttpGssapiError =
+  | TokenWithheldError
   | NtlmNotAllowedError
   | KdcTimeoutError
   | LoginRefusedError

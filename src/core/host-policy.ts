@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { TokenWithheldError } from './errors.js';
 
 /**
  * A list of host patterns, as an array or one comma-separated string (Chrome's syntax):
@@ -70,16 +71,16 @@ export function hostMatcher(value: HostPatterns | undefined | null, option: stri
 }
 
 /**
- * Why `url` may not get a token under `servers` (an Error with a hint), or null when it may.
+ * Why `url` may not get a token under `servers` (a {@link TokenWithheldError} with a hint), or null when it may.
  *
  * @example
  * ```ts
  * const refusal = serverRefusal(hostMatcher('*.corp', 'serverAllowlist'), new URL('http://evil.test/'));
  * ```
  */
-export function serverRefusal(servers: HostMatcher | null, url: URL): Error | null {
+export function serverRefusal(servers: HostMatcher | null, url: URL): TokenWithheldError | null {
   if (!servers || servers.matches(url.hostname)) return null;
-  return Object.assign(new Error(`${url.hostname} is not in serverAllowlist`), {
+  return new TokenWithheldError(`${url.hostname} is not in serverAllowlist`, {
     hint: `add it to serverAllowlist (now ${servers.patterns.join(', ')}) if it should get Negotiate tokens`,
   });
 }

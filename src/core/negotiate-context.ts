@@ -5,6 +5,7 @@ import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import type { OID } from '../gssapi/oid.js';
 import { SecurityContext } from '../gssapi/security-context.js';
+import { TokenWithheldError } from './errors.js';
 
 /**
  * The part of a security context the Negotiate flow uses. A real {@link SecurityContext}
@@ -127,18 +128,16 @@ export function resolveTarget(targetName: string | Name, url: URL): string | Nam
  *   A hop to another host gets no token for it: that host could relay the token to the service
  *   and be taken for the user there. A target made from the URL (`HTTP@<hop host>`) is per hop.
  */
-export function hopRefusal(targetName: string | Name, initial: URL, url: URL): Error | null {
+export function hopRefusal(targetName: string | Name, initial: URL, url: URL): TokenWithheldError | null {
   if (initial.protocol === 'https:' && url.protocol === 'http:') {
-    return Object.assign(new Error('the request started over https and was redirected to plain http'), {
+    return new TokenWithheldError('the request started over https and was redirected to plain http', {
       hint: 'no Negotiate token is sent in clear text after https: fix the redirect on the server',
     });
   }
   const fixed = targetName instanceof Name || targetName.includes('@');
   if (fixed && url.hostname !== initial.hostname) {
-    return Object.assign(
-      new Error(
-        `the request was redirected from ${initial.hostname} to ${url.hostname}, and targetName names a fixed service`,
-      ),
+    return new TokenWithheldError(
+      `the request was redirected from ${initial.hostname} to ${url.hostname}, and targetName names a fixed service`,
       {
         hint: "a token for the fixed targetName goes only to the host the request was made to; follow the redirect yourself (fetch redirect: 'manual', axios maxRedirects: 0, got followRedirect: false) if that host should get one",
       },

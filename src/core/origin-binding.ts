@@ -7,12 +7,13 @@
  */
 
 import { Name } from '../gssapi/name.js';
+import { TokenWithheldError } from './errors.js';
 import type { HostMatcher } from './host-policy.js';
 
 /** What {@link OriginBinding.check} decides for one request. */
 export interface OriginVerdict {
-  /** Why the request gets no token (an Error with a hint), or null. */
-  readonly refusal: Error | null;
+  /** Why the request gets no token, or null. */
+  readonly refusal: TokenWithheldError | null;
   /** True: `delegate: true` is asked as `'policy'` on this host (RFC 5896 ok-as-delegate). */
   readonly downgradeDelegation: boolean;
 }
@@ -43,7 +44,7 @@ const NONE: OriginVerdict = { refusal: null, downgradeDelegation: false };
  * const binding = new OriginBinding();
  * const options = { targetName: 'HTTP@web.corp', delegate: true, serverAllowlist: null, delegateAllowlist: null };
  * binding.check(options, new URL('https://web.corp/')); // no refusal
- * binding.check(options, new URL('https://other.corp/')).refusal; // Error: bound to web.corp
+ * binding.check(options, new URL('https://other.corp/')).refusal; // TokenWithheldError: bound to web.corp
  * ```
  */
 export class OriginBinding {
@@ -59,10 +60,8 @@ export class OriginBinding {
     if (host === this.#host) return NONE;
     const refusal =
       fixed && serverAllowlist === null
-        ? Object.assign(
-            new Error(
-              `targetName names a fixed service and was first used for ${this.#host}, not ${host} (a redirect, or another host, through undici's fetch)`,
-            ),
+        ? new TokenWithheldError(
+            `targetName names a fixed service and was first used for ${this.#host}, not ${host} (a redirect, or another host, through undici's fetch)`,
             {
               hint: `list the hosts that should get a token for ${String(targetName)} in serverAllowlist, or use a targetName per host ('HTTP'); for redirects use createFetch, or fetch with redirect: 'manual'`,
             },

@@ -1,4 +1,17 @@
-import { CookieJar } from 'tough-cookie';
+import { createRequire } from 'node:module';
+import type { CookieJar } from 'tough-cookie';
+
+let jarClass: typeof CookieJar | null = null;
+
+/**
+ * A new cookie jar. tough-cookie is loaded on the first cookie kept, not when the library is
+ * imported: loading it took ~90-120 ms, paid by every process (the command's start included)
+ * whether or not a server ever sets a session cookie.
+ */
+function newJar(): CookieJar {
+  jarClass ??= (createRequire(import.meta.url)('tough-cookie') as typeof import('tough-cookie')).CookieJar;
+  return new jarClass();
+}
 
 /** Origins with cookies kept at once; the least recently used is forgotten first. */
 const MAX_ORIGINS = 256;
@@ -105,7 +118,7 @@ export class SessionStore {
       // Most recently used last, so the first is the one to forget.
       this.#origins.delete(origin);
     } else {
-      session = { jar: new CookieJar(), proven: 0, notASession: false };
+      session = { jar: newJar(), proven: 0, notASession: false };
       if (this.#origins.size >= MAX_ORIGINS) this.#origins.delete(this.#origins.keys().next().value!);
     }
     this.#origins.set(origin, session);

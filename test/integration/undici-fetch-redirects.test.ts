@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { negotiate } from '../../src/adapters/undici/index.js';
-import { HTTPSPNEGOAuth, type HTTPSPNEGOAuthOptions, type HttpGssapiError } from '../../src/index.js';
+import {
+  HTTPSPNEGOAuth,
+  type HTTPSPNEGOAuthOptions,
+  type HttpGssapiError,
+  type TokenWithheldError,
+} from '../../src/index.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 
 // undici's fetch follows redirects above the dispatcher, so the negotiate interceptor sees each
@@ -52,6 +57,7 @@ describe("undici's fetch through the interceptor: redirect hops", () => {
     );
     const error = errors.at(-1)!;
     assert.equal(error.code, 'ERR_SPNEGO_EXCHANGE');
+    assert.equal((error.cause as TokenWithheldError).code, 'ERR_TOKEN_WITHHELD');
     assert.match(
       String((error.cause as Error).message),
       /fixed service and was first used for localhost, not 127\.0\.0\.1/,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createFetch } from '../../src/adapters/fetch.js';
 import { negotiateErrorOf } from '../../src/core/error-report.js';
+import { TokenWithheldError } from '../../src/core/errors.js';
 import { hostMatcher } from '../../src/core/host-policy.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { DISABLED } from '../../src/core/options.js';
@@ -45,10 +46,11 @@ describe('serverAllowlist and delegateAllowlist in the flow', () => {
     server().script(challenge());
     const res = await fetch(server().otherHost());
     assert.equal(res.status, 401);
-    assert.match(
-      String((negotiateErrorOf(res)?.cause as Error)?.message),
-      /127\.0\.0\.1 is not in serverAllowlist/,
-    );
+    const cause = negotiateErrorOf(res)?.cause;
+    assert.ok(cause instanceof TokenWithheldError, String(cause));
+    assert.equal(cause.code, 'ERR_TOKEN_WITHHELD');
+    assert.match(cause.message, /127\.0\.0\.1 is not in serverAllowlist/);
+    assert.match(cause.hint ?? '', /serverAllowlist/);
     assert.equal(factory.created.length, 1, 'no context made for the host off the list');
     assert.deepEqual(
       server().requests.map((r) => r.authorization),

@@ -6,6 +6,7 @@ import {
   BodyNotReplayableError,
   MutualAuthenticationError,
   SPNEGOExchangeError,
+  TokenWithheldError,
 } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { DISABLED, type HTTPSPNEGOAuthOptions, KRB5, OPTIONAL, REQUIRED } from '../../src/core/options.js';
@@ -433,6 +434,7 @@ describe('redirects', () => {
     const error = negotiateErrorOf(res);
     assert.ok(error instanceof SPNEGOExchangeError);
     assert.match(error.message, /started over https and was redirected to plain http/);
+    assert.ok(error.cause instanceof TokenWithheldError, 'a coded reason');
 
     // Started in clear, the caller chose http: a later http hop is answered as usual.
     const clear = scriptedFetch([

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { TokenWithheldError } from '../../src/core/errors.js';
 import { hostMatcher } from '../../src/core/host-policy.js';
 import { OriginBinding, type OriginBindingOptions } from '../../src/core/origin-binding.js';
 
@@ -28,7 +29,9 @@ test('a fixed targetName is bound to the first host: another host is refused wit
   const options = { ...base, targetName: 'HTTP@a.corp' };
   assert.equal(binding.check(options, at('A.corp')).refusal, null);
   assert.equal(binding.check(options, at('a.corp')).refusal, null, 'host names compare without case');
-  const refusal = binding.check(options, at('b.corp')).refusal as Error & { hint?: string };
+  const refusal = binding.check(options, at('b.corp')).refusal;
+  assert.ok(refusal instanceof TokenWithheldError);
+  assert.equal(refusal.code, 'ERR_TOKEN_WITHHELD');
   assert.match(refusal.message, /first used for a\.corp, not b\.corp/);
   assert.match(refusal.hint ?? '', /serverAllowlist/);
 });
