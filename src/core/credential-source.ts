@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { Credentials } from '../gssapi/credentials.js';
+import { Credentials, readAgain } from '../gssapi/credentials.js';
 import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
@@ -170,6 +170,8 @@ export class CredentialSource {
   #spareFor(creds: Credentials | null): SpareHandle | null {
     if (creds === null || !providerTraits().credentialsFromCcache) return null;
     if (creds === this.#owned) return this.#ownedSpare;
+    // Caller-given credentials: made by Credentials.acquire from a ccache, that ccache again.
+    if (creds === this.#option) return readAgain(creds);
     // The default ccache (KRB5CCNAME), as the shared handle was acquired.
     if (this.isDefault(creds)) return () => Credentials.acquire({ usage: 'initiate' });
     return null;

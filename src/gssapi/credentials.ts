@@ -234,7 +234,10 @@ export class Credentials implements Disposable {
           context: describeAcquire(name, store),
         });
       }
-      return limitNegotiation(await Credentials.#from(r.cred, usageName(usage)), negotiable);
+      const creds = limitNegotiation(await Credentials.#from(r.cred, usageName(usage)), negotiable);
+      const again = ccacheRecipe(options, usage, store);
+      if (again) recipes.set(creds, again);
+      return creds;
     } finally {
       if (owned) name?.dispose();
     }
@@ -435,6 +438,51 @@ function limitNegotiation(creds: Credentials, mechs: readonly OID[] | null): Cre
     throw error;
   }
   return creds;
+}
+
+/** How initiator credentials acquired from a ccache can be read again (see {@link readAgain}). */
+const recipes = new WeakMap<Credentials, AcquireCredentialsOptions>();
+
+/**
+ * The acquisition that reads the same ccache again into another handle, for initiator
+ * credentials acquired from a ccache (the default one or a store's `ccache`), or null. Never
+ * the client keytab: a second handle must not log in again. A `Name` object is not kept (its
+ * owner may dispose it): only a principal given as a string, or none.
+ */
+function ccacheRecipe(
+  options: AcquireCredentialsOptions,
+  usage: number,
+  store: Record<string, string> | null,
+): AcquireCredentialsOptions | null {
+  if (usage !== raw.CredUsage.INITIATE) return null;
+  if (options.name != null && typeof options.name !== 'string') return null;
+  const { client_keytab, ...ccacheOnly } = store ?? {};
+  // A client keytab with no ccache of its own logs in into one MIT picks: nothing to read again.
+  if (client_keytab !== undefined && ccacheOnly['ccache'] === undefined) return null;
+  return {
+    name: options.name ?? null,
+    usage: 'initiate',
+    mechs: options.mechs ?? null,
+    store: Object.keys(ccacheOnly).length ? ccacheOnly : null,
+    negotiableMechs: options.negotiableMechs ?? null,
+  };
+}
+
+/**
+ * Internal: for credentials made by {@link Credentials.acquire} from a ccache, a function that
+ * acquires another handle on the same ccache (no KDC exchange, no login), or null. The client
+ * uses it when a request finds the handle busy: MIT locks a credential handle for the whole of
+ * `gss_init_sec_context`, the KDC exchange included.
+ *
+ * @example
+ * ```ts
+ * const spare = readAgain(creds); // null for password credentials
+ * const other = spare ? await spare() : creds;
+ * ```
+ */
+export function readAgain(creds: Credentials): (() => Promise<Credentials>) | null {
+  const recipe = recipes.get(creds);
+  return recipe ? () => Credentials.acquire(recipe) : null;
 }
 
 function checkStore(store: CredentialStore): Record<string, string> {

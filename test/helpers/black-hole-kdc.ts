@@ -17,19 +17,30 @@ export class BlackHoleKdc {
   /** UDP datagrams dropped so far. */
   udpDatagrams = 0;
   readonly #tcp: Server;
-  readonly #udp: UdpSocket;
+  #udp: UdpSocket | null;
   readonly #sockets = new Set<Socket>();
+  /** While set, connections are closed as soon as they are accepted (see {@link hangUp}). */
+  #refusing = false;
 
   private constructor(tcp: Server, udp: UdpSocket) {
     this.#tcp = tcp;
     this.#udp = udp;
     tcp.on('connection', (socket) => {
       this.tcpConnections++;
+      if (this.#refusing) {
+        socket.on('error', () => {});
+        socket.destroy();
+        return;
+      }
       this.#sockets.add(socket);
       socket.on('error', () => {});
       socket.once('close', () => this.#sockets.delete(socket));
       socket.resume();
     });
+    this.#watch(udp);
+  }
+
+  #watch(udp: UdpSocket): void {
     udp.on('message', () => {
       this.udpDatagrams++;
     });
@@ -75,9 +86,38 @@ export class BlackHoleKdc {
     return target;
   }
 
+  /**
+   * Closes every connection held now and, until {@link holdAgain}, each new one at once, and
+   * stops listening on UDP (datagrams are then refused by the system): the KDC clients waiting
+   * give up. MIT tries again in later passes, and over UDP after TCP, so closing only the held
+   * connections would leave it waiting out its schedule.
+   */
+  async hangUp(): Promise<void> {
+    this.#refusing = true;
+    for (const socket of this.#sockets) socket.destroy();
+    const udp = this.#udp;
+    this.#udp = null;
+    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
+  }
+
+  /** Holds connections open again and drops datagrams again, answering nothing (the black hole). */
+  async holdAgain(): Promise<void> {
+    this.#refusing = false;
+    if (this.#udp) return;
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(this.port, '127.0.0.1', resolve);
+    });
+    this.#watch(udp);
+    this.#udp = udp;
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
-    await new Promise<void>((resolve) => this.#udp.close(() => resolve()));
+    const udp = this.#udp;
+    this.#udp = null;
+    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
   }
 }

@@ -14,8 +14,8 @@ import { negotiate } from '../../src/adapters/undici/index.js';
 import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { KdcTimeoutError, SPNEGOExchangeError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
-import { liveHandleCount } from '../../src/gssapi/index.js';
-import { concurrentCalls, setMaxConcurrentCalls } from '../../src/gssapi/raw/index.js';
+import { Credentials, liveHandleCount } from '../../src/gssapi/index.js';
+import { concurrentCalls } from '../../src/gssapi/raw/index.js';
 import { BlackHoleKdc } from '../helpers/black-hole-kdc.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 
@@ -170,14 +170,8 @@ describe('a black-hole KDC: every request settles at its own bound', () => {
   describe('no request waits behind another request of its auth', () => {
     /** Auths logged in from a description (password, keytab), warmed while the KDC answered. */
     const loggedIn: Partial<Record<'password' | 'keytab', HTTPSPNEGOAuth>> = {};
-    let limit = 0;
 
     before(async () => {
-      // Enough ordinary slots for one stuck call per case, all on MIT's side at once (3, plus
-      // the reserved one: libuv's 4 threads): a stuck call left waiting in our queue would not
-      // hold MIT's lock on the credential, and the case would prove nothing.
-      limit = concurrentCalls().limit;
-      setMaxConcurrentCalls(3);
       const { principal, password, keytab } = fixture.realm.user;
       const options = { opportunisticAuth: true, learnedPreemption: false } as const;
       loggedIn.password = new HTTPSPNEGOAuth({ ...options, creds: { principal, password } });
@@ -194,27 +188,36 @@ describe('a black-hole KDC: every request settles at its own bound', () => {
         process.env['KRB5_CONFIG'] = hole;
       }
     });
-    after(() => setMaxConcurrentCalls(limit));
+
+    /** Hangs up on the calls stuck now (and on their new attempts) until they return. */
+    async function releaseStuck(): Promise<void> {
+      await hole.hangUp();
+      const deadline = Date.now() + 40_000;
+      while (concurrentCalls().running > 0 && Date.now() < deadline) await sleep(50);
+      await hole.holdAgain();
+      assert.equal(concurrentCalls().running, 0, 'MIT returned once the KDC hung up');
+    }
 
     /**
      * A request on `auth` waits for a ticket the black hole never sends (MIT holds the lock of
      * the credential it was given for the whole call); a second, for the service whose ticket
      * is cached, on the same auth, must not wait for it.
      */
-    async function cachedNotHeld(auth: HTTPSPNEGOAuth, label: string, host: string): Promise<void> {
+    async function cachedNotHeld(auth: HTTPSPNEGOAuth, label: string): Promise<void> {
       const fetch = createFetch(auth);
       const warmed = await fetch(url(`${label}-warm`));
       assert.equal(warmed.status, 200);
-      const before = concurrentCalls().running;
+      assert.equal(concurrentCalls().running, 0);
       // A service whose ticket is not cached (the request never gets as far as connecting).
       const stuck = timed(() =>
-        fetch(`http://${host}:${new URL(url('')).port}/`, { signal: AbortSignal.timeout(4000) }),
+        fetch(`http://127.0.0.2:${new URL(url('')).port}/`, { signal: AbortSignal.timeout(4000) }),
       );
       await sleep(200);
+      // Inside MIT, holding the credential's lock (one waiting in our queue would hold none,
+      // and the case would prove nothing).
       assert.deepEqual(
         { running: concurrentCalls().running, pending: concurrentCalls().pending },
-        { running: before + 1, pending: 0 },
-        'the stuck call runs inside MIT',
+        { running: 1, pending: 0 },
       );
       const asked = hole.tcpConnections + hole.udpDatagrams;
       const r = await timed(() => fetch(url(`${label}-cached`)));
@@ -226,36 +229,55 @@ describe('a black-hole KDC: every request settles at its own bound', () => {
         r.ms < stuckResult.ms,
         `the cached request (${Math.round(r.ms)} ms) settled before the stuck one (${Math.round(stuckResult.ms)} ms)`,
       );
+      await releaseStuck();
     }
 
     test('default credentials: a spare handle on the default ccache', async () => {
       // A fresh auth's default credentials come from the ccache holding the test server's ticket.
-      await withCcache(`FILE:${warmCcache()}`, () => cachedNotHeld(newAuth(), 'default', '127.0.0.2'));
+      await withCcache(`FILE:${warmCcache()}`, () => cachedNotHeld(newAuth(), 'default'));
     });
 
     test('a password login: a spare handle on its private memory ccache', async () => {
-      await cachedNotHeld(loggedIn.password!, 'password', '127.0.0.3');
+      await cachedNotHeld(loggedIn.password!, 'password');
     });
 
     test('a keytab login: a spare handle on its ccache, never a second login', async () => {
-      await cachedNotHeld(loggedIn.keytab!, 'keytab', '127.0.0.4');
+      await cachedNotHeld(loggedIn.keytab!, 'keytab');
     });
 
-    test('auths disposed while their abandoned calls still wait: released when MIT returns, no crash', async () => {
-      // MIT still holds the lock of each credential the stuck calls were given; releasing one
-      // under it aborted the process (k5_mutex_unlock) or corrupted the heap.
-      assert.ok(concurrentCalls().running >= 3, 'the stuck calls are still inside MIT');
-      await assertAllReleased({ disposeFirst: true });
+    test('Credentials the caller acquired from a ccache: a spare read from that ccache', async () => {
+      const creds = await Credentials.acquire({ store: { ccache: `FILE:${warmCcache()}` } });
+      try {
+        const auth = new HTTPSPNEGOAuth({ creds, opportunisticAuth: true, learnedPreemption: false });
+        auths.push(auth);
+        await cachedNotHeld(auth, 'credentials');
+      } finally {
+        // Disposed by the caller, as it was acquired by the caller (the spares are the auth's).
+        creds.dispose();
+      }
+    });
+
+    test('auths disposed while their abandoned calls still run: released when MIT returns, no crash', async () => {
+      // MIT holds the lock of each credential the stuck calls were given; releasing one under
+      // it aborted the process (k5_mutex_unlock) or corrupted the heap.
+      const stuck = [loggedIn.password!, loggedIn.keytab!].map((auth) =>
+        timed(() =>
+          createFetch(auth)(`http://127.0.0.3:${new URL(url('')).port}/`, {
+            signal: AbortSignal.timeout(500),
+          }),
+        ),
+      );
+      for (const s of await Promise.all(stuck)) assert.equal((s.error as Error)?.name, 'TimeoutError');
+      assert.equal(concurrentCalls().running, 2, 'the abandoned calls are still inside MIT');
+      for (const auth of auths.splice(0)) auth.dispose();
+      await releaseStuck();
+      await assertAllReleased();
     });
   });
 });
 
-/**
- * Waits for every abandoned call to return (MIT holds each ~27 s), then checks that no handle is
- * left once the auths are disposed (before the wait with `disposeFirst`).
- */
-async function assertAllReleased({ disposeFirst = false } = {}): Promise<void> {
-  if (disposeFirst) for (const auth of auths.splice(0)) auth.dispose();
+/** Waits for every abandoned call to return (MIT holds each ~27 s), then for no handle to be left. */
+async function assertAllReleased(): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (concurrentCalls().running + concurrentCalls().pending > 0 && Date.now() < deadline) await sleep(250);
   assert.deepEqual(
