@@ -118,13 +118,13 @@ test('retire: idle spares are released at once, spares out with a step when it e
   assert.equal(shared.disposed, false, 'the shared handle belongs to its source');
 });
 
-test('at most 4 idle spares are kept; retireAll releases them', async () => {
+test('at most 32 idle spares are kept; retireAll releases them', async () => {
   const leases = new CredentialLeases();
   const shared = fakeCreds('shared');
   const s = spares();
   const held = [await leases.take(shared, s.make)];
-  for (let i = 0; i < 6; i++) held.push(await leases.take(shared, s.make));
-  assert.equal(s.made.length, 6);
+  for (let i = 0; i < 34; i++) held.push(await leases.take(shared, s.make));
+  assert.equal(s.made.length, 34);
   for (const lease of held) lease.release();
   assert.equal(s.made.filter((c) => c.disposed).length, 2);
   leases.retireAll();
@@ -132,4 +132,32 @@ test('at most 4 idle spares are kept; retireAll releases them', async () => {
     s.made.every((c) => c.disposed),
     true,
   );
+});
+
+test('a pool is not forgotten while a spare is being acquired: the spare is kept for the next busy moment', async () => {
+  const leases = new CredentialLeases();
+  const shared = fakeCreds('shared');
+  let made = 0;
+  let deliver!: (c: Credentials) => void;
+  const slow = () => {
+    made++;
+    return new Promise<Credentials>((resolve) => {
+      deliver = resolve;
+    });
+  };
+  const a = await leases.take(shared, slow);
+  const pending = leases.take(shared, slow);
+  // The step on the shared handle ends while the spare is still being acquired.
+  a.release();
+  const spare = fakeCreds('spare-1');
+  deliver(spare);
+  const b = await pending;
+  assert.equal(b.creds, spare);
+  b.release();
+  const c = await leases.take(shared, slow);
+  const d = await leases.take(shared, slow);
+  assert.equal(c.creds, shared);
+  assert.equal(d.creds, spare, 'the idle spare is found again');
+  assert.equal(made, 1, 'no second acquisition');
+  assert.equal(spare.disposed, false);
 });
