@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import got, { HTTPError } from 'got';
 import { negotiateGot } from '../../src/adapters/got.js';
@@ -75,6 +77,37 @@ describe('got: its own retries and options', () => {
         ['abcd', '4'],
       ],
     );
+  });
+
+  test('a streamed body is sent again whole to a server that answers while it reads', async () => {
+    // got 15 and 16 destroy a request whose Buffer body is still being written when the response
+    // begins, cutting the response short: the buffered body must not be handed back as a Buffer.
+    const { auth } = fakeAuth({ mutualAuthentication: DISABLED, maxReplayBodySize: 4_000_000 });
+    const echoing = createServer((req, res) => {
+      if (!req.headers.authorization) {
+        req.resume();
+        res.writeHead(401, { 'www-authenticate': 'Negotiate' }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-length': req.headers['content-length'] });
+      req.pipe(res);
+    });
+    await new Promise<void>((resolve) => echoing.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = got.extend(negotiateGot(auth), { retry: { limit: 0 } });
+      const size = 1_000_000;
+      const url = `http://127.0.0.1:${(echoing.address() as AddressInfo).port}/`;
+      for (let i = 0; i < 5; i++) {
+        const res = await client.post(url, {
+          body: Readable.from([Buffer.alloc(size / 2, 1), Buffer.alloc(size / 2, 2)]),
+          responseType: 'buffer',
+        });
+        assert.equal(res.body.byteLength, size);
+        assert.equal(res.body[size - 1], 2);
+      }
+    } finally {
+      echoing.close();
+    }
   });
 
   test('beforeRetry hooks see the Negotiate resend, as got documents for retryWithMergedOptions', async () => {
