@@ -127,18 +127,25 @@ describe('handles are released', () => {
       for (let i = 0; i < 1000; i++) await cycle();
       const handles = liveHandleCount();
       const allocations = outstandingAllocations();
-      const before = process.memoryUsage().rss;
-      for (let i = 0; i < 10_000; i++) await cycle();
-      const growth = (process.memoryUsage().rss - before) / 2 ** 20;
-      console.log(`# RSS growth over 10,000 cycles: ${growth.toFixed(1)} MiB`);
+      const growthOver = async (cycles: number) => {
+        const before = process.memoryUsage().rss;
+        for (let i = 0; i < cycles; i++) await cycle();
+        return (process.memoryUsage().rss - before) / 2 ** 20;
+      };
+      const settling = await growthOver(10_000);
+      const settled = await growthOver(10_000);
+      console.log(
+        `# RSS growth over 10,000 cycles: ${settling.toFixed(1)} MiB, then over 10,000 more: ${settled.toFixed(1)} MiB`,
+      );
       // Exact: every handle and every native argument allocation was released.
       assert.equal(liveHandleCount(), handles);
       assert.equal(outstandingAllocations(), allocations);
-      // RSS is noisier: measured here it grows 5-17 MiB over the first 10-15k cycles and then
-      // flattens (allocator and V8 settling; 25k cycles end within 9 MiB of 5k). A leak of what
-      // one cycle handles (two contexts, a name, ~1.6 KiB of tokens) would add >= 40 MiB per
-      // 10,000 cycles, so 32 MiB separates the two.
-      assert.ok(growth < 32, `RSS grew ${growth.toFixed(1)} MiB`);
+      // RSS is noisier: the allocator and V8 settle over the first 10-15k cycles (measured: 5-17
+      // MiB on one machine, 25-33 MiB on the CI machine, for the first 10,000 here, on old and
+      // new code alike), then flatten. A leak of what one cycle handles (two contexts, a name,
+      // ~1.6 KiB of tokens) adds >= 40 MiB per 10,000 cycles in every window, settled or not:
+      // the second window tells the two apart.
+      assert.ok(settled < 20, `RSS grew ${settled.toFixed(1)} MiB over 10,000 cycles after settling`);
       acceptorCreds.dispose();
     });
   });
