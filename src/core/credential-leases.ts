@@ -30,8 +30,6 @@ interface Pool {
   readonly idle: Credentials[];
   /** Spares out with a step. */
   out: number;
-  /** The shared handle was replaced: spares are released as they come back. */
-  retired: boolean;
 }
 
 /**
@@ -104,7 +102,6 @@ export class CredentialLeases {
     this.#retired.add(creds);
     const pool = this.#pools.get(creds);
     if (!pool) return;
-    pool.retired = true;
     for (const handle of pool.idle.splice(0)) handle.dispose();
     this.#drop(creds, pool);
   }
@@ -117,7 +114,7 @@ export class CredentialLeases {
   #pool(creds: Credentials): Pool {
     let pool = this.#pools.get(creds);
     if (!pool) {
-      pool = { busy: 0, idle: [], out: 0, retired: this.#retired.has(creds) };
+      pool = { busy: 0, idle: [], out: 0 };
       this.#pools.set(creds, pool);
     }
     return pool;
@@ -140,7 +137,7 @@ export class CredentialLeases {
       creds: handle,
       release: once(() => {
         pool.out--;
-        if (pool.retired || pool.idle.length >= MAX_IDLE_SPARES) handle.dispose();
+        if (this.#retired.has(creds) || pool.idle.length >= MAX_IDLE_SPARES) handle.dispose();
         else pool.idle.push(handle);
         this.#drop(creds, pool);
       }),
@@ -150,7 +147,7 @@ export class CredentialLeases {
   /** Forgets a pool nobody uses: an idle one of a live handle stays for the next busy moment. */
   #drop(creds: Credentials, pool: Pool): void {
     const unused = pool.busy === 0 && pool.out === 0;
-    if (unused && (pool.retired || pool.idle.length === 0)) this.#pools.delete(creds);
+    if (unused && (this.#retired.has(creds) || pool.idle.length === 0)) this.#pools.delete(creds);
   }
 }
 

@@ -329,22 +329,15 @@ async function acquireDescribed(
     } else if (d.ccache !== undefined) {
       store['ccache'] = d.ccache;
     }
+    // The principal as a string, so that the acquisition can be repeated for a spare (readAgain):
+    // it reads the ccache the keytab login filled, never the keytab (logging in again is the
+    // renewal's job, half-way through the tickets' life, not a busy moment's).
     const creds = await Credentials.acquire({
-      name,
+      name: d.principal || null,
       usage: 'initiate',
       store: Object.keys(store).length ? store : null,
     });
-    // A spare reads the ccache the keytab login filled, never the keytab: logging in again is
-    // the renewal's job (half-way through the tickets' life), not a busy moment's.
-    const { client_keytab: _, ...ccacheOnly } = store;
-    const principal = d.principal;
-    const spare = () =>
-      Credentials.acquire({
-        name: principal ?? null,
-        usage: 'initiate',
-        store: Object.keys(ccacheOnly).length ? ccacheOnly : null,
-      });
-    return { creds, spare };
+    return { creds, spare: readAgain(creds) };
   } finally {
     name?.dispose();
   }
