@@ -59,7 +59,7 @@ export class RequestSession {
   ): void {
     const store = this.#store;
     if (!store) return;
-    if (store.store(this.#url, setCookie) > 0) this.event('stored');
+    if (store.store(this.#url, setCookie, tokenSent && !challenged) > 0) this.event('stored');
     if (!this.#sent || tokenSent) return;
     if (!challenged) store.proved(this.#url);
     else this.event(store.rejected(this.#url) ? 'dropped' : 'not-a-session');

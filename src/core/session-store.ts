@@ -17,6 +17,12 @@ function newJar(): CookieJar {
 const MAX_ORIGINS = 256;
 /** Cookies kept per origin (RFC 6265 section 6.1 asks user agents for at least 50 per domain). */
 const MAX_COOKIES_PER_ORIGIN = 50;
+/**
+ * How many times in a row cookies that never worked may be refused and still be given another
+ * chance when the server hands out new ones: a cap on what a load balancer that sets a new value
+ * on every response (AWS ALB's `AWSALB`) can cost, one extra round trip each.
+ */
+const MAX_SECOND_CHANCES = 2;
 
 /** What a session store knows of one origin. */
 interface OriginSession {
@@ -29,6 +35,15 @@ interface OriginSession {
    * and sent, but no longer stand in for a token.
    */
   notASession: boolean;
+  /**
+   * The cookies (`name=value`) that were sent without a token and refused before they ever
+   * worked. A response that accepted our token and set a cookie not in this set has started a
+   * new session (a server issues a new session id after authenticating; a sticky load balancer
+   * sends the same value again).
+   */
+  refused: ReadonlySet<string>;
+  /** Refusals of cookies that never worked since the last proven session. */
+  unprovenRefusals: number;
 }
 
 /**
@@ -70,16 +85,32 @@ export class SessionStore {
     return session !== undefined && !session.notASession && this.cookieFor(url) !== null;
   }
 
-  /** Keeps the cookies of a response to `url`; returns how many were kept. */
-  store(url: URL, setCookie: string | readonly string[] | null | undefined): number {
+  /**
+   * Keeps the cookies of a response to `url`; returns how many were kept.
+   *
+   * @param afterToken - the response accepted a token of ours (a final, non-challenge response
+   *   to an attempt that carried one). Cookies that were refused before they ever worked get
+   *   another chance when such a response sets a new one: a session that expired before its
+   *   first reuse (a servlet container's short session) was a session all the same, and its
+   *   successor must stand in for the token again (at most {@link MAX_SECOND_CHANCES} times in a
+   *   row, so that a load balancer's changing cookie cannot cost a round trip on every request).
+   */
+  store(url: URL, setCookie: string | readonly string[] | null | undefined, afterToken = false): number {
     if (setCookie == null) return 0;
     const lines = typeof setCookie === 'string' ? [setCookie] : setCookie;
     if (lines.length === 0) return 0;
     const session = this.#session(url.origin);
     let kept = 0;
+    let renewed = false;
     for (const line of lines) {
       // A cookie the RFC tells a user agent to ignore (bad domain, Secure over http) is ignored.
-      if (session.jar.setCookieSync(line, url.href, { ignoreError: true })) kept++;
+      const cookie = session.jar.setCookieSync(line, url.href, { ignoreError: true });
+      if (!cookie) continue;
+      kept++;
+      if (!session.refused.has(`${cookie.key}=${cookie.value}`)) renewed = true;
+    }
+    if (afterToken && renewed && session.notASession && session.unprovenRefusals <= MAX_SECOND_CHANCES) {
+      session.notASession = false;
     }
     this.#bound(session.jar);
     return kept;
@@ -88,20 +119,28 @@ export class SessionStore {
   /** A request to `url` went with these cookies and no token, and was not challenged. */
   proved(url: URL): void {
     const session = this.#origins.get(url.origin);
-    if (session) session.proven++;
+    if (!session) return;
+    session.proven++;
+    session.unprovenRefusals = 0;
+    session.refused = new Set();
   }
 
   /**
    * A request to `url` went with cookies and no token, and the server asked for Negotiate: the
    * session is over (expired, revoked, a restarted server). Its cookies are dropped; cookies that
-   * never worked are marked as no session, so they no longer hold back a token.
+   * never worked are marked as no session, so they no longer hold back a token, until a response
+   * that accepts a token sets new ones (see {@link SessionStore.store}).
    * @returns whether a session that had worked ended (false: the cookies never were one).
    */
   rejected(url: URL): boolean {
     const session = this.#origins.get(url.origin);
     if (!session) return false;
     const wasSession = session.proven > 0;
-    if (!wasSession) session.notASession = true;
+    if (!wasSession) {
+      session.notASession = true;
+      session.unprovenRefusals++;
+      session.refused = new Set(session.jar.getCookiesSync(url.href).map((c) => `${c.key}=${c.value}`));
+    }
     session.proven = 0;
     session.jar.removeAllCookiesSync();
     return wasSession;
@@ -118,7 +157,7 @@ export class SessionStore {
       // Most recently used last, so the first is the one to forget.
       this.#origins.delete(origin);
     } else {
-      session = { jar: newJar(), proven: 0, notASession: false };
+      session = { jar: newJar(), proven: 0, notASession: false, refused: new Set(), unprovenRefusals: 0 };
       if (this.#origins.size >= MAX_ORIGINS) this.#origins.delete(this.#origins.keys().next().value!);
     }
     this.#origins.set(origin, session);

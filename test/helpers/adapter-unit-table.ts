@@ -357,6 +357,24 @@ export function runUnitTable(driver: Driver): void {
       assert.equal(server().toOtherHost[0]!.cookie, null, 'host B gets no cookie of host A');
     });
 
+    test('a session that expires before its first reuse costs one extra round trip, and its successor serves', async () => {
+      const { auth } = fakeAuth({ learnedPreemption: true });
+      script(challenge(), ok('server-ok', 200, { 'set-cookie': 'sid=1; Path=/' }));
+      await driver.send(auth, server().url('/a'));
+      // The server ended the session before it was ever used (a one-second servlet session):
+      // the cookie is refused, the token accepted, and a new session id handed out.
+      script(challenge(), ok('server-ok', 200, { 'set-cookie': 'sid=2; Path=/' }), ok(null), ok(null));
+      await driver.send(auth, server().url('/b'));
+      await driver.send(auth, server().url('/c'));
+      await driver.send(auth, server().url('/d'));
+      assert.deepEqual(seen(), [
+        ['/b', null, 'sid=1'],
+        ['/b', TOKEN_A, null],
+        ['/c', null, 'sid=2'],
+        ['/d', null, 'sid=2'],
+      ]);
+    });
+
     test('sessionCookies: false keeps nothing', async () => {
       const { auth } = fakeAuth({ learnedPreemption: true, sessionCookies: false });
       script(challenge(), withSession);

@@ -378,6 +378,33 @@ const cases: readonly Case[] = [
     },
   },
   {
+    name: 'a session that ends before its first reuse costs one renegotiation; the next session serves',
+    needs: ['sessions'],
+    async run(ctx) {
+      const auth = ctx.auth({ learnedPreemption: true });
+      const first = ctx.target.url('session');
+      assert.equal((await ctx.send(auth, first)).status, 200);
+      // A servlet container's one-second session: over before the cookie is ever used.
+      ctx.target.endSessions!();
+      const urls = Array.from({ length: 4 }, () => ctx.target.url('session'));
+      for (const url of urls) assert.equal((await ctx.send(auth, url)).status, 200);
+      const seen = await Promise.all(urls.map((url) => ctx.target.seen(url)));
+      assert.deepEqual(
+        seen.map(negotiateSeen),
+        [
+          [
+            [false, 401],
+            [true, 200],
+          ],
+          [[false, 200]],
+          [[false, 200]],
+          [[false, 200]],
+        ],
+        'two tokens for five requests: the cookie of the new session serves the rest',
+      );
+    },
+  },
+  {
     name: 'delegate: true gives the server usable credentials; the default gives none',
     async run(ctx) {
       assert.equal(ctx.target.delegated(await ctx.get(ctx.target.url('delegate'), { delegate: true })), true);
