@@ -169,7 +169,8 @@ export interface ChallengeParseErrorOptions extends HttpGssapiErrorOptions {
  *
  * @example
  * ```ts
- * import { ChallengeParseError, parseChallenges } from 'http-gssapi';
+ * import { ChallengeParseError } from 'http-gssapi';
+ * import { parseChallenges } from 'http-gssapi/adapter-kit';
  * try {
  *   parseChallenges('Basic realm="unterminated');
  * } catch (err) {
