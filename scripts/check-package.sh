@@ -62,6 +62,7 @@ JSON
 cat > "$app/subpaths.json" <<'JSON'
 {
   "http-gssapi": ["HTTPSPNEGOAuth", "createFetch", "negotiateErrorOf", "REQUIRED", "OPTIONAL", "DISABLED"],
+  "http-gssapi/adapter-kit": ["NegotiateFlow", "runExchange", "parseChallenges", "formatNegotiateHeader", "sanitizedHeaders"],
   "http-gssapi/gssapi": ["Name", "Credentials", "SecurityContext", "GSSError"],
   "http-gssapi/gssapi/raw": ["loadGssapiLibrary", "GssapiLibraryError"],
   "http-gssapi/testing": ["TestRealm", "NegotiateTestServer"],
@@ -93,6 +94,14 @@ for (const [specifier, names] of Object.entries(subpaths)) {
 console.log(`require(): ${Object.keys(subpaths).length} subpaths`);
 JS
 (cd "$app" && node check-import.mjs && node --no-warnings check-require.cjs)
+# The kit moved out of the root: the root must not export it any more.
+cat > "$app/check-root.mjs" <<'JS'
+const root = await import('http-gssapi');
+const leaked = ['NegotiateFlow', 'runExchange', 'parseChallenges', 'sanitizedHeaders'].filter((n) => n in root);
+if (leaked.length) throw new Error(`the root exports the adapter kit's ${leaked.join(', ')}`);
+console.log('root: no adapter-kit names');
+JS
+(cd "$app" && node check-root.mjs)
 
 step "the http-gssapi command"
 # npm links package.json's bin into node_modules/.bin only when the file is in the tarball.
@@ -122,6 +131,7 @@ import got from 'got';
 import axios from 'axios';
 import { Agent } from 'undici';
 import { createFetch, HTTPSPNEGOAuth, REQUIRED, type FetchLike } from 'http-gssapi';
+import { runExchange, type Exchange } from 'http-gssapi/adapter-kit';
 import { Name } from 'http-gssapi/gssapi';
 import { loadGssapiLibrary } from 'http-gssapi/gssapi/raw';
 import { NegotiateTestServer, TestRealm } from 'http-gssapi/testing';
@@ -131,6 +141,13 @@ import { negotiateGot } from 'http-gssapi/got';
 import { negotiateKy } from 'http-gssapi/ky';
 const auth = new HTTPSPNEGOAuth({ mutualAuthentication: REQUIRED });
 const base: FetchLike = undiciFetch;
+const exchange: Exchange<Response> = {
+  send: (headers) => undiciFetch('http://localhost/', { headers }) as unknown as Promise<Response>,
+  status: (res) => res.status,
+  header: (res, name) => res.headers.get(name),
+  discard: (res) => res.body?.cancel(),
+  sanitize: (res, headers) => new Response(null, { status: res.status, headers }),
+};
 export const all = [
   createFetch(auth, undiciFetch),
   base,
@@ -142,6 +159,8 @@ export const all = [
   loadGssapiLibrary,
   NegotiateTestServer,
   TestRealm,
+  runExchange,
+  exchange,
 ];
 console.log(`typescript nodenext, ESM: ${all.length} values`);
 TS
@@ -149,7 +168,8 @@ cat > "$app/ts/cjs.cts" <<'TS'
 // A CommonJS file: TypeScript (module nodenext) compiles these imports to require().
 import { createFetch, HTTPSPNEGOAuth } from 'http-gssapi';
 import { negotiate } from 'http-gssapi/undici';
-const values = [createFetch(new HTTPSPNEGOAuth()), negotiate()];
+import { NegotiateFlow } from 'http-gssapi/adapter-kit';
+const values = [createFetch(new HTTPSPNEGOAuth()), negotiate(), NegotiateFlow];
 console.log(`typescript nodenext, CommonJS: ${values.length} values`);
 TS
 (cd "$app/ts" && "$repo/node_modules/.bin/tsc" -p . && node out/esm.mjs && node --no-warnings out/cjs.cjs)

@@ -1,7 +1,11 @@
 /**
  * `http-gssapi`: HTTP Negotiate authentication (SPNEGO over GSSAPI, RFC 4559) for Node.js HTTP
- * clients. This entry point has the client-independent flow ({@link HTTPSPNEGOAuth}) and the
- * fetch wrapper ({@link createFetch}); other clients have their own subpaths.
+ * clients. This entry point has what a user calls: the options ({@link HTTPSPNEGOAuth}), the
+ * fetch wrapper ({@link createFetch}), the errors and what explains a response
+ * ({@link negotiateErrorOf}, {@link negotiateDetailsOf}), redaction, the diagnostics channels and
+ * the gssapi types passed as `creds`. Other clients have their own subpaths; the kit for writing
+ * an adapter for another client (`NegotiateFlow`, `runExchange`, the challenge parser) is
+ * `http-gssapi/adapter-kit`.
  *
  * @example
  * ```ts
@@ -14,16 +18,6 @@
 export { createFetch } from './adapters/fetch.js';
 export type { FetchLike } from './adapters/fetch-like.js';
 export type { CreateFetchOptions } from './adapters/fetch-options.js';
-export {
-  type Challenge,
-  type ChallengeParseMode,
-  findNegotiateChallenge,
-  formatNegotiateHeader,
-  MAX_CHALLENGE_HEADER_LENGTH,
-  type NegotiateChallenge,
-  type ParseChallengesOptions,
-  parseChallenges,
-} from './core/challenge.js';
 export { DIAGNOSTICS_CHANNELS, type NegotiateEvent } from './core/diagnostics.js';
 export { negotiateErrorOf } from './core/error-report.js';
 export {
@@ -44,13 +38,9 @@ export {
   SPNEGOExchangeError,
   TokenWithheldError,
 } from './core/errors.js';
-export { type Exchange, runExchange } from './core/exchange.js';
 export { type NegotiateDetails, negotiateDetailsOf } from './core/exchange-details.js';
-export type { FlowDecision, FlowOptions, FlowResponse } from './core/flow-types.js';
 export type { HostPatterns } from './core/host-policy.js';
 export { HTTPSPNEGOAuth } from './core/http-spnego-auth.js';
-export type { ContextFactory, ContextRequest, NegotiateContext } from './core/negotiate-context.js';
-export { NegotiateFlow } from './core/negotiate-flow.js';
 export {
   type CredentialsDescription,
   DEFAULT_KDC_TIMEOUT,
@@ -63,7 +53,6 @@ export {
   SPNEGO,
 } from './core/options.js';
 export { redactToken, redactUrl } from './core/redact.js';
-export { sanitizedHeaders } from './core/sanitize.js';
 export { Credentials } from './gssapi/credentials.js';
 export { GSSError } from './gssapi/gss-error.js';
 export { Name } from './gssapi/name.js';

@@ -11,10 +11,17 @@ import { doctorCommand } from './doctor-command.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { proxyCommand } from './proxy-command.js';
 import { requestCommand } from './request-command.js';
+import { isSubcommand, type SubcommandName } from './subcommands.js';
 import { tokenCommand } from './token-command.js';
 
-/** Subcommands by name; anything else is the request command's. */
-const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<ExitCode>>> = {
+/**
+ * A handler per subcommand of `subcommands.ts` (the list the main help shows), no more, no less:
+ * the type makes a missing or an extra one a compile error. Anything else is the request
+ * command's.
+ */
+const COMMANDS: Readonly<
+  Record<SubcommandName, (args: readonly string[], io: CommandIo) => Promise<ExitCode>>
+> = {
   doctor: doctorCommand,
   token: tokenCommand,
   proxy: (args, io) => proxyCommand(args, io, stopSignal()),
@@ -44,7 +51,7 @@ function stopSignal(): AbortSignal {
  */
 async function main(args: readonly string[], io: CommandIo): Promise<ExitCode> {
   const [first, ...rest] = args;
-  const command = first !== undefined ? COMMANDS[first] : undefined;
+  const command = isSubcommand(first) ? COMMANDS[first] : undefined;
   try {
     return command ? await command(rest, io) : await requestCommand(args, io);
   } catch (error) {

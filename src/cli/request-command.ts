@@ -20,6 +20,7 @@ import { readRequestBody } from './request-body.js';
 import { classifyError, classifyResponse, type RequestOutcome } from './request-outcome.js';
 import { buildReport } from './request-report.js';
 import { type WrittenBody, writeBody } from './response-body-output.js';
+import { subcommandsHelp } from './subcommands.js';
 import { shownHeaders, TraceRecorder } from './trace-recorder.js';
 import { renderTrace } from './trace-render.js';
 
@@ -45,11 +46,11 @@ export const REQUEST_FLAGS: readonly FlagSpec[] = [...REQUEST_ONLY_FLAGS, ...AUT
 
 /** The main help page (the request command is the default command). */
 export const REQUEST_HELP: HelpPage = {
-  usage: 'http-gssapi [options] URL\n       http-gssapi doctor [URL]\n       http-gssapi token [options] SPN',
+  usage: 'http-gssapi [options] URL\n       http-gssapi COMMAND [options] ...',
   description:
     'Sends one HTTP request with Kerberos (HTTP Negotiate, SPNEGO over GSSAPI) and prints the body.\n' +
-    'Uses your kinit ticket by default. `http-gssapi doctor --help` and `http-gssapi token --help`\n' +
-    'describe the other commands.',
+    'Uses your kinit ticket by default.\n\n' +
+    `Commands:\n${subcommandsHelp()}`,
   groups: [
     { title: 'Request', flags: REQUEST_ONLY_FLAGS },
     { title: 'Authentication (HTTPSPNEGOAuth options)', flags: AUTH_FLAGS },

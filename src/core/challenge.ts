@@ -44,7 +44,7 @@ import { redactToken } from './redact.js';
  *
  * @example
  * ```ts
- * import { MAX_CHALLENGE_HEADER_LENGTH } from 'http-gssapi';
+ * import { MAX_CHALLENGE_HEADER_LENGTH } from 'http-gssapi/adapter-kit';
  * if (value.length > MAX_CHALLENGE_HEADER_LENGTH) console.warn('oversized challenge ignored');
  * ```
  */
@@ -152,7 +152,7 @@ export interface NegotiateChallenge {
  *
  * @example
  * ```ts
- * import { parseChallenges } from 'http-gssapi';
+ * import { parseChallenges } from 'http-gssapi/adapter-kit';
  * parseChallenges('Basic realm="a, Negotiate", Negotiate YIIGhg==');
  * // [ { scheme: 'Basic', params: Map { 'realm' => 'a, Negotiate' } },
  * //   { scheme: 'Negotiate', token68: 'YIIGhg==', params: Map {} } ]
@@ -193,7 +193,7 @@ export function parseChallenges(
  *
  * @example
  * ```ts
- * import { findNegotiateChallenge } from 'http-gssapi';
+ * import { findNegotiateChallenge } from 'http-gssapi/adapter-kit';
  * findNegotiateChallenge('Basic realm="x", Negotiate'); // { token: null }
  * findNegotiateChallenge('nEgOtIaTe YIIGhg=='); // { token: Uint8Array [96, 130, 6, 134], raw: 'YIIGhg==' }
  * findNegotiateChallenge(null); // null
@@ -233,7 +233,7 @@ export function findNegotiateChallenge(
  *
  * @example
  * ```ts
- * import { formatNegotiateHeader } from 'http-gssapi';
+ * import { formatNegotiateHeader } from 'http-gssapi/adapter-kit';
  * headers.set('authorization', formatNegotiateHeader(await context.step()));
  * formatNegotiateHeader(new Uint8Array([0x60, 0x82, 0x06, 0x86])); // 'Negotiate YIIGhg=='
  * ```

@@ -1,52 +1,36 @@
 /**
  * {@link AdTestRealm}: a throwaway Active Directory domain (Samba AD DC) for integration tests.
- * Its lifecycle is here; the directory changes are in `samba-directory.ts` and
- * `samba-admin-script.ts`, the KDC process is the one {@link TestRealm} uses too.
+ * This file holds what is Samba's own (provisioning, the account methods); the lifecycle shared
+ * with {@link TestRealm} is `realm-base.ts`, the directory changes are in `samba-directory.ts`
+ * and `samba-admin-script.ts`, the argument checks in `ad-account-arguments.ts`.
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  adClientKrb5Conf,
+  checkAccount,
+  checkSpn,
+  createUserOperations,
+  fullPrincipal,
+  randomAdPassword,
+} from './ad-account-arguments.js';
+import { adRealmLayout } from './ad-realm-layout.js';
 import {
   type AdTestRealmOptions,
   type ResolvedAdTestRealmOptions,
   resolveAdTestRealmOptions,
 } from './ad-test-realm-options.js';
 import type { AdAccount, AdUserOptions } from './ad-test-realm-types.js';
-import { onProcessExit } from './exit-cleanup.js';
-import { releasePort, reserveKdcPort } from './free-port.js';
-import { KdcProcess } from './kdc-process.js';
+import { reserveKdcPortPair } from './free-port.js';
 import { checkPassword, checkPath } from './krb5-arguments.js';
-import { Krb5Commands } from './krb5-commands.js';
-import { locateKrb5Tools } from './krb5-tools.js';
-import { overrideProcessEnv } from './process-env.js';
-import { createRealmDir } from './realm-layout.js';
-import { type SambaAdminOperation, USER_ACCOUNT_CONTROL } from './samba-admin-script.js';
-import { SambaDirectory, type SambaPaths, sambaPaths } from './samba-directory.js';
+import { type Krb5Tools, locateKrb5Tools } from './krb5-tools.js';
+import { RealmBase, startRealm } from './realm-base.js';
+import { USER_ACCOUNT_CONTROL } from './samba-admin-script.js';
+import { SambaDirectory } from './samba-directory.js';
 import { locateSambaTools, type SambaTools } from './samba-tools.js';
-import { SecretRedactor } from './secret-redactor.js';
-import type { KinitOptions, KinitSecret, Krb5ClientEnv, TestRealmService } from './test-realm-types.js';
-import { TestingError } from './testing-error.js';
-
-/** A password with every character class AD's complexity rule asks for, needing no quoting. */
-function randomPassword(): string {
-  return `Aa1-${randomBytes(15).toString('base64url')}`;
-}
-
-// sAMAccountNames go into LDAP filters (escaped there) and keytab file names: keep them plain.
-const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/;
-const SPN = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._:-]+$/;
-
-function checkAccount(value: unknown): string {
-  if (typeof value !== 'string' || !ACCOUNT.test(value)) {
-    throw new TypeError(
-      `account must be a sAMAccountName of at most 20 letters, digits, '.', '_', '-', got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
+import type { Krb5ClientEnv, TestRealmService } from './test-realm-types.js';
 
 const STARTED = Symbol('AdTestRealm.constructor');
 
@@ -81,114 +65,35 @@ const STARTED = Symbol('AdTestRealm.constructor');
  * });
  * ```
  */
-export class AdTestRealm implements AsyncDisposable {
-  /** The realm (the AD DNS domain in upper case), e.g. `'ADTEST.LOCAL'`. */
-  readonly name: string;
+export class AdTestRealm extends RealmBase<Krb5ClientEnv> {
   /** The NetBIOS domain name, e.g. `'ADTEST'`. */
   readonly domain: string;
-  /** The temp directory holding everything; removed by {@link AdTestRealm.stop}. */
-  readonly dir: string;
-  /** Host of the service principal (`HTTP/<hostname>`). */
-  readonly hostname: string;
-  /** The KDC's port on 127.0.0.1 (UDP and TCP). */
-  readonly kdcPort: number;
-  /** Where clients reach the KDC, `'127.0.0.1:<port>'`. */
-  readonly kdcAddress: string;
-  /** Path of the realm's krb5.conf (the KDC by address: no DNS SRV records needed). */
-  readonly krb5Config: string;
-  /** Samba's log: the first place to look when a ticket is refused. */
-  readonly kdcLog: string;
-  /** The default credential cache, `'FILE:<dir>/ccache'`. */
-  readonly ccache: string;
   /** `user@REALM`, its password and a keytab of its keys. */
   readonly user: AdAccount & { readonly keytab: string };
   /** `HTTP/<hostname>@REALM` (an SPN of the account `http-svc`) and its keytab. */
   readonly service: TestRealmService & { readonly account: string };
-  /** Variables that point MIT programs and libgssapi_krb5 at this realm. */
-  readonly env: Krb5ClientEnv;
 
   readonly #options: ResolvedAdTestRealmOptions;
-  readonly #paths: SambaPaths;
   readonly #kpasswdPort: number;
-  readonly #redactor = new SecretRedactor();
   readonly #directory: SambaDirectory;
-  readonly #commands: Krb5Commands;
-  readonly #kdc: KdcProcess;
-  readonly #unregisterExit: () => void;
-  #stopped = false;
-  #stopping: Promise<void> | undefined;
 
   /** Use {@link AdTestRealm.start}. */
   private constructor(
     token: typeof STARTED,
     options: ResolvedAdTestRealmOptions,
-    tools: { samba: SambaTools; krb5: Awaited<ReturnType<typeof locateKrb5Tools>> },
+    tools: { samba: SambaTools; krb5: Krb5Tools },
     dir: string,
     ports: { kdc: number; kpasswd: number },
   ) {
     if (token !== STARTED) throw new TypeError('use AdTestRealm.start()');
+    const layout = adRealmLayout(options, tools, dir, ports);
+    super(layout.setup);
     this.#options = options;
-    this.name = options.realm;
     this.domain = options.domain;
-    this.hostname = options.hostname;
-    this.dir = dir;
-    this.kdcPort = ports.kdc;
     this.#kpasswdPort = ports.kpasswd;
-    this.kdcAddress = `127.0.0.1:${ports.kdc}`;
-    this.#paths = sambaPaths(dir);
-    this.krb5Config = join(dir, 'krb5.conf');
-    this.kdcLog = this.#paths.log;
-    this.ccache = `FILE:${join(dir, 'ccache')}`;
-    const password = randomPassword();
-    this.#redactor.add(password);
-    this.user = Object.freeze(
-      Object.defineProperty(
-        { name: 'user', principal: `user@${this.name}`, keytab: join(dir, 'user.keytab') },
-        'password',
-        { value: password, enumerable: false },
-      ) as AdAccount & { keytab: string },
-    );
-    this.service = Object.freeze({
-      principal: `HTTP/${this.hostname}@${this.name}`,
-      hostname: this.hostname,
-      keytab: join(dir, 'service.keytab'),
-      account: 'http-svc',
-    });
-    this.env = Object.freeze({
-      KRB5_CONFIG: this.krb5Config,
-      KRB5CCNAME: this.ccache,
-      KRB5_KTNAME: `FILE:${this.service.keytab}`,
-      KRB5RCACHEDIR: join(dir, 'rcache'),
-    });
-    const log = (line: string) => this.#log(line);
-    this.#directory = new SambaDirectory(tools.samba, this.#paths, this.#redactor);
-    this.#commands = new Krb5Commands({
-      realm: this.name,
-      dir,
-      ccache: this.ccache,
-      env: this.env,
-      tools: tools.krb5,
-      redactor: this.#redactor,
-      log,
-    });
-    this.#kdc = new KdcProcess(
-      {
-        // -i: interactive (foreground, logs to stdout); -M single: one process, nothing forked.
-        command: tools.samba.samba,
-        args: ['-i', '-M', 'single', '-s', this.#paths.smbConf],
-        env: { ...process.env, LC_ALL: 'C' },
-        outputPath: this.#paths.output,
-        logFiles: [this.#paths.log],
-        redactor: this.#redactor,
-        log,
-      },
-      ports.kdc,
-      options.startTimeoutMs,
-    );
-    this.#unregisterExit = onProcessExit(() => {
-      this.#kdc.kill();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    this.user = layout.user;
+    this.service = layout.service;
+    this.#directory = new SambaDirectory(tools.samba, layout.paths, layout.redactor);
   }
 
   /**
@@ -236,89 +141,11 @@ export class AdTestRealm implements AsyncDisposable {
     const resolved = resolveAdTestRealmOptions(options);
     const tools = { samba: await locateSambaTools(), krb5: await locateKrb5Tools() };
     const deadline = performance.now() + resolved.startTimeoutMs;
-    const dir = await createRealmDir();
-    const ports: number[] = [];
-    try {
-      ports.push(await reserveKdcPort(), await reserveKdcPort());
-    } catch (cause) {
-      for (const port of ports) releasePort(port);
-      await rm(dir, { recursive: true, force: true });
-      throw new TestingError('ERR_TEST_REALM_SETUP', `cannot reserve the KDC's ports: ${String(cause)}`, {
-        cause,
-      });
-    }
-    const realm = new AdTestRealm(STARTED, resolved, tools, dir, { kdc: ports[0]!, kpasswd: ports[1]! });
-    try {
-      await realm.#initialize(deadline);
-      return realm;
-    } catch (error) {
-      await realm.stop().catch(() => {});
-      throw error;
-    }
-  }
-
-  /** Process id of the running `samba`, or `null` while it is stopped. */
-  get kdcPid(): number | null {
-    return this.#kdc.pid;
-  }
-
-  /**
-   * Sets {@link AdTestRealm.env} on `process.env`, plus `overrides`, and returns a function that
-   * puts back what was there before (see {@link TestRealm.applyEnv}).
-   *
-   * @example
-   * ```ts
-   * const restore = realm.applyEnv();
-   * try {
-   *   // ... libgssapi_krb5 in this process now uses the AD realm
-   * } finally {
-   *   restore();
-   * }
-   * ```
-   */
-  applyEnv(overrides: Readonly<Record<string, string | undefined>> = {}): () => void {
-    return overrideProcessEnv({ ...this.env, ...overrides });
-  }
-
-  /**
-   * Runs MIT `kinit` against the domain controller (password on stdin). See {@link TestRealm.kinit}.
-   *
-   * @throws TestingError `ERR_TEST_REALM_KINIT` with kinit's message, e.g. `Client's credentials have been revoked`.
-   *
-   * @example
-   * ```ts
-   * await realm.kinit(alice.principal, { password: alice.password }, { ccache: `FILE:${realm.dir}/alice` });
-   * ```
-   */
-  async kinit(principal: string, secret: KinitSecret, options: KinitOptions = {}): Promise<void> {
-    this.#assertRunning('kinit');
-    return this.#commands.kinit(principal, secret, options);
-  }
-
-  /**
-   * Runs `klist -f` on a ccache and returns its output.
-   *
-   * @example
-   * ```ts
-   * assert.match(await realm.klist(), /krbtgt\/ADTEST\.LOCAL@ADTEST\.LOCAL/);
-   * ```
-   */
-  async klist(ccache: string = this.ccache): Promise<string> {
-    this.#assertRunning('klist');
-    return this.#commands.klist(ccache);
-  }
-
-  /**
-   * Destroys a ccache (`kdestroy`); one that does not exist is not an error.
-   *
-   * @example
-   * ```ts
-   * await realm.kdestroy();
-   * ```
-   */
-  async kdestroy(ccache: string = this.ccache): Promise<void> {
-    this.#assertRunning('kdestroy');
-    return this.#commands.kdestroy(ccache);
+    return startRealm({
+      reserve: reserveKdcPortPair,
+      create: (dir, [kdc, kpasswd]) => new AdTestRealm(STARTED, resolved, tools, dir, { kdc, kpasswd }),
+      initialize: (realm) => realm.#initialize(deadline),
+    });
   }
 
   /**
@@ -334,35 +161,8 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async createUser(name: string, options: AdUserOptions = {}): Promise<AdAccount> {
-    this.#assertRunning('createUser');
-    const account = checkAccount(name);
-    const password = checkPassword('options.password', options.password ?? randomPassword());
-    const { groups = [], encryptionTypes, userPrincipalName } = options;
-    const groupNames =
-      typeof groups === 'number'
-        ? Array.from({ length: groups }, (_, i) => `${account}-g${i + 1}`)
-        : [...groups];
-    if (!groupNames.every((group) => ACCOUNT.test(group))) {
-      throw new TypeError('options.groups must be a count or group names like account names');
-    }
-    if (encryptionTypes !== undefined && (!Number.isInteger(encryptionTypes) || encryptionTypes < 0)) {
-      throw new TypeError('options.encryptionTypes must be a non-negative integer');
-    }
-    if (userPrincipalName !== undefined && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+$/.test(userPrincipalName)) {
-      throw new TypeError(
-        `options.userPrincipalName must look like 'user@dns.suffix', got ${JSON.stringify(userPrincipalName)}`,
-      );
-    }
-    const operations: SambaAdminOperation[] = [
-      {
-        op: 'user',
-        name: account,
-        password,
-        ...(encryptionTypes === undefined ? {} : { encryptionTypes }),
-        ...(userPrincipalName === undefined ? {} : { userPrincipalName }),
-      },
-    ];
-    if (groupNames.length > 0) operations.push({ op: 'groups', name: account, groups: groupNames });
+    this.assertRunning('createUser');
+    const { account, password, operations } = createUserOperations(name, options);
     await this.#directory.run(operations, `creating user ${account}`);
     return Object.freeze(
       Object.defineProperty({ name: account, principal: `${account}@${this.name}` }, 'password', {
@@ -383,11 +183,11 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async addSpn(account: string, spn: string): Promise<void> {
-    this.#assertRunning('addSpn');
-    if (typeof spn !== 'string' || !SPN.test(spn)) {
-      throw new TypeError(`spn must look like 'HTTP/host', got ${JSON.stringify(spn)}`);
-    }
-    await this.#directory.run([{ op: 'spn', name: checkAccount(account), spn }], `adding SPN ${spn}`);
+    this.assertRunning('addSpn');
+    await this.#directory.run(
+      [{ op: 'spn', name: checkAccount(account), spn: checkSpn(spn) }],
+      `adding SPN ${spn}`,
+    );
   }
 
   /**
@@ -404,11 +204,8 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async exportKeytab(principal: string, path?: string): Promise<string> {
-    this.#assertRunning('exportKeytab');
-    const full = principal.includes('@') ? principal : `${principal}@${this.name}`;
-    if (!/^[A-Za-z0-9._/-]+@[A-Za-z0-9._-]+$/.test(full)) {
-      throw new TypeError(`principal must look like 'HTTP/host' or 'user', got ${JSON.stringify(principal)}`);
-    }
+    this.assertRunning('exportKeytab');
+    const full = fullPrincipal(principal, this.name);
     const file = checkPath('path', path ?? join(this.dir, `${full.replace(/[/@]/g, '_')}.keytab`));
     await this.#directory.run(
       [{ op: 'keytab', principal: full, path: file }],
@@ -426,7 +223,7 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async setPassword(account: string, password: string): Promise<void> {
-    this.#assertRunning('setPassword');
+    this.assertRunning('setPassword');
     const value = checkPassword('password', password);
     await this.#directory.run(
       [{ op: 'password', name: checkAccount(account), password: value }],
@@ -467,7 +264,7 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async expireAccount(account: string): Promise<void> {
-    this.#assertRunning('expireAccount');
+    this.assertRunning('expireAccount');
     await this.#directory.run([{ op: 'expire', name: checkAccount(account) }], 'expiring an account');
   }
 
@@ -481,7 +278,7 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async requirePasswordChange(account: string): Promise<void> {
-    this.#assertRunning('requirePasswordChange');
+    this.assertRunning('requirePasswordChange');
     await this.#directory.run(
       [{ op: 'must-change', name: checkAccount(account) }],
       'requiring a password change',
@@ -529,7 +326,7 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async setLockoutThreshold(threshold: number): Promise<void> {
-    this.#assertRunning('setLockoutThreshold');
+    this.assertRunning('setLockoutThreshold');
     if (!Number.isInteger(threshold) || threshold < 0 || threshold > 999) {
       throw new TypeError(`threshold must be an integer from 0 to 999, got ${String(threshold)}`);
     }
@@ -548,7 +345,7 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async unlockAccount(account: string): Promise<void> {
-    this.#assertRunning('unlockAccount');
+    this.assertRunning('unlockAccount');
     await this.#directory.run([{ op: 'unlock', name: checkAccount(account) }], 'unlocking an account');
   }
 
@@ -575,7 +372,7 @@ export class AdTestRealm implements AsyncDisposable {
    * ```
    */
   async accountAttributes(account: string, attributes: readonly string[]): Promise<Record<string, string[]>> {
-    this.#assertRunning('accountAttributes');
+    this.assertRunning('accountAttributes');
     if (!attributes.every((a) => typeof a === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(a))) {
       throw new TypeError('attributes must be LDAP attribute names');
     }
@@ -586,33 +383,8 @@ export class AdTestRealm implements AsyncDisposable {
     return shown as Record<string, string[]>;
   }
 
-  /**
-   * Stops the KDC and removes the directory. Safe to call more than once; every call returns the
-   * same promise.
-   *
-   * @example
-   * ```ts
-   * after(() => realm.stop());
-   * ```
-   */
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      this.#stopped = true;
-      await this.#directory.idle();
-      await this.#commands.idle();
-      await this.#kdc.stop();
-      releasePort(this.kdcPort);
-      releasePort(this.#kpasswdPort);
-      this.#unregisterExit();
-      await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
-      this.#log('stopped, directory removed');
-    })();
-    return this.#stopping;
-  }
-
-  /** Same as {@link AdTestRealm.stop}, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
+  protected override async beforeStop(): Promise<void> {
+    await this.#directory.idle();
   }
 
   async #initialize(deadline: number): Promise<void> {
@@ -625,74 +397,38 @@ export class AdTestRealm implements AsyncDisposable {
       kpasswdPort: this.#kpasswdPort,
       timeoutMs: remaining(),
     });
-    this.#log(`provisioned in ${Math.round(performance.now() - started)} ms, KDC port ${this.kdcPort}`);
+    this.log(`provisioned in ${Math.round(performance.now() - started)} ms, KDC port ${this.kdcPort}`);
     await mkdir(this.env.KRB5RCACHEDIR, { recursive: true });
-    await writeFile(this.krb5Config, this.#krb5Conf());
+    await writeFile(
+      this.krb5Config,
+      adClientKrb5Conf(this.name, this.hostname, this.kdcAddress, this.#kpasswdPort),
+    );
     const svc = this.service;
     await this.#directory.run(
       [
         { op: 'settings', lockoutThreshold: this.#options.lockoutThreshold },
         { op: 'user', name: this.user.name, password: this.user.password },
-        { op: 'user', name: svc.account, password: randomPassword() },
+        { op: 'user', name: svc.account, password: randomAdPassword() },
         { op: 'spn', name: svc.account, spn: `HTTP/${svc.hostname}` },
         { op: 'keytab', principal: this.user.principal, path: this.user.keytab },
         { op: 'keytab', principal: svc.principal, path: svc.keytab },
       ],
       'creating the user and the service account',
     );
-    const ccache = this.#options.kinitUser ? this.ccache : `FILE:${join(this.dir, 'probe.ccache')}`;
-    await this.#kdc.start(deadline, (signal) =>
-      this.#commands.kinit(this.user.principal, { password: this.user.password }, { ccache }, signal),
+    await this.launchKdc(
+      deadline,
+      this.user.principal,
+      { password: this.user.password },
+      this.#options.kinitUser,
     );
-    this.#log(`ready in ${Math.round(performance.now() - started)} ms`);
-  }
-
-  /**
-   * The clients' krb5.conf. Samba writes one that finds the KDC through DNS SRV records, which
-   * this realm does not publish: this one names it by address.
-   */
-  #krb5Conf(): string {
-    const { name, hostname } = this;
-    return [
-      '[libdefaults]',
-      `  default_realm = ${name}`,
-      '  dns_lookup_kdc = false',
-      '  dns_lookup_realm = false',
-      '  rdns = false',
-      // Delegation tests need forwardable TGTs (MIT skips delegation silently without).
-      '  forwardable = true',
-      '',
-      '[realms]',
-      `  ${name} = {`,
-      `    kdc = ${this.kdcAddress}`,
-      `    kpasswd_server = 127.0.0.1:${this.#kpasswdPort}`,
-      '  }',
-      '',
-      '[domain_realm]',
-      `  ${hostname} = ${name}`,
-      `  .${hostname} = ${name}`,
-      '',
-    ].join('\n');
+    this.log(`ready in ${Math.round(performance.now() - started)} ms`);
   }
 
   async #flags(account: string, flags: number, on: boolean, what: string): Promise<void> {
-    this.#assertRunning(what);
+    this.assertRunning(what);
     await this.#directory.run(
       [{ op: 'flags', name: checkAccount(account), flags, on }],
       `${what} ${account}`,
     );
-  }
-
-  #assertRunning(method: string): void {
-    if (this.#stopped) {
-      throw new TestingError(
-        'ERR_TEST_REALM_STOPPED',
-        `AdTestRealm ${this.name}: ${method}() called after stop()`,
-      );
-    }
-  }
-
-  #log(line: string): void {
-    this.#options.log?.(this.#redactor.redact(`[AdTestRealm ${this.name}] ${line}`));
   }
 }

@@ -5,6 +5,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { TestingError } from './testing-error.js';
 
 // Ports handed out to realms of this process that are still running. MIT krb5kdc binds with
 // SO_REUSEPORT (measured with 1.20.1: a second krb5kdc on a busy port starts without complaint
@@ -56,4 +57,28 @@ export async function reserveKdcPort(): Promise<number> {
 /** Gives a port back once its KDC is gone for good. */
 export function releasePort(port: number): void {
   taken.delete(port);
+}
+
+/**
+ * Two ports reserved as by {@link reserveKdcPort} (a KDC's and its kpasswd's), or none: the first
+ * is given back when the second cannot be had.
+ *
+ * @throws TestingError `ERR_TEST_REALM_SETUP`.
+ *
+ * @example
+ * ```ts
+ * const [kdc, kpasswd] = await reserveKdcPortPair();
+ * ```
+ */
+export async function reserveKdcPortPair(): Promise<[number, number]> {
+  const ports: number[] = [];
+  try {
+    ports.push(await reserveKdcPort(), await reserveKdcPort());
+    return [ports[0]!, ports[1]!];
+  } catch (cause) {
+    for (const port of ports) releasePort(port);
+    throw new TestingError('ERR_TEST_REALM_SETUP', `cannot reserve the KDC's ports: ${String(cause)}`, {
+      cause,
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { redactAuthHeader } from '../../src/cli/auth-header-text.js';
 import { renderFindings } from '../../src/cli/doctor-render.js';
@@ -9,6 +10,7 @@ import { formatBytes, progressLine } from '../../src/cli/progress-meter.js';
 import { selectProxy } from '../../src/cli/proxy-environment.js';
 import { REQUEST_FLAGS, REQUEST_HELP } from '../../src/cli/request-command.js';
 import { classifyError } from '../../src/cli/request-outcome.js';
+import { SUBCOMMANDS } from '../../src/cli/subcommands.js';
 import type { TraceEntry } from '../../src/cli/trace-recorder.js';
 import { renderTrace } from '../../src/cli/trace-render.js';
 import { MutualAuthenticationError } from '../../src/core/errors.js';
@@ -118,6 +120,31 @@ describe('help', () => {
     const text = renderHelp(REQUEST_HELP);
     for (const flag of REQUEST_FLAGS) assert.ok(text.includes(`--${flag.name}`), flag.name);
     for (const code of Object.values(EXIT)) assert.match(text, new RegExp(`^  ${code}  `, 'm'));
+  });
+
+  it('the main help lists every command main.ts dispatches, with its usage and summary', () => {
+    const text = renderHelp(REQUEST_HELP);
+    // The commands as main.ts dispatches them (main.ts runs on import, so it is read, not loaded).
+    const main = readFileSync(new URL('../../../src/cli/main.ts', import.meta.url), 'utf8');
+    const table = main.match(/const COMMANDS[\s\S]*? = \{\n([\s\S]*?)\n\};/)?.[1] ?? '';
+    const dispatched = [...table.matchAll(/^ {2}([a-z-]+):/gm)].map((m) => m[1]);
+    assert.deepEqual([...dispatched].sort(), ['doctor', 'proxy', 'token']);
+    assert.deepEqual(SUBCOMMANDS.map((c) => c.name).sort(), [...dispatched].sort());
+    for (const name of dispatched) assert.match(text, new RegExp(`^ {2}${name} `, 'm'), `${name} missing`);
+    for (const command of SUBCOMMANDS) {
+      assert.ok(text.includes(command.summary), command.name);
+      assert.ok(text.includes(command.usage.replace(/^http-gssapi /, '')), command.name);
+    }
+    const commandLines = text
+      .split('\n')
+      .filter((line) => dispatched.some((name) => line.startsWith(`  ${name} `)));
+    assert.equal(commandLines.length, dispatched.length);
+    for (const line of commandLines) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
+  });
+
+  it('docs/cli.md lists the same commands', () => {
+    const doc = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+    for (const command of SUBCOMMANDS) assert.ok(doc.includes(`${command.usage} `), command.usage);
   });
 });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import {
+  type AnyHttpGssapiError,
   BodyNotReplayableError,
   ChallengeParseError,
   HttpGssapiError,
@@ -93,5 +95,65 @@ describe('HttpGssapiError and its subclasses', () => {
     } else {
       assert.fail('not narrowed');
     }
+  });
+});
+
+// The codes as the sources list them: ErrorCode's literals, its documentation table, and the
+// cases of AnyHttpGssapiError's "exhaustive switch" example, so the docs cannot fall behind.
+function source(file: string): string {
+  return readFileSync(new URL(`../../../src/core/${file}`, import.meta.url), 'utf8');
+}
+const listedCodes = [
+  ...(source('error-base.ts').match(/export type ErrorCode =([^;]*);/)?.[1] ?? '').matchAll(
+    /'(ERR_[A-Z_]+)'/g,
+  ),
+].map((m) => m[1]);
+const example = source('errors.ts').match(/function explain[\s\S]*?```/)?.[0] ?? '';
+
+describe('the list of codes and its documentation', () => {
+  it('ErrorCode lists twelve codes, each once', () => {
+    assert.equal(listedCodes.length, 12);
+    assert.equal(new Set(listedCodes).size, listedCodes.length);
+  });
+
+  it('the exhaustive switch example of AnyHttpGssapiError has a case for every code', () => {
+    const cases = [...example.matchAll(/case '(ERR_[A-Z_]+)'/g)].map((m) => m[1]);
+    assert.deepEqual([...cases].sort(), [...listedCodes].sort());
+    assert.match(example, /const unhandled: never = err;/);
+  });
+
+  it("ErrorCode's table has a row for every code", () => {
+    const table = source('error-base.ts').match(/\| code[\s\S]*?\n \*\n/)?.[0] ?? '';
+    const rows = [...table.matchAll(/^ \* \| `(ERR_[A-Z_]+)`/gm)].map((m) => m[1]);
+    assert.deepEqual([...rows].sort(), [...listedCodes].sort());
+  });
+
+  it('a switch over AnyHttpGssapiError with every code compiles as exhaustive (as the example)', () => {
+    // The `never` assignment is the check: this file does not compile if a code is missing.
+    function explain(err: AnyHttpGssapiError): string {
+      switch (err.code) {
+        case 'ERR_CHALLENGE_PARSE':
+          return `bad header at ${err.position}`;
+        case 'ERR_SPNEGO_EXCHANGE':
+        case 'ERR_MUTUAL_AUTH':
+        case 'ERR_BODY_NOT_REPLAYABLE':
+        case 'ERR_UNDICI_LEGACY_HANDLER':
+        case 'ERR_LOGIN_REFUSED':
+        case 'ERR_CHANNEL_BINDING':
+        case 'ERR_HEADER_TOO_LARGE':
+        case 'ERR_KDC_TIMEOUT':
+        case 'ERR_NTLM_NOT_ALLOWED':
+        case 'ERR_TOKEN_WITHHELD':
+          return err.code;
+        case 'ERR_PROXY_REFUSED':
+          return `the proxy answered ${err.status}`;
+        default: {
+          const unhandled: never = err;
+          return String(unhandled);
+        }
+      }
+    }
+    assert.equal(explain(new ChallengeParseError('bad', { position: 3 })), 'bad header at 3');
+    assert.equal(explain(new MutualAuthenticationError('no token')), 'ERR_MUTUAL_AUTH');
   });
 });
