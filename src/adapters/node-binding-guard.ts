@@ -87,12 +87,19 @@ export function guardGotRequest(
   options: { url?: unknown; request?: unknown; http2?: boolean },
   certificate: Uint8Array | null,
 ): void {
-  if (!(options.url instanceof URL) || options.url.protocol !== 'https:' || options.http2) return;
-  const url = new URL(options.url.href);
   const current = options.request as RequestFunction | undefined;
   const inner = current?.[WRAPPED] ?? current;
+  if (!(options.url instanceof URL) || options.url.protocol !== 'https:' || options.http2) {
+    // got keeps `request` for every hop of a redirect chain: a plain http hop after an https one
+    // gets the caller's own function back (or none: got picks node:http), never an https one.
+    if (current !== inner) options.request = inner;
+    return;
+  }
+  const url = new URL(options.url.href);
   const guarded: RequestFunction = (target, ...rest) => {
-    const made = inner ? inner(target, ...rest) : https.request(target, ...(rest as [https.RequestOptions]));
+    // Chosen by the target, as got does without a `request` option.
+    const base = target instanceof URL && target.protocol === 'http:' ? http : https;
+    const made = inner ? inner(target, ...rest) : base.request(target, ...(rest as [https.RequestOptions]));
     if (made instanceof ClientRequest) guardClientRequest(made, url, certificate);
     return made;
   };
