@@ -2,9 +2,9 @@ import { runExchange } from '../core/exchange.js';
 import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import { sendWatched, undiciGuard } from './binding/undici-guard.js';
 import type { FetchLike } from './fetch-like.js';
 import { type CreateFetchOptions, resolveBaseFetch } from './fetch-options.js';
-import { boundSend, originPeerCertificate } from './undici-binding-guard.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -116,12 +116,12 @@ export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateF
         initialUrl: url,
         replayable: !hop.bodyOnce,
         cookie: hop.headers.get('cookie'),
-        peerCertificate: originPeerCertificate(hop.url),
+        peerCertificate: undiciGuard.peerCertificate(hop.url),
         signal,
       });
       return runExchange(flow, {
         // A bound token may go only on a connection with its certificate (channel bindings).
-        send: (extra) => boundSend(flow, extra, send),
+        send: (extra) => sendWatched(flow, extra, send),
         status: (res) => res.status,
         // Set-Cookie lines cannot be joined with commas (RFC 9110 section 5.3).
         header: (res, name) => (name === 'set-cookie' ? res.headers.getSetCookie() : res.headers.get(name)),

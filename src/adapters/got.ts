@@ -38,9 +38,9 @@ import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy
 import { sanitizedHeaders } from '../core/sanitize.js';
 import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
 import { hideProperty } from '../internal/hide-property.js';
+import { EndPointBinding } from './binding/end-point-binding.js';
+import { nodeGuard, watchGotRequest } from './binding/node-guard.js';
 import { gotRequestBound } from './got-request-bound.js';
-import { guardGotRequest } from './node-binding-guard.js';
-import { originPeerCertificate } from './undici-binding-guard.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
@@ -202,7 +202,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
         // The answer to a 401: this attempt continues the flow, with the cookies it chose.
         state.pending = null;
         if (state.cookie) setCookie(options, state.pendingCookie);
-        guardGotRequest(options, state.flow?.boundCertificate ?? null);
+        watchGotRequest(options, EndPointBinding.of(state.flow?.boundCertificate));
         return;
       }
       if (!state.ours.has(String(header))) {
@@ -233,7 +233,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       replayable: !state.once,
       cookie: state.cookie?.value ?? null,
       sessions,
-      peerCertificate: originPeerCertificate(options.url),
+      peerCertificate: nodeGuard.peerCertificate(options.url),
       signal: bound.signal,
     });
     state.flow = flow;
@@ -248,7 +248,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     Object.assign(options.headers, flow.requestHeaders(authorization));
     if (authorization) state.ours.add(authorization);
     // A bound token goes only on a connection with its certificate (channel bindings).
-    guardGotRequest(options, authorization ? flow.boundCertificate : null);
+    watchGotRequest(options, authorization ? EndPointBinding.of(flow.boundCertificate) : null);
   };
 
   const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {

@@ -9,8 +9,9 @@ import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { RedirectPlan } from '../../core/redirect-policy.js';
 import { bufferBody, discardBody, isOneShotBody } from '../../internal/buffered-body.js';
 import { hideProperty } from '../../internal/hide-property.js';
-import { guardedTransport } from '../node-binding-guard.js';
-import { boundSend, originPeerCertificate } from '../undici-binding-guard.js';
+import { EndPointBinding } from '../binding/end-point-binding.js';
+import { watchedTransport } from '../binding/node-guard.js';
+import { sendWatched, undiciGuard } from '../binding/undici-guard.js';
 import { requestBound } from './request-bound.js';
 import type { AdapterConfig, NegotiateLeg } from './types.js';
 
@@ -124,13 +125,13 @@ export async function dispatch(
       cookie: headerLine(hop.headers, 'cookie', '; '),
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
-      peerCertificate: originPeerCertificate(hop.url),
+      peerCertificate: undiciGuard.peerCertificate(hop.url),
       signal: bound.signal,
     });
     return runExchange<Outcome>(flow, {
       // A bound token goes only on a connection with its certificate (channel bindings), through
       // node:https (the http adapter) or Node's fetch (the fetch adapter).
-      send: (extra) => boundSend(flow, extra, (e) => attempt(hop, e, flow.boundCertificate)),
+      send: (extra) => sendWatched(flow, extra, (e) => attempt(hop, e, flow.boundCertificate)),
       status: (o) => o.response.status,
       clientResponse: (o) => o.response,
       header: (o, name) => headerOf(o.response.headers, name),
@@ -163,7 +164,13 @@ export async function dispatch(
       data: hop.data,
       maxRedirects: 0,
       ...(hop.url.protocol === 'https:'
-        ? { transport: guardedTransport(config.transport, hop.url, carriesToken ? certificate : null) }
+        ? {
+            transport: watchedTransport(
+              config.transport,
+              hop.url,
+              carriesToken ? EndPointBinding.of(certificate) : null,
+            ),
+          }
         : {}),
     };
     let outcome: Outcome;

@@ -6,7 +6,8 @@ import type { OriginBinding, OriginVerdict } from '../../core/origin-binding.js'
 import { sanitizedHeaders } from '../../core/sanitize.js';
 import { AbortRace } from '../../internal/abort-race.js';
 import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
-import { expectBinding, originPeerCertificate } from '../undici-binding-guard.js';
+import { EndPointBinding } from '../binding/end-point-binding.js';
+import { undiciGuard } from '../binding/undici-guard.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
 import { DispatchInfo } from './dispatch-info.js';
 import { headerPairs, withHeaders } from './request-target.js';
@@ -269,7 +270,7 @@ export class NegotiateHandler implements DispatchHandler {
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
       cookie: cookies.length > 0 ? cookies.join('; ') : null,
-      peerCertificate: originPeerCertificate(url),
+      peerCertificate: undiciGuard.peerCertificate(url),
       signal: this.#race.signal,
     });
     await this.#send(await this.#race.run(this.#flow.start()));
@@ -293,12 +294,9 @@ export class NegotiateHandler implements DispatchHandler {
     }
     if (authorization !== null) this.#info.tokensSent++;
     this.#forgetBinding?.();
-    const certificate = this.#flow!.boundCertificate;
     // A bound token may go only on a connection with its certificate (channel bindings).
-    this.#forgetBinding =
-      authorization !== null && certificate !== null
-        ? expectBinding(authorization, certificate, this.#setup.url)
-        : null;
+    const binding = authorization === null ? null : EndPointBinding.of(this.#flow!.boundCertificate);
+    this.#forgetBinding = binding ? undiciGuard.watch(authorization!, this.#setup.url, binding) : null;
     this.#attempt = null;
     this.#mode = 'connecting';
     this.#queue = [];
