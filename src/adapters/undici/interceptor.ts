@@ -2,10 +2,11 @@ import type { Dispatcher } from 'undici';
 import { LegacyHandlerError } from '../../core/errors.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../../core/http-spnego-auth.js';
 import { OriginBinding } from '../../core/origin-binding.js';
+import { requestIntake } from '../../core/request-intake.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import { DedicatedConnections, resolveConnectionBound } from './dedicated-connections.js';
 import { NegotiateHandler } from './negotiate-handler.js';
-import { ELSEWHERE, headerPairs, redirectStart, requestUrl } from './request-target.js';
+import { ELSEWHERE, headerPairs, headerReader, redirectStart, requestUrl } from './request-target.js';
 import type { NegotiateInterceptor, NegotiateInterceptorOptions } from './types.js';
 
 type DispatchOptions = Dispatcher.DispatchOptions;
@@ -117,11 +118,10 @@ export function negotiate(
       }
       // The request names a host it is not sent to: no token for either.
       if (url === ELSEWHERE) return dispatch(opts, handler);
-      // The caller's own credentials are not ours to replace.
-      if (headerPairs(opts.headers).some(([name]) => name.toLowerCase() === 'authorization')) {
-        return dispatch(opts, handler);
-      }
+      const intake = requestIntake({ header: headerReader(headerPairs(opts.headers)) });
+      if (intake.skip) return dispatch(opts, handler);
       const setup = {
+        cookie: intake.cookie,
         auth: negotiateAuth,
         dispatch,
         url,

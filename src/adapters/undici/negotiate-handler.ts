@@ -3,9 +3,10 @@ import type { FlowDecision } from '../../core/flow-types.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { NegotiateFlow } from '../../core/negotiate-flow.js';
 import type { OriginBinding, OriginVerdict } from '../../core/origin-binding.js';
+import { type ReplayableBody, replayableBody } from '../../core/request-intake.js';
 import { sanitizedHeaders } from '../../core/sanitize.js';
 import { AbortRace } from '../../internal/abort-race.js';
-import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
+import { MAX_DRAIN } from '../../internal/buffered-body.js';
 import { EndPointBinding } from '../binding/end-point-binding.js';
 import { undiciGuard } from '../binding/undici-guard.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
@@ -51,6 +52,8 @@ export interface NegotiateRequestSetup {
   readonly auth: HTTPSPNEGOAuth;
   readonly dispatch: Dispatch;
   readonly url: URL;
+  /** The caller's own Cookie header (`requestIntake`). */
+  readonly cookie: string | null;
   /** Where a redirect chain started (see `redirectStart`), for the hop's flow. */
   readonly initialUrl: URL | null;
   /** The {@link OriginBinding} verdict for this request's host (server requests only). */
@@ -85,7 +88,7 @@ export class NegotiateHandler implements DispatchHandler {
   /** Steps between attempts (a body buffered, a token made, a lock awaited) give way to an abort. */
   readonly #race = new AbortRace();
   #flow: NegotiateFlow | null = null;
-  #body: BufferedBody | { readonly kind: 'as-is'; readonly body: DispatchBody } | null = null;
+  #body: ReplayableBody<DispatchBody> | null = null;
   #done = false;
   #release: (() => void) | null = null;
   #dedicated: DedicatedConnection | null = null;
@@ -252,13 +255,9 @@ export class NegotiateHandler implements DispatchHandler {
 
   async #run(): Promise<void> {
     const { auth, url, initialUrl } = this.#setup;
-    const source = this.#opts.body;
-    this.#body = isOneShotBody(source)
-      ? await this.#race.run(bufferBody(source as object, auth.options.maxReplayBodySize), (late) =>
-          late.kind === 'once' ? late.discard() : undefined,
-        )
-      : { kind: 'as-is', body: source };
-    const cookies = this.#headers.filter(([name]) => name.toLowerCase() === 'cookie').map(([, v]) => v);
+    this.#body = await this.#race.run(replayableBody(auth, this.#opts.body), (late) =>
+      late.kind === 'once' ? late.discard() : undefined,
+    );
     // Connection-persistent auth: the origin's dedicated socket is authenticated already, so this
     // request goes there without a token.
     this.#reuse = this.#setup.origins?.peek(url.origin)?.authenticated ?? false;
@@ -269,7 +268,7 @@ export class NegotiateHandler implements DispatchHandler {
       binding: this.#setup.binding,
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
-      cookie: cookies.length > 0 ? cookies.join('; ') : null,
+      cookie: this.#setup.cookie,
       peerCertificate: undiciGuard.peerCertificate(url),
       signal: this.#race.signal,
     });

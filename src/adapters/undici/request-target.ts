@@ -81,6 +81,11 @@ export function headerPairs(headers: DispatchOptions['headers']): [string, strin
   return pairs;
 }
 
+/** Reads header pairs by lower-case name (every value of the name), for `requestIntake`. */
+export function headerReader(pairs: readonly (readonly [string, string])[]): (name: string) => string[] {
+  return (name) => pairs.filter(([n]) => n.toLowerCase() === name).map(([, value]) => value);
+}
+
 /**
  * The caller's headers with the exchange's set on top (a header the exchange sets replaces the
  * caller's of that name: its Cookie comes back merged), flat (`[name, value, name, value, ...]`).
