@@ -38,7 +38,7 @@ import { replayableBody, requestIntake } from '../core/request-intake.js';
 import { sanitizedHeaders } from '../core/sanitize.js';
 import { EndPointBinding } from './binding/end-point-binding.js';
 import { nodeGuard, watchGotRequest } from './binding/node-guard.js';
-import { gotRequestBound } from './got-request-bound.js';
+import { gotDeadline } from './got-deadline.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
@@ -209,7 +209,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     state.caller ??= { cookie: intake.cookie, replayable: await makeReplayable(options, negotiateAuth) };
     // The caller's Cookie header is the one the request had before this hook added to it.
     if (sessions) setCookie(options, state.caller.cookie);
-    const deadline = gotRequestBound(options, state.started);
+    const deadline = gotDeadline(options, state.started);
     const flow = negotiateAuth.flow(options.url, {
       initialUrl: state.initial,
       replayable: state.caller.replayable,

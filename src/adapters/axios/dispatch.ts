@@ -13,7 +13,7 @@ import { hideProperty } from '../../internal/hide-property.js';
 import { EndPointBinding } from '../binding/end-point-binding.js';
 import { watchedTransport } from '../binding/node-guard.js';
 import { sendWatched, undiciGuard } from '../binding/undici-guard.js';
-import { requestBound } from './request-bound.js';
+import { requestDeadline } from './request-deadline.js';
 import type { AdapterConfig, NegotiateLeg } from './types.js';
 
 /** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
@@ -80,7 +80,7 @@ export async function dispatch(
     auth: config.auth,
   };
   const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const bound = requestBound(config);
+  const deadline = requestDeadline(config);
   let outcome: Outcome;
   try {
     outcome = await followRedirects(first, {
@@ -103,7 +103,7 @@ export async function dispatch(
   } catch (error) {
     throw axiosErrorOf(error, config);
   } finally {
-    bound.done();
+    deadline.done();
   }
   // The 401 that came back unauthenticated: axios's rejection points at the reason too.
   if (outcome.error) throw attachReason(outcome.error, outcome.response);
@@ -123,7 +123,7 @@ export async function dispatch(
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
       peerCertificate: undiciGuard.peerCertificate(hop.url),
-      signal: bound.signal,
+      signal: deadline.signal,
     });
     return runExchange<Outcome>(flow, {
       // A bound token goes only on a connection with its certificate (channel bindings), through

@@ -57,8 +57,8 @@ export interface NegotiateRequestSetup {
   /** Where a redirect chain started (see `redirectStart`), for the hop's flow. */
   readonly initialUrl: URL | null;
   /** The {@link OriginBinding} verdict for this request's host (server requests only). */
-  readonly binding?: OriginVerdict;
-  /** Connection-bound mode's dedicated connections, or null. */
+  readonly originVerdict?: OriginVerdict;
+  /** The dedicated connections (the `connectionBound` option), or null. */
   readonly origins: DedicatedConnections | null;
   /**
    * `'proxy'`: the request goes to a forward proxy (absolute-form target) at `url`, and the
@@ -102,9 +102,9 @@ export class NegotiateHandler implements DispatchHandler {
   #nextAuthorization = '';
   #dropped: Dropped | null = null;
   /** On the dedicated connection: drain 401s whole, never drop the connection mid-handshake. */
-  #bound = false;
-  /** Forgets the current attempt's bound token (channel bindings), once the attempt is over. */
-  #forgetBinding: (() => void) | null = null;
+  #onDedicated = false;
+  /** Stops the channel-binding guard watching the current attempt, once it is over. */
+  #stopWatching: (() => void) | null = null;
 
   constructor(setup: NegotiateRequestSetup, opts: DispatchOptions, caller: DispatchHandler) {
     this.#setup = setup;
@@ -193,7 +193,7 @@ export class NegotiateHandler implements DispatchHandler {
       case 'drain':
       case 'sink':
         this.#drained += chunk.byteLength;
-        if (this.#drained > MAX_DRAIN && !(this.#bound && this.#mode === 'drain') && !this.#dropped) {
+        if (this.#drained > MAX_DRAIN && !(this.#onDedicated && this.#mode === 'drain') && !this.#dropped) {
           // Not worth reading: drop the connection (never the dedicated one mid-handshake).
           this.#dropped = new Dropped('response body too large to drain');
           controller.abort(this.#dropped);
@@ -265,7 +265,7 @@ export class NegotiateHandler implements DispatchHandler {
       kind: this.#setup.kind ?? 'server',
       connectionAuthenticated: this.#reuse,
       initialUrl,
-      binding: this.#setup.binding,
+      binding: this.#setup.originVerdict,
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
       cookie: this.#setup.cookie,
@@ -275,7 +275,7 @@ export class NegotiateHandler implements DispatchHandler {
     await this.#send(await this.#race.run(this.#flow.start()));
   }
 
-  /** Sends one attempt; tokens go through the origin's dedicated connection in connection-bound mode. */
+  /** Sends one attempt; tokens go through the origin's dedicated connection when there is one. */
   async #send(authorization: string | null): Promise<void> {
     if (this.#done) return;
     const { origins } = this.#setup;
@@ -292,16 +292,16 @@ export class NegotiateHandler implements DispatchHandler {
       this.#info.connectionBound = true;
     }
     if (authorization !== null) this.#info.tokensSent++;
-    this.#forgetBinding?.();
+    this.#stopWatching?.();
     // A bound token may go only on a connection with its certificate (channel bindings).
     const binding = authorization === null ? null : EndPointBinding.of(this.#flow!.boundCertificate);
-    this.#forgetBinding = binding ? undiciGuard.watch(authorization!, this.#setup.url, binding) : null;
+    this.#stopWatching = binding ? undiciGuard.watch(authorization!, this.#setup.url, binding) : null;
     this.#attempt = null;
     this.#mode = 'connecting';
     this.#queue = [];
     this.#drained = 0;
     this.#dropped = null;
-    this.#bound = this.#release !== null;
+    this.#onDedicated = this.#release !== null;
     this.#controller.attach(null);
     const opts: DispatchOptions = {
       ...this.#opts,
@@ -408,7 +408,7 @@ export class NegotiateHandler implements DispatchHandler {
   /** The caller got (or is getting) its last callback: the exchange is over. */
   #finish(): void {
     this.#done = true;
-    this.#forgetBinding?.();
+    this.#stopWatching?.();
     this.#flow?.dispose();
     this.#unlock();
   }
