@@ -9,6 +9,7 @@ import { AbortRace } from '../../internal/abort-race.js';
 import { MAX_DRAIN } from '../../internal/buffered-body.js';
 import { EndPointBinding } from '../binding/end-point-binding.js';
 import { undiciGuard } from '../binding/undici-guard.js';
+import type { AttemptMode as Mode, QueuedEvent as Queued } from './attempt-mode.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
 import { DispatchInfo } from './dispatch-info.js';
 import { headerPairs, withHeaders } from './request-target.js';
@@ -21,26 +22,6 @@ type DispatchController = Dispatcher.DispatchController;
 type Dispatch = Dispatcher.Dispatch;
 type DispatchBody = DispatchOptions['body'];
 type ResponseHeaders = Record<string, string | string[] | undefined>;
-
-/** Where the current attempt's response is going. */
-type Mode =
-  /** Before the response headers. */
-  | 'connecting'
-  /** Paused while the flow decides; events are queued. */
-  | 'deciding'
-  /** Handed to the caller. */
-  | 'forward'
-  /** A 401 being read to its end before the next leg. */
-  | 'drain'
-  /** The caller has had its last callback (a sanitized response); the rest is read and dropped. */
-  | 'sink'
-  /** Finished for the caller (failed or rejected); the rest is ignored. */
-  | 'discard';
-
-type Queued =
-  | { readonly type: 'data'; readonly chunk: Buffer }
-  | { readonly type: 'end'; readonly trailers: ResponseHeaders }
-  | { readonly type: 'error'; readonly error: Error };
 
 /** Why the interceptor itself dropped a connection (a large 401 body); never reaches the caller. */
 class Dropped extends Error {}
