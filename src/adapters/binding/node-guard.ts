@@ -113,7 +113,8 @@ export function watchGotRequest(
   binding: EndPointBinding | null,
 ): void {
   const current = options.request as RequestFunction | undefined;
-  const inner = current?.[WRAPPED] ?? current;
+  // Ours wraps the caller's function, or none (`undefined`): never wrap a wrapper.
+  const inner = current !== undefined && WRAPPED in current ? current[WRAPPED] : current;
   if (!(options.url instanceof URL) || options.url.protocol !== 'https:' || options.http2) {
     // got keeps `request` for every hop of a redirect chain: a plain http hop after an https one
     // gets the caller's own function back (or none: got picks node:http), never an https one.
