@@ -10,10 +10,24 @@
 import { type BufferedBody, bufferBody, isOneShotBody } from '../internal/buffered-body.js';
 import type { HTTPSPNEGOAuth } from './http-spnego-auth.js';
 
-/** A request header as a client holds it: one value, several (one per line), or none. */
+/**
+ * A request header as a client holds it: one value, several (one per line), or none.
+ *
+ * @example
+ * ```ts
+ * const cookie: CallerHeaderValue = gotOptions.headers.cookie; // string | string[] | undefined
+ * ```
+ */
 export type CallerHeaderValue = string | readonly string[] | null | undefined;
 
-/** What the caller brought, as the adapter reads it from its client. */
+/**
+ * What the caller brought, as the adapter reads it from its client.
+ *
+ * @example
+ * ```ts
+ * const request: CallerRequest = { header: (name) => config.headers.get(name), ownCredentials: config.auth !== undefined };
+ * ```
+ */
 export interface CallerRequest {
   /** Reads one of the caller's request headers by lower-case name. */
   readonly header: (name: string) => CallerHeaderValue;
@@ -26,7 +40,15 @@ export interface CallerRequest {
   readonly kind?: 'server' | 'proxy';
 }
 
-/** What core makes of a {@link CallerRequest}. */
+/**
+ * What core makes of a {@link CallerRequest}.
+ *
+ * @example
+ * ```ts
+ * const intake: RequestIntake = requestIntake(request);
+ * const cookie = intake.skip ? null : intake.cookie;
+ * ```
+ */
 export type RequestIntake =
   /** The caller set its own `Authorization` (`Proxy-Authorization`): not ours to change; sent as it is. */
   | { readonly skip: true }
@@ -67,6 +89,11 @@ function joined(value: CallerHeaderValue): string | null {
  * stream, an async iterable) was read whole, or `once` when it was longer than
  * `maxReplayBodySize` (what was read, then the rest, in order): then it can go only once, and
  * the flow is told so (`replayable: false`) and sends its token up front or fails before sending.
+ *
+ * @example
+ * ```ts
+ * const prepared: ReplayableBody<BodyInit | null> = await replayableBody(auth, init.body ?? null);
+ * ```
  */
 export type ReplayableBody<T> = { readonly kind: 'as-is'; readonly body: T } | BufferedBody;
 

@@ -82,6 +82,11 @@ export class LastSeenCertificates {
  * The process's guess, shared by every client on purpose: a connection any client made to an
  * origin tells what that origin presents (an application mixing fetch and got binds its first
  * got token up front as well as its fetch ones). Never what a token is checked against.
+ *
+ * @example
+ * ```ts
+ * const guess = lastSeenCertificates.get(url.origin)?.certificate ?? null; // what a token up front binds to
+ * ```
  */
 export const lastSeenCertificates: LastSeenCertificates = new LastSeenCertificates();
 

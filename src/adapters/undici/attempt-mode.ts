@@ -29,7 +29,14 @@ export type AttemptMode =
   /** Finished for the caller (failed or rejected); the rest is ignored. */
   | 'discard';
 
-/** A response event held back while the flow decides, replayed in order after. */
+/**
+ * A response event held back while the flow decides, replayed in order after.
+ *
+ * @example
+ * ```ts
+ * queue.push({ type: 'data', chunk });
+ * ```
+ */
 export type QueuedEvent =
   | { readonly type: 'data'; readonly chunk: Buffer }
   | { readonly type: 'end'; readonly trailers: ResponseHeaders }

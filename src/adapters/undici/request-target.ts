@@ -81,7 +81,14 @@ export function headerPairs(headers: DispatchOptions['headers']): [string, strin
   return pairs;
 }
 
-/** Reads header pairs by lower-case name (every value of the name), for `requestIntake`. */
+/**
+ * Reads header pairs by lower-case name (every value of the name), for `requestIntake`.
+ *
+ * @example
+ * ```ts
+ * requestIntake({ header: headerReader(headerPairs(opts.headers)) });
+ * ```
+ */
 export function headerReader(pairs: readonly (readonly [string, string])[]): (name: string) => string[] {
   return (name) => pairs.filter(([n]) => n.toLowerCase() === name).map(([, value]) => value);
 }
