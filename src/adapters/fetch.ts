@@ -1,10 +1,11 @@
 import { runExchange } from '../core/exchange.js';
 import { followRedirects, type RedirectHop } from '../core/follow-redirects.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
-import { bufferBody, discardBody, isOneShotBody } from '../internal/buffered-body.js';
+import { replayableBody, requestIntake } from '../core/request-intake.js';
+import { discardBody } from '../internal/buffered-body.js';
+import { sendWatched, undiciGuard } from './binding/undici-guard.js';
 import type { FetchLike } from './fetch-like.js';
 import { type CreateFetchOptions, resolveBaseFetch } from './fetch-options.js';
-import { boundSend, originPeerCertificate } from './undici-binding-guard.js';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInit = NonNullable<Parameters<Fetch>[1]>;
@@ -16,21 +17,6 @@ const MAX_REDIRECTS = 20;
 interface Hop extends RedirectHop {
   readonly headers: Headers;
   readonly body: FetchBody | null;
-}
-
-/**
- * A request body in a form that can be sent more than once. Strings, buffers, Blobs, FormData
- * and URLSearchParams are re-extracted by fetch on each send; streams are read once into
- * memory up to `maxReplayBodySize`, beyond which they are sent once with a token up front.
- */
-async function prepareBody(
-  body: FetchBody | null | undefined,
-  cap: number,
-): Promise<{ body: FetchBody | null; once: boolean }> {
-  if (body == null || !isOneShotBody(body)) return { body: body ?? null, once: false };
-  const read = await bufferBody(body as object, cap);
-  // fetch takes any async iterable as a streamed body (with duplex: 'half').
-  return { body: read.body as unknown as FetchBody, once: read.kind === 'once' };
 }
 
 /**
@@ -87,13 +73,15 @@ export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateF
     const common: FetchInit = request ? { ...requestInit(request), ...rest } : rest;
     if (signal) common.signal = signal;
 
-    const prepared = await prepareBody(rawBody, negotiateAuth.options.maxReplayBodySize);
+    // Strings, buffers, Blobs, FormData and URLSearchParams are re-extracted by fetch on each
+    // send; a stream is read into memory (fetch takes the async iterable of a longer one).
+    const prepared = await replayableBody(negotiateAuth, rawBody ?? null);
     const first: Hop = {
       url,
       method: (init.method ?? request?.method ?? 'GET').toUpperCase(),
       headers: new Headers(init.headers ?? request?.headers),
-      body: prepared.body,
-      bodyOnce: prepared.once,
+      body: prepared.body as FetchBody,
+      bodyOnce: prepared.kind === 'once',
     };
 
     const sendHop = (hop: Hop): Promise<Response> => {
@@ -110,18 +98,18 @@ export function createFetch(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateF
         if (hop.bodyOnce) hopInit.duplex = 'half';
         return baseFetch(hop.url, hopInit as never) as Promise<Response>;
       };
-      // A caller that brings its own Authorization is not ours to change.
-      if (hop.headers.has('authorization')) return send({});
+      const intake = requestIntake({ header: (name) => hop.headers.get(name) });
+      if (intake.skip) return send({});
       const flow = negotiateAuth.flow(hop.url, {
         initialUrl: url,
         replayable: !hop.bodyOnce,
-        cookie: hop.headers.get('cookie'),
-        peerCertificate: originPeerCertificate(hop.url),
+        cookie: intake.cookie,
+        peerCertificate: undiciGuard.peerCertificate(hop.url),
         signal,
       });
       return runExchange(flow, {
         // A bound token may go only on a connection with its certificate (channel bindings).
-        send: (extra) => boundSend(flow, extra, send),
+        send: (extra) => sendWatched(flow, extra, send),
         status: (res) => res.status,
         // Set-Cookie lines cannot be joined with commas (RFC 9110 section 5.3).
         header: (res, name) => (name === 'set-cookie' ? res.headers.getSetCookie() : res.headers.get(name)),

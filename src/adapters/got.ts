@@ -28,41 +28,42 @@ import type {
   Response,
 } from 'got';
 import { MaxRedirectsError } from 'got';
+import { attachReason } from '../core/client-error-reason.js';
 import { emit } from '../core/diagnostics.js';
-import { negotiateErrorOf } from '../core/error-report.js';
-import { HttpGssapiError } from '../core/errors.js';
 import type { FlowDecision } from '../core/flow-types.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../core/http-spnego-auth.js';
 import type { NegotiateFlow } from '../core/negotiate-flow.js';
 import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy.js';
+import { replayableBody, requestIntake } from '../core/request-intake.js';
 import { sanitizedHeaders } from '../core/sanitize.js';
-import { bufferBody, isOneShotBody } from '../internal/buffered-body.js';
-import { hideProperty } from '../internal/hide-property.js';
-import { gotRequestBound } from './got-request-bound.js';
-import { guardGotRequest } from './node-binding-guard.js';
-import { originPeerCertificate } from './undici-binding-guard.js';
+import { EndPointBinding } from './binding/end-point-binding.js';
+import { nodeGuard, watchGotRequest } from './binding/node-guard.js';
+import { gotDeadline } from './got-deadline.js';
 
 /** Where a request's Negotiate state lives: its got `context` (copied by reference to retries and redirect hops). */
 const STATE = Symbol('http-gssapi.got');
 
-/** One got call's Negotiate state, across its attempts, redirect hops and resends. */
+/**
+ * What got itself needs to carry a got call through the flow, across its attempts, redirect
+ * hops and resends; the exchange's own state is the flow's.
+ */
 interface RequestState {
-  /** The flow of the attempt in flight, when that attempt is ours to authenticate. */
-  flow: NegotiateFlow | null;
-  /** The token for the next attempt: the answer to a 401, set before retryWithMergedOptions. */
-  pending: string | null;
+  /** The attempt in flight, when it is ours: its flow, and the deadline of its GSSAPI work. */
+  attempt: { readonly flow: NegotiateFlow; readonly deadline: { done(): void } } | null;
+  /**
+   * The headers of the answer to a 401 (the token, the cookies the flow chose), set before
+   * `retryWithMergedOptions`: the attempt that carries this token continues the flow.
+   */
+  resend: Readonly<Record<string, string>> | null;
   /** Every Authorization value put on this request here, to tell a stale one from the caller's own. */
   readonly ours: Set<string>;
-  /** Whether the body has been looked at (buffered once, on the first attempt). */
-  bodyChecked: boolean;
-  /** The body is a stream too large to keep in memory: it can be sent once. */
-  once: boolean;
   /** The URL of the first attempt, for the flows of redirect hops (no token on http after https). */
   initial: URL | null;
-  /** The caller's own Cookie header, as the first attempt had it (session cookies are added per attempt). */
-  cookie: { readonly value: string | null } | null;
-  /** The Cookie header of the answer to a 401 (`pending`). */
-  pendingCookie: string | null;
+  /**
+   * What the caller brought, read at the first attempt that is ours: whether the body can be
+   * sent again, and its own Cookie header (session cookies are added per attempt).
+   */
+  caller: { readonly replayable: boolean; readonly cookie: string | null } | null;
   /**
    * Redirects followed by this got call, over all its attempts: got counts them per attempt, and
    * each resend after a 401 is a new attempt, so a 401 -> 302 loop would never reach
@@ -71,8 +72,6 @@ interface RequestState {
   redirects: number;
   /** When the got call started (`Date.now()`), for its `timeout.request` over all attempts. */
   readonly started: number;
-  /** The bound of the flow in `flow` (its timer stops when the flow is released). */
-  bound: { done(): void } | null;
 }
 
 /**
@@ -84,17 +83,13 @@ const HIDDEN_STATE = '[http-gssapi request state]';
 const newState = (): RequestState =>
   Object.defineProperties(
     {
-      flow: null,
-      pending: null,
+      attempt: null,
+      resend: null,
       ours: new Set<string>(),
-      bodyChecked: false,
-      once: false,
       initial: null,
-      cookie: null,
-      pendingCookie: null,
+      caller: null,
       redirects: 0,
       started: Date.now(),
-      bound: null,
     },
     {
       [inspect.custom]: { value: () => HIDDEN_STATE },
@@ -113,10 +108,9 @@ function stateOf(options: NormalizedOptions | Options, create = false): RequestS
 }
 
 function release(state: RequestState): void {
-  state.flow?.dispose();
-  state.flow = null;
-  state.bound?.done();
-  state.bound = null;
+  state.attempt?.flow.dispose();
+  state.attempt?.deadline.done();
+  state.attempt = null;
 }
 
 /**
@@ -129,7 +123,7 @@ function finish(options: NormalizedOptions | Options, state: RequestState): void
   release(state);
   const header = options.headers.authorization;
   if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
-  state.pending = null;
+  state.resend = null;
 }
 
 /**
@@ -196,49 +190,36 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     if (options.isStream || !(options.url instanceof URL)) return;
     const state = stateOf(options, true)!;
     state.initial ??= new URL(options.url.href);
-    const header = options.headers.authorization;
-    if (header !== undefined) {
-      if (header === state.pending) {
-        // The answer to a 401: this attempt continues the flow, with the cookies it chose.
-        state.pending = null;
-        if (state.cookie) setCookie(options, state.pendingCookie);
-        guardGotRequest(options, state.flow?.boundCertificate ?? null);
-        return;
-      }
-      if (!state.ours.has(String(header))) {
-        // The caller's own Authorization (or Basic from username/password).
-        release(state);
-        return;
-      }
-      // A token of ours copied onto a got retry: never sent twice (a replay for the server).
-      delete options.headers.authorization;
-    }
-    state.pending = null;
-    release(state);
-    if (!state.bodyChecked) {
-      state.bodyChecked = true;
-      if (isOneShotBody(options.body))
-        await bufferGotBody(options, state, negotiateAuth.options.maxReplayBodySize);
-    }
-    // got's own cookie jar, when given, keeps the cookies (and has set the header already); else
-    // the caller's Cookie header is the one the request had before this hook added to it.
+    // got's own cookie jar, when given, keeps the cookies (and has set the header already).
     const sessions = options.cookieJar === undefined;
-    if (sessions) {
-      state.cookie ??= { value: headerString(options.headers.cookie) };
-      setCookie(options, state.cookie.value);
+    const header = options.headers.authorization;
+    if (state.resend !== null && header === state.resend['authorization']) {
+      // The answer to a 401: this attempt continues the flow, with the cookies it chose.
+      if (sessions) setCookie(options, state.resend['cookie'] ?? state.caller?.cookie ?? null);
+      state.resend = null;
+      watchGotRequest(options, EndPointBinding.of(state.attempt?.flow.boundCertificate));
+      return;
     }
-    const bound = gotRequestBound(options, state.started);
+    // A token of ours copied onto a got retry: never sent twice (a replay for the server).
+    if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
+    state.resend = null;
+    release(state);
+    const intake = requestIntake({ header: (name) => options.headers[name] });
+    if (intake.skip) return;
+    state.caller ??= { cookie: intake.cookie, replayable: await makeReplayable(options, negotiateAuth) };
+    // The caller's Cookie header is the one the request had before this hook added to it.
+    if (sessions) setCookie(options, state.caller.cookie);
+    const deadline = gotDeadline(options, state.started);
     const flow = negotiateAuth.flow(options.url, {
       initialUrl: state.initial,
-      replayable: !state.once,
-      cookie: state.cookie?.value ?? null,
+      replayable: state.caller.replayable,
+      cookie: sessions ? state.caller.cookie : null,
       sessions,
-      peerCertificate: originPeerCertificate(options.url),
-      signal: bound.signal,
+      peerCertificate: nodeGuard.peerCertificate(options.url),
+      signal: deadline.signal,
     });
-    state.flow = flow;
+    state.attempt = { flow, deadline };
     let authorization: string | null;
-    state.bound = bound;
     try {
       authorization = await flow.start();
     } catch (error) {
@@ -248,12 +229,12 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     Object.assign(options.headers, flow.requestHeaders(authorization));
     if (authorization) state.ours.add(authorization);
     // A bound token goes only on a connection with its certificate (channel bindings).
-    guardGotRequest(options, authorization ? flow.boundCertificate : null);
+    watchGotRequest(options, authorization ? EndPointBinding.of(flow.boundCertificate) : null);
   };
 
   const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {
     const state = stateOf(response.request.options);
-    const flow = state?.flow;
+    const flow = state?.attempt?.flow;
     if (!state || !flow) return response;
     let decision: FlowDecision;
     try {
@@ -269,8 +250,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       return response;
     }
     const headers = flow.requestHeaders(decision.authorization);
-    state.pending = decision.authorization;
-    state.pendingCookie = headers['cookie'] ?? state.cookie?.value ?? null;
+    state.resend = headers;
     state.ours.add(decision.authorization);
     try {
       // preserveHooks: this hook must see the resent request's response (verify, next leg).
@@ -302,7 +282,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       release(state);
       throw new MaxRedirectsError(response.request);
     }
-    const flow = state.flow;
+    const flow = state.attempt?.flow;
     if (flow) {
       try {
         // The redirect is this hop's answer: verify it as createFetch does.
@@ -324,7 +304,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
         updatedOptions.password = '';
       }
     }
-    state.pending = null;
+    state.resend = null;
     emit({
       type: 'redirect',
       from: response.url,
@@ -340,9 +320,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     const state = error.options ? stateOf(error.options) : undefined;
     if (state) finish(error.options, state);
     // The 401 that came back unauthenticated: its HTTPError points at the reason too.
-    const reason = error.response ? negotiateErrorOf(error.response) : undefined;
-    if (reason && !(error.cause instanceof HttpGssapiError)) hideProperty(error, 'cause', reason);
-    return error;
+    return attachReason(error, error.response);
   };
 
   return {
@@ -357,8 +335,9 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
 }
 
 /**
- * Replaces a stream or generator body by the bytes it held (as an array of chunks), or a stream
- * that goes once past the cap.
+ * Makes the body sendable again, once per got call; false when it can go only once. A stream or
+ * generator body is replaced by the bytes it held (as an array of chunks), or by a stream that
+ * goes once past `maxReplayBodySize`.
  *
  * Not by one Buffer: got 15 and 16 write a Buffer body in 64 KiB pieces and, when the response
  * has begun before the last piece is written (a server that answers while it reads: an echo, an
@@ -367,16 +346,16 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
  * streaming echo failed 200 times out of 200, got 14 never). An array is written by got's
  * iterable path, which has no such step, and can be written again for the resend.
  */
-async function bufferGotBody(options: NormalizedOptions, state: RequestState, cap: number): Promise<void> {
-  const buffered = await bufferBody(options.body as object, cap);
-  if (buffered.kind === 'buffered') {
-    options.body = piecesOf(buffered.body);
+async function makeReplayable(options: NormalizedOptions, auth: HTTPSPNEGOAuth): Promise<boolean> {
+  const prepared = await replayableBody(auth, options.body);
+  if (prepared.kind === 'buffered') {
+    options.body = piecesOf(prepared.body);
     if (options.headers['content-length'] === undefined && options.headers['transfer-encoding'] === undefined)
-      options.headers['content-length'] = String(buffered.body.byteLength);
-    return;
+      options.headers['content-length'] = String(prepared.body.byteLength);
+  } else if (prepared.kind === 'once') {
+    options.body = forwardErrors(prepared.body);
   }
-  state.once = true;
-  options.body = forwardErrors(buffered.body);
+  return prepared.kind !== 'once';
 }
 
 /** Views of `bytes` in 64 KiB pieces (no copy). */
@@ -402,11 +381,6 @@ function forwardErrors(stream: Readable): Readable {
 function setCookie(options: NormalizedOptions | Options, value: string | null): void {
   if (value === null) delete options.headers.cookie;
   else options.headers.cookie = value;
-}
-
-function headerString(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join('; ') : value;
 }
 
 /** What the flow makes of a got response. */

@@ -14,10 +14,9 @@
  * @module
  */
 import type { BeforeErrorHook, BeforeRetryHook, Options } from 'ky';
-import { negotiateErrorOf } from '../core/error-report.js';
+import { attachReason } from '../core/client-error-reason.js';
 import { HttpGssapiError } from '../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
-import { hideProperty } from '../internal/hide-property.js';
 import { createFetch } from './fetch.js';
 import type { FetchLike } from './fetch-like.js';
 import type { CreateFetchOptions } from './fetch-options.js';
@@ -79,12 +78,7 @@ export function negotiateKy(auth?: HTTPSPNEGOAuth, options?: FetchLike | CreateF
   // options, retryCount }`, and for every kind of error, not only HTTPError.
   const beforeError = ((arg: KyErrorHookArgument) => {
     const error = kyHookError(arg);
-    const response = (error as { response?: object }).response;
-    const reason = response ? negotiateErrorOf(response) : undefined;
-    if (reason && error.cause === undefined) {
-      hideProperty(error, 'cause', reason);
-    }
-    return error;
+    return attachReason(error, (error as { response?: object }).response);
   }) as unknown as BeforeErrorHook;
 
   return { fetch, hooks: { beforeRetry: [beforeRetry], beforeError: [beforeError] } };

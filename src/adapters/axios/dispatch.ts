@@ -1,17 +1,19 @@
 import { Readable } from 'node:stream';
 import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { Axios, AxiosError, getAdapter } from 'axios';
-import { negotiateErrorOf } from '../../core/error-report.js';
+import { attachReason } from '../../core/client-error-reason.js';
 import { HttpGssapiError } from '../../core/errors.js';
 import { runExchange } from '../../core/exchange.js';
 import { followRedirects, type RedirectHop } from '../../core/follow-redirects.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { RedirectPlan } from '../../core/redirect-policy.js';
-import { bufferBody, discardBody, isOneShotBody } from '../../internal/buffered-body.js';
+import { replayableBody, requestIntake } from '../../core/request-intake.js';
+import { discardBody } from '../../internal/buffered-body.js';
 import { hideProperty } from '../../internal/hide-property.js';
-import { guardedTransport } from '../node-binding-guard.js';
-import { boundSend, originPeerCertificate } from '../undici-binding-guard.js';
-import { requestBound } from './request-bound.js';
+import { EndPointBinding } from '../binding/end-point-binding.js';
+import { watchedTransport } from '../binding/node-guard.js';
+import { sendWatched, undiciGuard } from '../binding/undici-guard.js';
+import { requestDeadline } from './request-deadline.js';
 import type { AdapterConfig, NegotiateLeg } from './types.js';
 
 /** follow-redirects' default, which axios's http adapter uses when `maxRedirects` is unset. */
@@ -52,22 +54,19 @@ export async function dispatch(
   Object.defineProperty(config, LEGS, { value: legs, configurable: true });
 
   const headers = config.headers.concat();
-  let data: unknown = config.data;
-  let bodyOnce = false;
-  if (isOneShotBody(data)) {
+  const prepared = await replayableBody(auth, config.data as unknown).catch((error: unknown) => {
+    // The caller's stream failed while being read: reported as axios reports a failed upload.
+    throw AxiosError.from(error, (error as { code?: string })?.code, config);
+  });
+  let data: unknown = prepared.body;
+  if (prepared.kind !== 'as-is') {
     // The `form-data` package's stream knows its own content type (with the boundary).
-    const formHeaders = (data as { getHeaders?: () => Record<string, string> }).getHeaders?.();
+    const formHeaders = (config.data as { getHeaders?: () => Record<string, string> }).getHeaders?.();
     if (formHeaders) headers.set(formHeaders);
-    const web = data instanceof ReadableStream;
-    const buffered = await bufferBody(data as object, auth.options.maxReplayBodySize).catch(
-      (error: unknown) => {
-        // The caller's stream failed while being read: reported as axios reports a failed upload.
-        throw AxiosError.from(error, (error as { code?: string })?.code, config);
-      },
-    );
-    bodyOnce = buffered.kind === 'once';
-    data = buffered.kind === 'buffered' ? buffered.body : web ? Readable.toWeb(buffered.body) : buffered.body;
+    if (prepared.kind === 'once' && config.data instanceof ReadableStream)
+      data = Readable.toWeb(prepared.body);
   }
+  const bodyOnce = prepared.kind === 'once';
 
   const first: Hop = {
     // A Unix-socket request usually has a path-only url; axios's http adapter reads it against
@@ -81,7 +80,7 @@ export async function dispatch(
     auth: config.auth,
   };
   const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const bound = requestBound(config);
+  const deadline = requestDeadline(config);
   let outcome: Outcome;
   try {
     outcome = await followRedirects(first, {
@@ -104,33 +103,32 @@ export async function dispatch(
   } catch (error) {
     throw axiosErrorOf(error, config);
   } finally {
-    bound.done();
+    deadline.done();
   }
-  if (outcome.error) {
-    // The 401 that came back unauthenticated: axios's rejection points at the reason too.
-    const reason = negotiateErrorOf(outcome.response);
-    if (reason && outcome.error.cause === undefined) hideProperty(outcome.error, 'cause', reason);
-    throw outcome.error;
-  }
+  // The 401 that came back unauthenticated: axios's rejection points at the reason too.
+  if (outcome.error) throw attachReason(outcome.error, outcome.response);
   return outcome.response;
 
   /** One hop: the request, and its Negotiate resends when the server asks. */
   function sendHop(hop: Hop): Promise<Outcome> {
-    // A caller that brings its own Authorization (header or `auth` option) is not ours to change.
-    if (hop.headers.has('authorization') || hop.auth !== undefined) return attempt(hop, {});
+    const intake = requestIntake({
+      header: (name) => headerLine(hop.headers, name, '; '),
+      ownCredentials: hop.auth !== undefined,
+    });
+    if (intake.skip) return attempt(hop, {});
     const flow = auth.flow(hop.url, {
       initialUrl: first.url,
       replayable: !hop.bodyOnce,
-      cookie: headerLine(hop.headers, 'cookie', '; '),
+      cookie: intake.cookie,
       // A cookie jar of the caller's (axios-cookiejar-support's `jar`) keeps the cookies.
       sessions: (config as { jar?: unknown }).jar === undefined,
-      peerCertificate: originPeerCertificate(hop.url),
-      signal: bound.signal,
+      peerCertificate: undiciGuard.peerCertificate(hop.url),
+      signal: deadline.signal,
     });
     return runExchange<Outcome>(flow, {
       // A bound token goes only on a connection with its certificate (channel bindings), through
       // node:https (the http adapter) or Node's fetch (the fetch adapter).
-      send: (extra) => boundSend(flow, extra, (e) => attempt(hop, e, flow.boundCertificate)),
+      send: (extra) => sendWatched(flow, extra, (e) => attempt(hop, e, flow.boundCertificate)),
       status: (o) => o.response.status,
       clientResponse: (o) => o.response,
       header: (o, name) => headerOf(o.response.headers, name),
@@ -163,7 +161,13 @@ export async function dispatch(
       data: hop.data,
       maxRedirects: 0,
       ...(hop.url.protocol === 'https:'
-        ? { transport: guardedTransport(config.transport, hop.url, carriesToken ? certificate : null) }
+        ? {
+            transport: watchedTransport(
+              config.transport,
+              hop.url,
+              carriesToken ? EndPointBinding.of(certificate) : null,
+            ),
+          }
         : {}),
     };
     let outcome: Outcome;

@@ -4,7 +4,7 @@ import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ConnectionBoundOptions } from './types.js';
 
 /**
- * One origin's dedicated connection in connection-bound mode, the lock that serializes its
+ * One origin's dedicated connection (the public `connectionBound` option), the lock that serializes its
  * handshakes, and whether the socket it has now was authenticated by one of them.
  *
  * The socket is told apart by undici's own events: the dispatcher (a `Client` with one
@@ -44,7 +44,7 @@ export class DedicatedConnection {
 }
 
 /**
- * The dedicated connections of connection-bound mode: one undici `Client` per origin (a single
+ * The dedicated connections (the public `connectionBound` option): one undici `Client` per origin (a single
  * HTTP/1.1 connection, one request at a time), made on first use, closed together.
  */
 export class DedicatedConnections {
@@ -79,8 +79,8 @@ export class DedicatedConnections {
   }
 }
 
-/** Validates the `connectionBound` option: null when off. */
-export function resolveConnectionBound(value: unknown): ConnectionBoundOptions | null {
+/** Validates the public `connectionBound` option (dedicated connections): null when off. */
+export function resolveDedicatedConnections(value: unknown): ConnectionBoundOptions | null {
   if (value === undefined || value === false) return null;
   if (value === true) return {};
   if (typeof value !== 'object' || value === null) {

@@ -2,10 +2,11 @@ import type { Dispatcher } from 'undici';
 import { LegacyHandlerError } from '../../core/errors.js';
 import { type HTTPSPNEGOAuth, requireAuth } from '../../core/http-spnego-auth.js';
 import { OriginBinding } from '../../core/origin-binding.js';
+import { requestIntake } from '../../core/request-intake.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
-import { DedicatedConnections, resolveConnectionBound } from './dedicated-connections.js';
+import { DedicatedConnections, resolveDedicatedConnections } from './dedicated-connections.js';
 import { NegotiateHandler } from './negotiate-handler.js';
-import { ELSEWHERE, headerPairs, redirectStart, requestUrl } from './request-target.js';
+import { ELSEWHERE, headerPairs, headerReader, redirectStart, requestUrl } from './request-target.js';
 import type { NegotiateInterceptor, NegotiateInterceptorOptions } from './types.js';
 
 type DispatchOptions = Dispatcher.DispatchOptions;
@@ -95,12 +96,12 @@ export function negotiate(
   const negotiateAuth = requireAuth(auth);
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   checkOptionKeys(options, ['connectionBound', 'origin'], 'negotiate() option');
-  const bound = resolveConnectionBound(options.connectionBound);
+  const dedicated = resolveDedicatedConnections(options.connectionBound);
   const fallbackOrigin = resolveOrigin(options.origin);
-  const origins = bound ? new DedicatedConnections(bound) : null;
+  const origins = dedicated ? new DedicatedConnections(dedicated) : null;
   // undici's fetch follows redirects above the dispatcher: a hop looks like a new request, so a
   // fixed targetName and full delegation stay with the first host they were used for.
-  const binding = new OriginBinding();
+  const firstHosts = new OriginBinding();
 
   const interceptor = (dispatch: Dispatch): Dispatch => {
     if (typeof dispatch !== 'function') throw new TypeError('dispatch must be a function');
@@ -117,17 +118,16 @@ export function negotiate(
       }
       // The request names a host it is not sent to: no token for either.
       if (url === ELSEWHERE) return dispatch(opts, handler);
-      // The caller's own credentials are not ours to replace.
-      if (headerPairs(opts.headers).some(([name]) => name.toLowerCase() === 'authorization')) {
-        return dispatch(opts, handler);
-      }
+      const intake = requestIntake({ header: headerReader(headerPairs(opts.headers)) });
+      if (intake.skip) return dispatch(opts, handler);
       const setup = {
+        cookie: intake.cookie,
         auth: negotiateAuth,
         dispatch,
         url,
         initialUrl: redirectStart(handler),
         origins,
-        binding: binding.check(negotiateAuth.options, url),
+        originVerdict: firstHosts.check(negotiateAuth.options, url),
       };
       new NegotiateHandler(setup, opts, handler).start();
       return true;

@@ -3,10 +3,13 @@ import type { FlowDecision } from '../../core/flow-types.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import type { NegotiateFlow } from '../../core/negotiate-flow.js';
 import type { OriginBinding, OriginVerdict } from '../../core/origin-binding.js';
+import { type ReplayableBody, replayableBody } from '../../core/request-intake.js';
 import { sanitizedHeaders } from '../../core/sanitize.js';
 import { AbortRace } from '../../internal/abort-race.js';
-import { type BufferedBody, bufferBody, isOneShotBody, MAX_DRAIN } from '../../internal/buffered-body.js';
-import { expectBinding, originPeerCertificate } from '../undici-binding-guard.js';
+import { MAX_DRAIN } from '../../internal/buffered-body.js';
+import { EndPointBinding } from '../binding/end-point-binding.js';
+import { undiciGuard } from '../binding/undici-guard.js';
+import type { AttemptMode as Mode, QueuedEvent as Queued } from './attempt-mode.js';
 import type { DedicatedConnection, DedicatedConnections } from './dedicated-connections.js';
 import { DispatchInfo } from './dispatch-info.js';
 import { headerPairs, withHeaders } from './request-target.js';
@@ -20,26 +23,6 @@ type Dispatch = Dispatcher.Dispatch;
 type DispatchBody = DispatchOptions['body'];
 type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-/** Where the current attempt's response is going. */
-type Mode =
-  /** Before the response headers. */
-  | 'connecting'
-  /** Paused while the flow decides; events are queued. */
-  | 'deciding'
-  /** Handed to the caller. */
-  | 'forward'
-  /** A 401 being read to its end before the next leg. */
-  | 'drain'
-  /** The caller has had its last callback (a sanitized response); the rest is read and dropped. */
-  | 'sink'
-  /** Finished for the caller (failed or rejected); the rest is ignored. */
-  | 'discard';
-
-type Queued =
-  | { readonly type: 'data'; readonly chunk: Buffer }
-  | { readonly type: 'end'; readonly trailers: ResponseHeaders }
-  | { readonly type: 'error'; readonly error: Error };
-
 /** Why the interceptor itself dropped a connection (a large 401 body); never reaches the caller. */
 class Dropped extends Error {}
 
@@ -50,11 +33,13 @@ export interface NegotiateRequestSetup {
   readonly auth: HTTPSPNEGOAuth;
   readonly dispatch: Dispatch;
   readonly url: URL;
+  /** The caller's own Cookie header (`requestIntake`). */
+  readonly cookie: string | null;
   /** Where a redirect chain started (see `redirectStart`), for the hop's flow. */
   readonly initialUrl: URL | null;
   /** The {@link OriginBinding} verdict for this request's host (server requests only). */
-  readonly binding?: OriginVerdict;
-  /** Connection-bound mode's dedicated connections, or null. */
+  readonly originVerdict?: OriginVerdict;
+  /** The dedicated connections (the `connectionBound` option), or null. */
   readonly origins: DedicatedConnections | null;
   /**
    * `'proxy'`: the request goes to a forward proxy (absolute-form target) at `url`, and the
@@ -84,7 +69,7 @@ export class NegotiateHandler implements DispatchHandler {
   /** Steps between attempts (a body buffered, a token made, a lock awaited) give way to an abort. */
   readonly #race = new AbortRace();
   #flow: NegotiateFlow | null = null;
-  #body: BufferedBody | { readonly kind: 'as-is'; readonly body: DispatchBody } | null = null;
+  #body: ReplayableBody<DispatchBody> | null = null;
   #done = false;
   #release: (() => void) | null = null;
   #dedicated: DedicatedConnection | null = null;
@@ -98,9 +83,9 @@ export class NegotiateHandler implements DispatchHandler {
   #nextAuthorization = '';
   #dropped: Dropped | null = null;
   /** On the dedicated connection: drain 401s whole, never drop the connection mid-handshake. */
-  #bound = false;
-  /** Forgets the current attempt's bound token (channel bindings), once the attempt is over. */
-  #forgetBinding: (() => void) | null = null;
+  #onDedicated = false;
+  /** Stops the channel-binding guard watching the current attempt, once it is over. */
+  #stopWatching: (() => void) | null = null;
 
   constructor(setup: NegotiateRequestSetup, opts: DispatchOptions, caller: DispatchHandler) {
     this.#setup = setup;
@@ -189,7 +174,7 @@ export class NegotiateHandler implements DispatchHandler {
       case 'drain':
       case 'sink':
         this.#drained += chunk.byteLength;
-        if (this.#drained > MAX_DRAIN && !(this.#bound && this.#mode === 'drain') && !this.#dropped) {
+        if (this.#drained > MAX_DRAIN && !(this.#onDedicated && this.#mode === 'drain') && !this.#dropped) {
           // Not worth reading: drop the connection (never the dedicated one mid-handshake).
           this.#dropped = new Dropped('response body too large to drain');
           controller.abort(this.#dropped);
@@ -251,13 +236,9 @@ export class NegotiateHandler implements DispatchHandler {
 
   async #run(): Promise<void> {
     const { auth, url, initialUrl } = this.#setup;
-    const source = this.#opts.body;
-    this.#body = isOneShotBody(source)
-      ? await this.#race.run(bufferBody(source as object, auth.options.maxReplayBodySize), (late) =>
-          late.kind === 'once' ? late.discard() : undefined,
-        )
-      : { kind: 'as-is', body: source };
-    const cookies = this.#headers.filter(([name]) => name.toLowerCase() === 'cookie').map(([, v]) => v);
+    this.#body = await this.#race.run(replayableBody(auth, this.#opts.body), (late) =>
+      late.kind === 'once' ? late.discard() : undefined,
+    );
     // Connection-persistent auth: the origin's dedicated socket is authenticated already, so this
     // request goes there without a token.
     this.#reuse = this.#setup.origins?.peek(url.origin)?.authenticated ?? false;
@@ -265,17 +246,17 @@ export class NegotiateHandler implements DispatchHandler {
       kind: this.#setup.kind ?? 'server',
       connectionAuthenticated: this.#reuse,
       initialUrl,
-      binding: this.#setup.binding,
+      binding: this.#setup.originVerdict,
       replayable: this.#body.kind !== 'once',
       subject: this.#info,
-      cookie: cookies.length > 0 ? cookies.join('; ') : null,
-      peerCertificate: originPeerCertificate(url),
+      cookie: this.#setup.cookie,
+      peerCertificate: undiciGuard.peerCertificate(url),
       signal: this.#race.signal,
     });
     await this.#send(await this.#race.run(this.#flow.start()));
   }
 
-  /** Sends one attempt; tokens go through the origin's dedicated connection in connection-bound mode. */
+  /** Sends one attempt; tokens go through the origin's dedicated connection when there is one. */
   async #send(authorization: string | null): Promise<void> {
     if (this.#done) return;
     const { origins } = this.#setup;
@@ -292,19 +273,16 @@ export class NegotiateHandler implements DispatchHandler {
       this.#info.connectionBound = true;
     }
     if (authorization !== null) this.#info.tokensSent++;
-    this.#forgetBinding?.();
-    const certificate = this.#flow!.boundCertificate;
+    this.#stopWatching?.();
     // A bound token may go only on a connection with its certificate (channel bindings).
-    this.#forgetBinding =
-      authorization !== null && certificate !== null
-        ? expectBinding(authorization, certificate, this.#setup.url)
-        : null;
+    const binding = authorization === null ? null : EndPointBinding.of(this.#flow!.boundCertificate);
+    this.#stopWatching = binding ? undiciGuard.watch(authorization!, this.#setup.url, binding) : null;
     this.#attempt = null;
     this.#mode = 'connecting';
     this.#queue = [];
     this.#drained = 0;
     this.#dropped = null;
-    this.#bound = this.#release !== null;
+    this.#onDedicated = this.#release !== null;
     this.#controller.attach(null);
     const opts: DispatchOptions = {
       ...this.#opts,
@@ -411,7 +389,7 @@ export class NegotiateHandler implements DispatchHandler {
   /** The caller got (or is getting) its last callback: the exchange is over. */
   #finish(): void {
     this.#done = true;
-    this.#forgetBinding?.();
+    this.#stopWatching?.();
     this.#flow?.dispose();
     this.#unlock();
   }

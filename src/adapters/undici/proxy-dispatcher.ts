@@ -2,12 +2,13 @@ import type tls from 'node:tls';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { LegacyHandlerError } from '../../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
+import { requestIntake } from '../../core/request-intake.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import { openConnectTunnel } from '../../proxy/connect-tunnel.js';
 import { checkTunnelTimeout, requireProxyAuth } from '../../proxy/proxy-auth.js';
 import { ProxySelector, type ProxySetting } from '../../proxy/proxy-selector.js';
 import { NegotiateHandler } from './negotiate-handler.js';
-import { headerPairs, requestUrl } from './request-target.js';
+import { headerPairs, headerReader, requestUrl } from './request-target.js';
 
 type DispatchOptions = Dispatcher.DispatchOptions;
 type DispatchHandler = Dispatcher.DispatchHandler;
@@ -131,10 +132,8 @@ export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatch
         path: url.href,
         headers: [...headers.flat(), 'host', url.host],
       };
-      // The caller's own proxy credentials are not ours to replace.
-      if (headers.some(([name]) => name.toLowerCase() === 'proxy-authorization')) {
-        return dispatch(forwarded, handler);
-      }
+      const intake = requestIntake({ header: headerReader(headers), kind: 'proxy' });
+      if (intake.skip) return dispatch(forwarded, handler);
       const toProxy: Dispatcher.Dispatch = (attempt, attemptHandler) =>
         dispatch(
           headerPairs(attempt.headers).some(([name]) => name.toLowerCase() === 'proxy-authorization')
@@ -147,6 +146,7 @@ export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatch
         dispatch: toProxy,
         url: proxy,
         initialUrl: null,
+        cookie: intake.cookie,
         origins: null,
         kind: 'proxy' as const,
       };

@@ -82,6 +82,18 @@ export function headerPairs(headers: DispatchOptions['headers']): [string, strin
 }
 
 /**
+ * Reads header pairs by lower-case name (every value of the name), for `requestIntake`.
+ *
+ * @example
+ * ```ts
+ * requestIntake({ header: headerReader(headerPairs(opts.headers)) });
+ * ```
+ */
+export function headerReader(pairs: readonly (readonly [string, string])[]): (name: string) => string[] {
+  return (name) => pairs.filter(([n]) => n.toLowerCase() === name).map(([, value]) => value);
+}
+
+/**
  * The caller's headers with the exchange's set on top (a header the exchange sets replaces the
  * caller's of that name: its Cookie comes back merged), flat (`[name, value, name, value, ...]`).
  */

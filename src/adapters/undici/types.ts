@@ -32,7 +32,7 @@ export interface NegotiateInterceptorOptions {
 }
 
 /**
- * How {@link negotiate} makes the dedicated connection per origin in connection-bound mode.
+ * How {@link negotiate} makes the dedicated connection per origin (the `connectionBound` option).
  *
  * @example
  * ```ts
@@ -78,7 +78,7 @@ export interface NegotiateDispatchInfo {
   readonly error: HttpGssapiError | undefined;
   /** How many Negotiate tokens were sent for this request. */
   readonly tokensSent: number;
-  /** Whether the tokens went through the origin's dedicated connection (connection-bound mode). */
+  /** Whether the tokens went through the origin's dedicated connection (the `connectionBound` option). */
   readonly connectionBound: boolean;
 }
 
@@ -117,7 +117,7 @@ export interface ProxyNegotiateDispatchContext {
 
 /**
  * The interceptor {@link negotiate} returns: a `Dispatcher.compose()` interceptor that also
- * owns the dedicated connections of connection-bound mode, closed by `close()`.
+ * owns the dedicated connections of the `connectionBound` option, closed by `close()`.
  *
  * @example
  * ```ts
@@ -128,7 +128,7 @@ export interface ProxyNegotiateDispatchContext {
  * ```
  */
 export interface NegotiateInterceptor extends Dispatcher.DispatcherComposeInterceptor {
-  /** Closes the dedicated per-origin connections (connection-bound mode); a no-op otherwise. */
+  /** Closes the dedicated per-origin connections (the `connectionBound` option); a no-op otherwise. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

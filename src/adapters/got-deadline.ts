@@ -1,5 +1,5 @@
 /**
- * The bound of one got call for the Negotiate flow's GSSAPI work, which runs inside got's hooks
+ * The deadline of one got call for the Negotiate flow's GSSAPI work, which runs inside got's hooks
  * where got's own `timeout.request` timer does not reach (measured: a KDC that never answers held
  * a call with `timeout: { request: 1000 }` for 27 s).
  *
@@ -15,11 +15,11 @@ import type { NormalizedOptions, Options } from 'got';
  *
  * @example
  * ```ts
- * const bound = gotRequestBound(options, started);
- * try { await flow.start(); } finally { bound.done(); }
+ * const deadline = gotDeadline(options, started);
+ * try { await flow.start(); } finally { deadline.done(); }
  * ```
  */
-export function gotRequestBound(
+export function gotDeadline(
   options: NormalizedOptions | Options,
   started: number,
 ): { readonly signal: AbortSignal | undefined; done(): void } {

@@ -2,7 +2,7 @@ import type { InternalAxiosRequestConfig } from 'axios';
 import { AxiosError, CanceledError } from 'axios';
 
 /**
- * The bound of one axios call, as an AbortSignal for the Negotiate flow: its `signal` and its
+ * The deadline of one axios call, as an AbortSignal for the Negotiate flow: its `signal` and its
  * `timeout` (ms, 0 = none). axios enforces both only while its base adapter has a request in
  * flight; the flow's GSSAPI work between attempts (a ticket from a KDC that does not answer) would
  * otherwise run past them. The reasons are axios's own errors: `CanceledError` (`ERR_CANCELED`)
@@ -11,11 +11,11 @@ import { AxiosError, CanceledError } from 'axios';
  *
  * @example
  * ```ts
- * const bound = requestBound(config);
- * try { await runExchange(auth.flow(url, { signal: bound.signal }), exchange); } finally { bound.done(); }
+ * const deadline = requestDeadline(config);
+ * try { await runExchange(auth.flow(url, { signal: deadline.signal }), exchange); } finally { deadline.done(); }
  * ```
  */
-export function requestBound(config: InternalAxiosRequestConfig): {
+export function requestDeadline(config: InternalAxiosRequestConfig): {
   readonly signal: AbortSignal | undefined;
   done(): void;
 } {

@@ -8,6 +8,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { EndPointBinding } from './end-point-binding.js';
 
 /** What a TLS socket offers that this module reads. */
 interface TlsPeer {
@@ -18,7 +19,8 @@ interface TlsPeer {
   on?(event: 'session', listener: (session: Uint8Array) => void): unknown;
 }
 
-const captured = new WeakMap<object, Uint8Array>();
+/** What each socket's server presented, read once: state that lives and dies with the connection. */
+const captured = new WeakMap<object, EndPointBinding>();
 
 /** How many TLS sessions {@link certificateOfSession} remembers. */
 const MAX_SESSIONS = 1024;
@@ -52,68 +54,41 @@ function certificateOfSession(peer: TlsPeer): Uint8Array | undefined {
 }
 
 /**
- * The DER certificate the server presented on this socket, read the first time it is asked for
- * (after the TLS handshake) and kept for the socket's life: a renegotiation later in the
- * connection does not change the answer. A resumed connection has the certificate its session
- * was established with. Null for a socket that is not TLS, has no certificate yet (still
- * handshaking), or resumed a session this module never saw established.
+ * The binding of the certificate the server presented on this socket, read the first time it is
+ * asked for (after the TLS handshake) and kept with the socket for its life: a renegotiation
+ * later in the connection does not change the answer. A resumed connection has the certificate
+ * its session was established with. Null for a socket that is not TLS, has no certificate yet
+ * (still handshaking), or resumed a session this module never saw established.
  *
  * `getPeerCertificate()` is used because it leaves OpenSSL's peer chain alone; Node 20's
  * `getPeerX509Certificate()` removes the leaf from it, so a second read of any kind fails.
+ *
+ * @example
+ * ```ts
+ * socket.once('secureConnect', () => console.log(bindingOfSocket(socket)?.hash)); // e.g. 'sha256'
+ * ```
  */
-export function peerCertificateOf(socket: unknown): Uint8Array | null {
+export function bindingOfSocket(socket: unknown): EndPointBinding | null {
   if (typeof socket !== 'object' || socket === null) return null;
   const known = captured.get(socket);
   if (known) return known;
   const peer = socket as TlsPeer;
   if (!peer.encrypted || typeof peer.getPeerCertificate !== 'function') return null;
-  let der: Uint8Array | undefined;
+  let binding: EndPointBinding | null;
   try {
     const raw = peer.getPeerCertificate(false)?.raw;
-    der = raw instanceof Uint8Array && raw.length > 0 ? new Uint8Array(raw) : certificateOfSession(peer);
-    if (!der) return null;
+    binding = EndPointBinding.of(
+      raw instanceof Uint8Array && raw.length > 0 ? raw : certificateOfSession(peer),
+    );
+    if (!binding) return null;
     // The sessions this connection establishes (TLS 1.2: the current one; TLS 1.3: the tickets
     // that arrive after the handshake) resume with this certificate.
-    rememberSession(peer.getSession?.(), der);
-    const certificate = der;
+    const certificate = binding.certificate;
+    rememberSession(peer.getSession?.(), certificate);
     peer.on?.('session', (session) => rememberSession(session, certificate));
   } catch {
     return null;
   }
-  captured.set(socket, der);
-  return der;
+  captured.set(socket, binding);
+  return binding;
 }
-
-/** Whether two certificates are the same bytes. */
-export function sameCertificate(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  return a !== null && b !== null && Buffer.from(a).equals(b);
-}
-
-/** How many origins {@link OriginCertificates} remembers. */
-const MAX_ORIGINS = 512;
-
-/**
- * The certificate last seen on a connection to each https origin, for a token that must go up
- * front before its own connection is known (opportunistic auth, learned preemption). It is a
- * guess, never trusted: the adapter checks the connection that carries the token before the
- * token is written, and fails the request rather than send it on a connection with another
- * certificate. Bounded; the oldest origin is forgotten first.
- */
-export class OriginCertificates {
-  readonly #byOrigin = new Map<string, Uint8Array>();
-
-  remember(origin: string, certificate: Uint8Array): void {
-    this.#byOrigin.delete(origin);
-    this.#byOrigin.set(origin, certificate);
-    if (this.#byOrigin.size > MAX_ORIGINS) {
-      this.#byOrigin.delete(this.#byOrigin.keys().next().value as string);
-    }
-  }
-
-  get(origin: string): Uint8Array | null {
-    return this.#byOrigin.get(origin) ?? null;
-  }
-}
-
-/** The process's last-seen certificates, filled by every adapter. */
-export const originCertificates: OriginCertificates = new OriginCertificates();

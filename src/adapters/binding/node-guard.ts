@@ -1,0 +1,134 @@
+/**
+ * The {@link BindingGuard} for requests sent by node:http(s) (axios's http adapter, got): each
+ * request is watched from the moment node:http gives it a socket, before node:http writes
+ * anything to it, so that a token goes only on a connection whose certificate it is bound to.
+ *
+ * @module
+ */
+import http, { type ClientRequest } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { type BindingGuard, lastSeenCertificates, refuseConnection } from './binding-guard.js';
+import type { EndPointBinding } from './end-point-binding.js';
+import { bindingOfSocket } from './peer-certificate.js';
+
+/**
+ * node:http(s)'s guard. An attempt is its `ClientRequest`: its connection's certificate is read
+ * once (at connect time for a new connection) and is the guess for its origin. When the request
+ * carries a bound token, its bytes are held back (`cork`) until the TLS handshake of a new
+ * connection is done, and the connection is checked. Every listener is on the request or its
+ * socket, so the state goes with them.
+ *
+ * @example
+ * ```ts
+ * const request = https.request(url);
+ * nodeGuard.watch(request, url, EndPointBinding.of(flow.boundCertificate));
+ * ```
+ */
+export const nodeGuard: BindingGuard<ClientRequest> = {
+  peerCertificate(url) {
+    return () => lastSeenCertificates.get(url.origin)?.certificate ?? null;
+  },
+  watch(request, url, binding) {
+    if (url.protocol !== 'https:') return () => {};
+    request.once('socket', (socket: Socket) => watchSocket(socket as TLSSocket, url, binding));
+    // The socket's listeners end with the request's use of it: nothing to stop.
+    return () => {};
+  },
+};
+
+function watchSocket(tls: TLSSocket, url: URL, binding: EndPointBinding | null): void {
+  if (!tls.encrypted) {
+    // A bound token over a connection that is not TLS to the origin: never.
+    if (binding !== null) refuseConnection(tls, url);
+    return;
+  }
+  const check = (): boolean => {
+    const presented = bindingOfSocket(tls);
+    if (presented) lastSeenCertificates.remember(url.origin, presented);
+    if (binding === null || binding.equals(presented)) return true;
+    refuseConnection(tls, url);
+    return false;
+  };
+  // getFinished() is undefined until the handshake is done (a new connection).
+  if (tls.getFinished?.() !== undefined) {
+    check();
+    return;
+  }
+  if (binding !== null) tls.cork();
+  tls.once('secureConnect', () => {
+    if (check() && binding !== null) tls.uncork();
+  });
+}
+
+/** A `request(options, callback)` module such as node:https, as axios's `transport` takes it. */
+interface Transport {
+  request(...args: unknown[]): ClientRequest;
+}
+
+/**
+ * axios's `transport` for one attempt to an https `url`: node:https (or the caller's own
+ * transport), with each request it makes watched by {@link nodeGuard}.
+ *
+ * @example
+ * ```ts
+ * const config = { ...rest, transport: watchedTransport(config.transport, url, binding) };
+ * ```
+ */
+export function watchedTransport(inner: unknown, url: URL, binding: EndPointBinding | null): Transport {
+  return {
+    request(...args: unknown[]) {
+      // Without a transport of the caller's, axios would pick node:http(s) by the request's protocol.
+      const plain = (args[0] as { protocol?: string } | undefined)?.protocol === 'http:';
+      const base = (inner ?? (plain ? http : https)) as Transport;
+      const request = base.request(...args);
+      nodeGuard.watch(request, url, binding);
+      return request;
+    },
+  };
+}
+
+/** Marks a request function made by {@link watchGotRequest}, with the one it wraps. */
+const WRAPPED = Symbol('http-gssapi.guarded-request');
+
+type RequestFunction = ((url: URL, ...rest: unknown[]) => unknown) & {
+  [WRAPPED]?: RequestFunction | undefined;
+};
+
+/**
+ * got's side of {@link nodeGuard}, from its `beforeRequest` hook: the attempt's `request`
+ * function (got's `request` option, or node:https's) wrapped so that the request it makes is
+ * watched, bound to `binding` (null: the attempt carries no bound token). Only https over
+ * HTTP/1.1 (got's `http2` option makes no ClientRequest); any other hop gets the caller's own
+ * function back.
+ *
+ * @example
+ * ```ts
+ * watchGotRequest(options, EndPointBinding.of(flow.boundCertificate)); // in beforeRequest
+ * ```
+ */
+export function watchGotRequest(
+  options: { url?: unknown; request?: unknown; http2?: boolean },
+  binding: EndPointBinding | null,
+): void {
+  const current = options.request as RequestFunction | undefined;
+  // Ours wraps the caller's function, or none (`undefined`): never wrap a wrapper.
+  const inner = current !== undefined && WRAPPED in current ? current[WRAPPED] : current;
+  if (!(options.url instanceof URL) || options.url.protocol !== 'https:' || options.http2) {
+    // got keeps `request` for every hop of a redirect chain: a plain http hop after an https one
+    // gets the caller's own function back (or none: got picks node:http), never an https one.
+    if (current !== inner) options.request = inner;
+    return;
+  }
+  const url = new URL(options.url.href);
+  const guarded: RequestFunction = (target, ...rest) => {
+    // Chosen by the target, as got does without a `request` option.
+    const base = target instanceof URL && target.protocol === 'http:' ? http : https;
+    const made = inner ? inner(target, ...rest) : base.request(target, ...(rest as [https.RequestOptions]));
+    if (made instanceof http.ClientRequest) nodeGuard.watch(made, url, binding);
+    return made;
+  };
+  guarded[WRAPPED] = inner;
+  options.request = guarded;
+}
