@@ -18,7 +18,7 @@ import { type NegotiateDetails, recordExchangeDetails } from './exchange-details
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
 import { headerTooLarge } from './header-limits.js';
 import { delegationFor, serverRefusal } from './host-policy.js';
-import { hasMalformedNegotiate } from './malformed-negotiate.js';
+import { readFinalToken } from './malformed-negotiate.js';
 import { limitToKerberos, refuseNtlm } from './mechanism-policy.js';
 import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
@@ -359,20 +359,16 @@ export class NegotiateFlow {
       return new MutualAuthenticationError(message, { ...options, response: response.response });
     };
     try {
-      let token: Uint8Array | null;
-      const header = response.header(this.challengeHeader) ?? null;
-      try {
-        token = findNegotiateChallenge(header)?.token ?? null;
-        tokenSize = token?.length ?? null;
+      const final = readFinalToken(response.header(this.challengeHeader));
+      if (final.kind === 'garbled') {
         // A Negotiate element too garbled to parse is a bad token, not an absent one.
-        if (token === null && hasMalformedNegotiate(header))
-          throw new Error('the Negotiate element of the header could not be parsed');
-      } catch (error) {
         throw fail('the server sent a malformed Negotiate token', {
-          cause: error,
+          cause: final.cause,
           hint: 'a proxy may be rewriting headers; do not trust this response',
         });
       }
+      const token = final.kind === 'token' ? final.token : null;
+      tokenSize = token?.length ?? null;
       if (!token && ctx.mutualAuthenticated) {
         // The exchange finished in an earlier leg with mutual authentication granted.
         result('verified');
