@@ -24,6 +24,7 @@ import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from '
 import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
 import { redactToken } from './redact.js';
 import { RequestSession } from './request-session.js';
+import { tokenRefusedError } from './token-refusal.js';
 
 /**
  * The bindings of each certificate a connection presented (the same bytes object for every token
@@ -83,6 +84,8 @@ export class NegotiateFlow {
   #boundCertificate: Uint8Array | null = null;
   /** Whether any token of this flow was bound (for the hint when the server keeps refusing). */
   #bound = false;
+  /** Whether any context of this flow that sent a token was granted delegation. */
+  #delegated = false;
   /** The flags the current context was asked for, for diagnostics. */
   #flagsRequested = 0;
   /** Whether the last attempt carried a token of ours. */
@@ -297,14 +300,11 @@ export class NegotiateFlow {
     if (this.#challenges >= MAX_CHALLENGES) {
       this.#reset();
       return this.#giveUp(
-        new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
-          // The server refused each token without an error token saying why: for Kerberos the
-          // usual causes are the service's keys and the clocks, which only the server sees.
-          hint:
-            (this.#bound
-              ? 'if the server enforces channel bindings (Extended Protection), a TLS proxy or load balancer between us presents another certificate than the server expects (its log says bad bindings); otherwise: '
-              : '') +
-            "the server rejects our tickets without saying why: most likely its keytab does not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks differ by more than 5 minutes, or the SPN belongs to another account; the server's log names the cause",
+        tokenRefusedError({
+          challenges: MAX_CHALLENGES + 1,
+          bound: this.#bound,
+          delegated: this.#delegated,
+          mech: this.#setup.options.mech,
         }),
         response,
       );
@@ -631,6 +631,7 @@ export class NegotiateFlow {
         mech: context.mech ? String(context.mech) : null,
         mutualAuthenticated: context.mutualAuthenticated,
       };
+      if ((this.#granted.flags & ContextFlag.DELEG) !== 0) this.#delegated = true;
     }
     this.#context?.dispose();
     this.#context = null;
