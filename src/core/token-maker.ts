@@ -7,7 +7,7 @@
  */
 import { ChannelBindings } from '../gssapi/channel-bindings.js';
 import type { Credentials } from '../gssapi/credentials.js';
-import { boundedCall } from './bounded-context.js';
+import { withinDeadline } from './deadline.js';
 import { ChannelBindingError } from './errors.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { delegationFor } from './host-policy.js';
@@ -111,8 +111,8 @@ export class TokenMaker {
     if (refusal) throw refusal;
     const source = setup.credentials;
     // Acquiring credentials may wait for the KDC (a password or keytab login) or for a worker
-    // thread: bounded like every step.
-    const credentials = () => boundedCall(() => source.get(), setup.options.kdcTimeout, signal);
+    // thread: under the request's deadline like every step.
+    const credentials = () => withinDeadline(() => source.get(), setup.options.kdcTimeout, signal);
     const creds = await credentials();
     try {
       return await this.#firstWith(creds);
