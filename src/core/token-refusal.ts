@@ -43,7 +43,7 @@ export function tokenRefusedError(refused: RefusedExchange): SPNEGOExchangeError
     );
   }
   causes.push(
-    'its keytab may not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks may differ by more than 5 minutes, or the SPN may belong to another account',
+    'most likely its keytab does not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks differ by more than 5 minutes, or the SPN belongs to another account',
   );
   if (refused.mech?.equals(OID.KRB5)) {
     causes.push(

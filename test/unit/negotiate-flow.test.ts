@@ -63,7 +63,7 @@ describe('NegotiateFlow: a server that refuses our tokens', () => {
     assert.match(error.message, /3 Negotiate challenges in a row/);
     assert.match(error.hint ?? '', /kvno mismatch/);
     assert.match(error.hint ?? '', /clocks/);
-    assert.match(error.hint ?? '', /SPN may belong to another account/);
+    assert.match(error.hint ?? '', /SPN belongs to another account/);
     assert.equal(factory.created.length, 2);
     assert.equal(factory.disposed, 2);
   });
