@@ -12,7 +12,14 @@ import { readFinalToken } from './malformed-negotiate.js';
 import type { NegotiateContext } from './negotiate-context.js';
 import { type DISABLED, OPTIONAL, REQUIRED } from './options.js';
 
-/** A mutual authentication setting: `REQUIRED`, `OPTIONAL` or `DISABLED`. */
+/**
+ * A mutual authentication setting: `REQUIRED`, `OPTIONAL` or `DISABLED`.
+ *
+ * @example
+ * ```ts
+ * const setting: MutualSetting = OPTIONAL;
+ * ```
+ */
 export type MutualSetting = typeof REQUIRED | typeof OPTIONAL | typeof DISABLED;
 
 /**
@@ -29,7 +36,15 @@ export function mutualFor(setting: MutualSetting, kind: 'server' | 'proxy'): Mut
   return kind === 'proxy' && setting === REQUIRED ? OPTIONAL : setting;
 }
 
-/** What {@link verifyFinalResponse} needs besides the context. */
+/**
+ * What {@link verifyFinalResponse} needs besides the context.
+ *
+ * @example
+ * ```ts
+ * const check: FinalResponseCheck = { response, challengeHeader: 'www-authenticate', mutual: REQUIRED,
+ *   sanitizeErrors: true, url, signal: undefined };
+ * ```
+ */
 export interface FinalResponseCheck {
   readonly response: FlowResponse;
   /** Where the final token comes: `www-authenticate` or `proxy-authenticate`. */

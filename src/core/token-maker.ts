@@ -29,7 +29,15 @@ function bindingsOf(certificate: Uint8Array): ChannelBindings {
   return bindings;
 }
 
-/** A fresh context and the first token it made: what a flow holds while its token is out. */
+/**
+ * A fresh context and the first token it made: what a flow holds while its token is out.
+ *
+ * @example
+ * ```ts
+ * const { context, token, certificate } = await maker.first();
+ * // send formatNegotiateHeader(token) on a connection with `certificate`; later: context.dispose()
+ * ```
+ */
 export interface MadeContext {
   readonly context: NegotiateContext;
   /** The first token (never empty; checked against the NTLM policy). */
@@ -40,7 +48,15 @@ export interface MadeContext {
   readonly flagsRequested: number;
 }
 
-/** What a {@link TokenMaker} needs to know of its flow. */
+/**
+ * What a {@link TokenMaker} needs to know of its flow.
+ *
+ * @example
+ * ```ts
+ * const input: TokenMakerInput = { setup, url, kind: 'server', mutual: true, refusal: null,
+ *   otherHost: false, peerCertificate: undefined, signal: request.signal };
+ * ```
+ */
 export interface TokenMakerInput {
   readonly setup: FlowSetup;
   readonly url: URL;

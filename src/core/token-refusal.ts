@@ -8,7 +8,14 @@
 import { OID } from '../gssapi/oid.js';
 import { SPNEGOExchangeError } from './errors.js';
 
-/** What the flow knows about the tokens a server refused. */
+/**
+ * What the flow knows about the tokens a server refused.
+ *
+ * @example
+ * ```ts
+ * const refused: RefusedExchange = { challenges: 3, bound: false, delegated: false, mech: KRB5 };
+ * ```
+ */
 export interface RefusedExchange {
   /** How many challenges came in a row (the last answered none). */
   readonly challenges: number;
