@@ -101,6 +101,15 @@ export function runUnitTable(driver: Driver): void {
       assert.equal(res.body, 'denied', 'the last 401 comes back whole');
     });
 
+    test('a server that refuses each token with a bare Negotiate 401: the error says so, with the usual causes', async () => {
+      const { auth } = fakeAuth({ mutualAuthentication: DISABLED });
+      script(challenge());
+      const error = assertUnauthenticated(driver, await driver.send(auth, server().url()));
+      assert.match(error.message, /the server refused our Negotiate token/);
+      assert.match(error.hint ?? '', /kvno mismatch/);
+      assert.match(error.hint ?? '', /may require delegated credentials/, 'no token delegated');
+    });
+
     test('a token in a 401 answering our token continues the same context (multi-leg)', async () => {
       const { auth, factory } = fakeAuth(
         { mutualAuthentication: OPTIONAL },
