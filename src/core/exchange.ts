@@ -3,7 +3,9 @@ import { sanitizedHeaders } from './sanitize.js';
 
 /**
  * How a client that can simply await a send (fetch, axios) runs one Negotiate exchange with
- * {@link runExchange}: the client's own response type `R`, and four translations.
+ * {@link runExchange}: the client's own response type `R`, and five translations (`send`,
+ * `status`, `header`, `discard`, `sanitize`), with two optional hooks (`clientResponse`,
+ * `checkAborted`).
  *
  * @example
  * ```ts

@@ -80,7 +80,7 @@ export interface FlowOptions {
    */
   readonly peerCertificate?: () => Uint8Array | null | Promise<Uint8Array | null>;
   /**
-   * The request's own bound (its AbortSignal, or one made from the client's timeout option): when
+   * The request's deadline (its AbortSignal, or one made from the client's timeout option): when
    * it aborts, a token being made is abandoned (its context released when the worker thread
    * returns) and the flow's pending call rejects with the signal's reason, whatever GSSAPI is
    * doing.

@@ -1,5 +1,5 @@
-import { boundedContextFactory } from './bounded-context.js';
 import { CredentialSource } from './credential-source.js';
+import { deadlineContextFactory } from './deadline.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
 import { limitedContextFactory, negotiableMechsFor } from './mechanism-policy.js';
@@ -39,7 +39,7 @@ export class HTTPSPNEGOAuth {
       credentials: new CredentialSource(this.options.creds, negotiableMechsFor(this.options)),
       recentTickets: new RecentTickets(),
       learned: new LearnedOrigins(this.options.learnedPreemption),
-      contextFactory: boundedContextFactory(
+      contextFactory: deadlineContextFactory(
         limitedContextFactory(internals.contextFactory ?? gssapiContextFactory, this.options),
         this.options.kdcTimeout,
       ),

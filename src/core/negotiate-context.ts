@@ -22,7 +22,7 @@ export interface NegotiateContext {
   dispose(): void;
   /**
    * Settles once no step of this context is still running underneath, even one its caller gave
-   * up on (see `boundedContextFactory`): when the credential handle it used is free again.
+   * up on (see `deadlineContextFactory`): when the credential handle it used is free again.
    */
   settled?(): Promise<void>;
 }
@@ -36,7 +36,7 @@ export interface ContextRequest {
   readonly creds: Credentials | null;
   /** RFC 5929 `tls-server-end-point` bindings of the connection the token goes on, or null. */
   readonly channelBindings?: ChannelBindings | null;
-  /** The request's abort signal: a step still running when it aborts is abandoned (see `boundedContextFactory`). */
+  /** The request's abort signal: a step still running when it aborts is abandoned (see `deadlineContextFactory`). */
   readonly signal?: AbortSignal | undefined;
   /** Whether the first step is expected to need no KDC exchange (a ticket for the target fetched recently). */
   readonly fast?: boolean | undefined;

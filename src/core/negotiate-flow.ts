@@ -1,44 +1,20 @@
 import { ChannelBindings } from '../gssapi/channel-bindings.js';
-import type { Credentials } from '../gssapi/credentials.js';
-import { ContextFlag } from '../gssapi/index.js';
 import { describeOid } from '../gssapi/oid.js';
-import { boundedCall } from './bounded-context.js';
-import { findNegotiateChallenge, formatNegotiateHeader } from './challenge.js';
+import { findNegotiateChallenge, formatNegotiateHeader, type NegotiateChallenge } from './challenge.js';
 import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
-import {
-  BodyNotReplayableError,
-  ChannelBindingError,
-  type HttpGssapiError,
-  MutualAuthenticationError,
-  SPNEGOExchangeError,
-} from './errors.js';
-import { type NegotiateDetails, recordExchangeDetails } from './exchange-details.js';
+import { BodyNotReplayableError, type HttpGssapiError, SPNEGOExchangeError } from './errors.js';
+import { ExchangeRecord } from './exchange-record.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
-import { headerTooLarge } from './header-limits.js';
-import { delegationFor, serverRefusal } from './host-policy.js';
-import { hasMalformedNegotiate } from './malformed-negotiate.js';
-import { limitToKerberos, refuseNtlm } from './mechanism-policy.js';
-import { hopRefusal, type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
-import { DISABLED, OPTIONAL, REQUIRED } from './options.js';
+import { serverRefusal } from './host-policy.js';
+import { type MutualSetting, mutualFor, verifyFinalResponse } from './mutual-verification.js';
+import { hopRefusal, resolveTarget } from './negotiate-context.js';
+import { DISABLED } from './options.js';
 import { redactToken } from './redact.js';
 import { RequestSession } from './request-session.js';
-
-/**
- * The bindings of each certificate a connection presented (the same bytes object for every token
- * on that connection and its origin): hashed once, not per token.
- */
-const bindingsCache = new WeakMap<Uint8Array, ChannelBindings>();
-
-function bindingsOf(certificate: Uint8Array): ChannelBindings {
-  let bindings = bindingsCache.get(certificate);
-  if (!bindings) {
-    bindings = ChannelBindings.tlsServerEndPoint(certificate);
-    bindingsCache.set(certificate, bindings);
-  }
-  return bindings;
-}
+import { type MadeContext, TokenMaker } from './token-maker.js';
+import { tokenRefusedError } from './token-refusal.js';
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
 const MAX_CHALLENGES = 2;
@@ -46,21 +22,49 @@ const MAX_CHALLENGES = 2;
 const RETURN = { action: 'return', sanitize: false } as const;
 
 /**
+ * Where a flow is. Only `token-out` holds a GSSAPI context: it is made while the flow is in
+ * `making` and released (what it granted recorded) when the flow leaves `token-out`.
+ *
+ * - `bare`: the last attempt carried no token of ours (the start, before a challenge).
+ * - `making`: a fresh context and its first token are being made ({@link TokenMaker.first}).
+ * - `start-failed`: the token up front could not be made; a challenge is answered with that
+ *   reason instead of a second try (with a KDC down, its timeout again).
+ * - `token-out`: the last attempt carried a token of this context.
+ * - `over`: the response was handed over (or the flow disposed); nothing is held.
+ */
+type Phase =
+  | { readonly name: 'bare' }
+  | { readonly name: 'making' }
+  | { readonly name: 'start-failed'; readonly reason: unknown }
+  | ({ readonly name: 'token-out' } & MadeContext)
+  | { readonly name: 'over' };
+
+type TokenOut = Extract<Phase, { name: 'token-out' }>;
+
+/**
  * The RFC 4559 exchange for one request (or one redirect hop) to one origin, independent of any
  * HTTP client: every Negotiate decision is made here, once, for every adapter. Call
  * {@link NegotiateFlow.start} before the first attempt, then {@link NegotiateFlow.onResponse}
- * with each response until it says `return`. One fresh GSSAPI context per flow: a token is
- * never sent twice, and a flow never makes a token for another host.
+ * with each response until it says `return`; each attempt carries the headers
+ * {@link NegotiateFlow.requestHeaders} gives (the token, and the session cookies). One fresh
+ * GSSAPI context per token-making phase: a token is never sent twice, and a flow never makes a
+ * token for another host. When a token is made is decided in {@link NegotiateFlow.start} (up
+ * front) and in the challenge branch of {@link NegotiateFlow.onResponse} (a fresh context, or
+ * the next leg of the one whose token is out); token making itself is {@link TokenMaker}'s.
  *
  * @example
  * ```ts
  * const flow = auth.flow(url);
- * let authorization = await flow.start();
- * for (;;) {
- *   const res = await send({ [flow.header]: authorization });
- *   const next = await flow.onResponse({ status: res.status, header: (name) => res.headers.get(name), response: res });
- *   if (next.action === 'return') return res;
- *   authorization = next.authorization;
+ * try {
+ *   let authorization = await flow.start();
+ *   for (;;) {
+ *     const res = await send(flow.requestHeaders(authorization)); // token and session cookie
+ *     const next = await flow.onResponse({ status: res.status, header: (name) => res.headers.get(name), response: res });
+ *     if (next.action === 'return') return res;
+ *     authorization = next.authorization;
+ *   }
+ * } finally {
+ *   flow.dispose();
  * }
  * ```
  */
@@ -77,31 +81,16 @@ export class NegotiateFlow {
   /** This request's part in the session cookies. */
   readonly #session: RequestSession;
   readonly #connectionAuthenticated: boolean;
-  readonly #peerCertificate: FlowOptions['peerCertificate'] | undefined;
-  #context: NegotiateContext | null = null;
-  /** The certificate the current context's tokens are bound to, or null (unbound). */
-  #boundCertificate: Uint8Array | null = null;
-  /** Whether any token of this flow was bound (for the hint when the server keeps refusing). */
-  #bound = false;
-  /** The flags the current context was asked for, for diagnostics. */
-  #flagsRequested = 0;
-  /** Whether the last attempt carried a token of ours. */
-  #sent = false;
-  #challenges = 0;
-  #tokens = 0;
-  /** Why the preemptive token could not be made; the 401 that follows is answered with it. */
-  #preemptError: unknown = undefined;
   /** Why this redirect hop gets no token at all (see {@link hopRefusal}), or null. */
   readonly #refusal: Error | null;
-  /** Whether this is a redirect hop to another host than the one the request was made to. */
-  readonly #otherHost: boolean;
-  /** Largest token and header value sent so far, in bytes. */
-  #tokenBytes = 0;
-  #headerBytes = 0;
-  /** What the last context that sent a token granted, kept when it is released. */
-  #granted: { flags: number; mech: string | null; mutualAuthenticated: boolean } | null = null;
-  /** The request's bound (FlowOptions.signal). */
+  readonly #maker: TokenMaker;
+  /** The request's deadline (FlowOptions.signal). */
   readonly #signal: AbortSignal | undefined;
+  #phase: Phase = { name: 'bare' };
+  /** Negotiate challenges answered so far. */
+  #challenges = 0;
+  /** Tokens sent, their sizes, what the released contexts granted. */
+  readonly #record = new ExchangeRecord();
 
   constructor(setup: FlowSetup, url: URL, options: FlowOptions = {}) {
     this.#setup = setup;
@@ -114,31 +103,39 @@ export class NegotiateFlow {
     const store = options.sessions === false || this.kind === 'proxy' ? null : setup.sessions;
     this.#session = new RequestSession(store, url, options.cookie ?? null);
     this.#connectionAuthenticated = options.connectionAuthenticated ?? false;
-    this.#peerCertificate = options.peerCertificate;
     const initial = options.initialUrl == null ? null : new URL(options.initialUrl);
     this.#refusal =
       serverRefusal(setup.options.serverAllowlist, url) ??
       (initial ? hopRefusal(setup.options.targetName, initial, url) : null) ??
       options.binding?.refusal ??
       null;
-    this.#otherHost =
-      (initial !== null && initial.hostname !== url.hostname) ||
-      options.binding?.downgradeDelegation === true;
     this.#signal = options.signal;
+    this.#maker = new TokenMaker({
+      setup,
+      url,
+      kind: this.kind,
+      mutual: this.#mutual() !== DISABLED,
+      refusal: this.#refusal,
+      otherHost:
+        (initial !== null && initial.hostname !== url.hostname) ||
+        options.binding?.downgradeDelegation === true,
+      peerCertificate: options.peerCertificate,
+      signal: options.signal,
+    });
   }
 
   /**
    * The DER certificate the last token is bound to (RFC 5929 `tls-server-end-point`), or null
    * when it is unbound. An adapter must send that token only on a connection that presented
-   * this certificate, and stop the request otherwise (a {@link ChannelBindingError}).
+   * this certificate, and stop the request otherwise (a `ChannelBindingError`).
    */
   get boundCertificate(): Uint8Array | null {
-    return this.#boundCertificate;
+    return this.#phase.name === 'token-out' ? this.#phase.certificate : null;
   }
 
   /** How many tokens this flow has produced. */
   get tokensSent(): number {
-    return this.#tokens;
+    return this.#record.tokens;
   }
 
   /**
@@ -163,28 +160,26 @@ export class NegotiateFlow {
     if (this.#refusal || !(opportunisticAuth || this.#setup.learned.has(this.url.origin))) return null;
     if (this.#session.held) return null;
     try {
-      if (this.#bindsTokens() && (await this.#peerCertificate!()) === null) {
+      if (await this.#maker.waitsForConnection()) {
         // The token would be bound to a connection that does not exist yet: send the request
         // bare, and answer the 401 on the connection it came on, whose certificate is known then.
         emit({ type: 'binding', url: this.url.href, result: 'deferred' });
         return null;
       }
-      return await this.#firstToken(true);
+      return await this.#make(true);
     } catch (error) {
       this.#throwIfAborted();
       // Keep the reason: if the server then asks for Negotiate, trying again would only repeat
       // the failure (and, with a KDC down, its timeout).
-      this.#preemptError = error;
-      this.#reset();
+      if (this.#phase.name === 'making') this.#phase = { name: 'start-failed', reason: error };
       return null;
     }
   }
 
   async #startRequired(): Promise<string> {
     try {
-      return await this.#firstToken(true);
+      return await this.#make(true);
     } catch (error) {
-      this.#reset();
       throw new BodyNotReplayableError(
         `the request body to ${this.url.origin} is a stream larger than maxReplayBodySize (${this.#setup.options.maxReplayBodySize} bytes) and no Negotiate token could be made to send with it`,
         {
@@ -213,9 +208,9 @@ export class NegotiateFlow {
    * caller's. Synchronous, for clients that must not wait on a response that needs nothing.
    */
   passes(response: FlowResponse): boolean {
-    if (this.#sent || response.status === this.#challengeStatus()) return false;
+    if (this.#phase.name === 'token-out' || response.status === this.#challengeStatus()) return false;
     this.#session.learn(response.header('set-cookie'), false, false);
-    this.#reset();
+    this.#end();
     return true;
   }
 
@@ -227,48 +222,44 @@ export class NegotiateFlow {
    *   authentication says the response must not be trusted; `response` attached to it.
    */
   async onResponse(response: FlowResponse): Promise<FlowDecision> {
-    const decision = await this.#decide(response);
-    return decision.action === 'return' ? this.#handOver(response, decision) : decision;
-  }
-
-  async #decide(response: FlowResponse): Promise<FlowDecision> {
-    this.#session.learn(
-      response.header('set-cookie'),
-      this.#sent,
-      response.status === this.#challengeStatus(),
-    );
-    const decision =
-      response.status === this.#challengeStatus()
-        ? await this.#onChallenge(response)
-        : await this.#verifyServer(response);
-    if (decision.action === 'retry' && !this.#replayable) {
-      this.#reset();
-      return this.#giveUp(
+    const challenged = response.status === this.#challengeStatus();
+    this.#session.learn(response.header('set-cookie'), this.#phase.name === 'token-out', challenged);
+    const decision = challenged ? await this.#onChallenge(response) : await this.#onFinal(response);
+    if (decision.action === 'return') return this.#handOver(response, decision);
+    if (this.#replayable) return decision;
+    this.#end();
+    return this.#handOver(
+      response,
+      this.#giveUp(
         new BodyNotReplayableError(
           'the server asked for another Negotiate leg but the streamed request body cannot be sent again',
           { hint: BodyNotReplayableError.REPLAY_HINT },
         ),
         response,
-      );
-    }
-    return decision;
+      ),
+    );
   }
 
   /** Releases the context, if the adapter stops early (abort, network error). */
   dispose(): void {
-    this.#reset();
+    this.#end();
   }
 
   #challengeStatus(): number {
     return this.kind === 'proxy' ? 407 : 401;
   }
 
+  #mutual(): MutualSetting {
+    return mutualFor(this.#setup.options.mutualAuthentication, this.kind);
+  }
+
+  /** A 401 (407): the one place, with {@link start}, where a token is made. */
   async #onChallenge(response: FlowResponse): Promise<FlowDecision> {
-    let challenge: ReturnType<typeof findNegotiateChallenge>;
+    let challenge: NegotiateChallenge | null;
     try {
       challenge = findNegotiateChallenge(response.header(this.challengeHeader) ?? null);
     } catch (error) {
-      this.#reset();
+      this.#end();
       return this.#giveUp(
         this.#exchangeError('the server sent a malformed Negotiate challenge', error),
         response,
@@ -283,263 +274,83 @@ export class NegotiateFlow {
       tokenSize: challenge?.token ? challenge.token.length : null,
       leg: this.#challenges + 1,
     });
-    if (!challenge) {
-      // Not ours to answer (Basic, Bearer, ...): returned untouched.
-      this.#reset();
-      return RETURN;
-    }
+    // Not ours to answer (Basic, Bearer, ...): returned untouched.
+    if (!challenge) return this.#end(RETURN);
     if (this.#refusal) {
       // Asked for a token this hop must not get: the 401 is the answer, with the reason.
-      this.#reset();
+      this.#end();
       return this.#giveUp(this.#exchangeError('no Negotiate token may be sent', this.#refusal), response);
     }
     this.#setup.learned.learn(this.url.origin);
+    const phase = this.#phase;
     if (this.#challenges >= MAX_CHALLENGES) {
-      this.#reset();
-      return this.#giveUp(
-        new SPNEGOExchangeError(`the server answered ${MAX_CHALLENGES + 1} Negotiate challenges in a row`, {
-          // The server refused each token without an error token saying why: for Kerberos the
-          // usual causes are the service's keys and the clocks, which only the server sees.
-          hint:
-            (this.#bound
-              ? 'if the server enforces channel bindings (Extended Protection), a TLS proxy or load balancer between us presents another certificate than the server expects (its log says bad bindings); otherwise: '
-              : '') +
-            "the server rejects our tickets without saying why: most likely its keytab does not match the KDC (the service password was reset: kvno mismatch, re-export the keytab), the clocks differ by more than 5 minutes, or the SPN belongs to another account; the server's log names the cause",
-        }),
-        response,
-      );
+      // Each of our tokens was answered with a new challenge: the server refused them.
+      this.#end();
+      const refused = tokenRefusedError({
+        challenges: MAX_CHALLENGES + 1,
+        bound: this.#record.bound,
+        delegated: this.#record.delegated,
+        mech: this.#setup.options.mech,
+      });
+      return this.#giveUp(refused, response);
     }
     this.#challenges++;
     try {
-      if (this.#preemptError !== undefined) throw this.#preemptError;
+      if (phase.name === 'start-failed') throw phase.reason;
       // A token in a 401 that answers our token continues the same context (a multi-leg
       // mechanism such as NTLM, RFC 4559 section 5); anything else starts a fresh one.
-      if (this.#sent && challenge.token && this.#context && !this.#context.complete) {
-        return this.#retryWith(await this.#context.step(challenge.token), false);
+      if (phase.name === 'token-out' && challenge.token && !phase.context.complete) {
+        return this.#retry(phase, await this.#maker.next(phase.context, challenge.token), false);
       }
-      return { action: 'retry', authorization: await this.#firstToken(false) };
+      this.#end();
+      return { action: 'retry', authorization: await this.#make(false) };
     } catch (error) {
-      this.#preemptError = undefined;
-      this.#reset();
+      this.#end();
       this.#throwIfAborted();
       return this.#giveUp(this.#exchangeError('could not answer the Negotiate challenge', error), response);
     }
   }
 
-  /**
-   * Mutual authentication for this flow: the auth's, except that a proxy leg never requires it
-   * (squid's negotiate_kerberos_auth never sends a final token, even when the helper made one):
-   * REQUIRED becomes OPTIONAL there, so a token the proxy does send is still verified.
-   */
-  #mutual(): typeof REQUIRED | typeof OPTIONAL | typeof DISABLED {
-    const mutual = this.#setup.options.mutualAuthentication;
-    return this.kind === 'proxy' && mutual === REQUIRED ? OPTIONAL : mutual;
-  }
-
-  async #verifyServer(response: FlowResponse): Promise<FlowDecision> {
+  /** Any other status: the server's final answer, verified when our token is out. */
+  async #onFinal(response: FlowResponse): Promise<FlowDecision> {
+    const phase = this.#phase;
     const mutual = this.#mutual();
-    if (!this.#sent || mutual === DISABLED) {
-      this.#reset();
-      return RETURN;
-    }
-    const ctx = this.#context!;
-    let tokenSize: number | null = null;
-    const result = (outcome: 'verified' | 'not-required' | 'missing' | 'failed') =>
-      emit({
-        type: 'mutual',
-        url: this.url.href,
-        result: outcome,
-        status: response.status,
-        tokenSize,
-        flagsGranted:
-          ctx.complete && ctx.actualFlags !== undefined ? contextFlagNames(ctx.actualFlags) : null,
-      });
-    const fail = (message: string, options: { cause?: unknown; hint?: string } = {}) => {
-      result('failed');
-      return new MutualAuthenticationError(message, { ...options, response: response.response });
-    };
+    if (phase.name !== 'token-out' || mutual === DISABLED) return this.#end(RETURN);
     try {
-      let token: Uint8Array | null;
-      const header = response.header(this.challengeHeader) ?? null;
-      try {
-        token = findNegotiateChallenge(header)?.token ?? null;
-        tokenSize = token?.length ?? null;
-        // A Negotiate element too garbled to parse is a bad token, not an absent one.
-        if (token === null && hasMalformedNegotiate(header))
-          throw new Error('the Negotiate element of the header could not be parsed');
-      } catch (error) {
-        throw fail('the server sent a malformed Negotiate token', {
-          cause: error,
-          hint: 'a proxy may be rewriting headers; do not trust this response',
-        });
-      }
-      if (!token && ctx.mutualAuthenticated) {
-        // The exchange finished in an earlier leg with mutual authentication granted.
-        result('verified');
-        return RETURN;
-      }
-      if (token) {
-        // RFC 4559 section 5: the final token of a successful exchange comes with the response;
-        // it must complete our context, or the server is not who it claims to be.
-        try {
-          if (ctx.complete) throw new Error('the context was already complete');
-          await ctx.step(token);
-        } catch (error) {
-          this.#throwIfAborted();
-          throw fail('the server token failed verification', {
-            cause: error,
-            hint: 'the response did not come from the service the ticket was for; do not trust it',
-          });
-        }
-        if (!ctx.complete) throw fail('the server token did not complete the exchange');
-        result('verified');
-        return RETURN;
-      }
-      if (response.status >= 400 || mutual === OPTIONAL) {
-        result(mutual === OPTIONAL ? 'not-required' : 'missing');
-        return {
-          action: 'return',
-          sanitize: mutual === REQUIRED && this.#setup.options.sanitizeMutualErrorResponse,
-        };
-      }
-      result('missing');
-      throw new MutualAuthenticationError(
-        `the server answered ${response.status} without a Negotiate token, so it could not be authenticated`,
-        {
-          hint: 'the server may not send the final token: use mutualAuthentication OPTIONAL or DISABLED if you trust the channel (TLS)',
-          response: response.response,
-        },
-      );
-    } finally {
-      this.#reset();
-    }
-  }
-
-  /** Makes a fresh context and its first token. */
-  async #firstToken(preemptive: boolean): Promise<string> {
-    if (this.#refusal) throw this.#refusal;
-    const source = this.#setup.credentials;
-    // Acquiring credentials may wait for the KDC (a password or keytab login) or for a worker
-    // thread: bounded like every step.
-    const credentials = () => boundedCall(() => source.get(), this.#setup.options.kdcTimeout, this.#signal);
-    const creds = await credentials();
-    try {
-      return await this.#tokenWith(creds, preemptive);
-    } catch (error) {
-      // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
-      // drop them and try once more with fresh ones before reporting anything. A login refused
-      // at the step (SSPI logs in there) is remembered like one refused at acquisition.
-      if (!source.dropStale(creds, error)) throw source.noteRefusal(creds, error);
-      const fresh = await credentials();
-      return await this.#tokenWith(fresh, preemptive).catch((again: unknown) => {
-        throw source.noteRefusal(fresh, again);
-      });
-    }
-  }
-
-  async #tokenWith(creds: Credentials | null, preemptive: boolean): Promise<string> {
-    this.#reset();
-    const options = this.#setup.options;
-    // Before the lease: a token that cannot be bound fails without holding a credential handle.
-    const certificate = await this.#connectionCertificate();
-    // The first step may wait for the KDC holding MIT's lock on the credential handle: another
-    // request's first step on the same auth takes a handle of its own (see CredentialLeases).
-    const lease = await this.#setup.credentials.lease(creds, this.#signal);
-    const target = resolveTarget(options.targetName, this.url);
-    // Mutual authentication is always asked for on a server leg, whatever mutualAuthentication
-    // says (which only decides whether the server's proof is checked): MIT's acceptor
-    // (mod_auth_gssapi, most Linux services) sends a KRB-ERROR token explaining a refusal
-    // (kvno mismatch, clock skew) only when the AP-REQ asked for mutual authentication, and
-    // answers a bare SPNEGO reject otherwise (measured with 1.20.1). curl always asks.
-    this.#flagsRequested = requestFlags(
-      this.kind === 'server' || this.#mutual() !== DISABLED,
-      this.#delegation(),
-    );
-    const recent = this.#setup.recentTickets;
-    let context: NegotiateContext | null = null;
-    try {
-      // Kerberos only unless allowNtlm: SPNEGO must not fall back to NTLM silently.
-      limitToKerberos(lease.creds, options);
-      context = this.#context = this.#setup.contextFactory({
-        target,
-        flags: this.#flagsRequested,
-        mech: options.mech,
-        creds: lease.creds,
+      const { sanitize } = await verifyFinalResponse(phase.context, {
+        response,
+        challengeHeader: this.challengeHeader,
+        mutual,
+        sanitizeErrors: this.#setup.options.sanitizeMutualErrorResponse,
+        url: this.url,
         signal: this.#signal,
-        fast: recent.has(String(target)),
-        channelBindings: certificate ? bindingsOf(certificate) : null,
       });
-      this.#boundCertificate = certificate;
-      if (certificate) this.#bound = true;
-      const token = await context.step(null);
-      recent.record(String(target));
-      return this.#retryWith(token, preemptive).authorization;
-    } catch (error) {
-      recent.forget(String(target));
-      throw error;
+      return { action: 'return', sanitize };
     } finally {
-      // Free once the call is really over: a step given up on (timeout, abort) still holds the
-      // handle's lock on its worker thread.
-      const settled = context?.settled?.();
-      if (settled) void settled.then(lease.release);
-      else lease.release();
+      this.#end();
     }
   }
 
   /**
-   * Whether this flow's tokens carry channel bindings: https to the server (the proxy leg and
-   * plain http have no server certificate of the origin to bind to), `channelBindings` on, and
-   * an adapter that tells the connection's certificate.
+   * `making`, then `token-out` with a fresh context's first token; returns the header value. A
+   * flow disposed meanwhile (the adapter gave up) gets no context: the one made is released.
    */
-  #bindsTokens(): boolean {
-    return (
-      this.kind === 'server' &&
-      this.url.protocol === 'https:' &&
-      this.#setup.options.channelBindings &&
-      this.#peerCertificate !== undefined
-    );
-  }
-
-  /** The certificate the next token is bound to (RFC 5929 section 4.1), or null for an unbound token. */
-  async #connectionCertificate(): Promise<Uint8Array | null> {
-    if (!this.#bindsTokens()) return null;
-    const certificate = await this.#peerCertificate!();
-    if (certificate === null) {
-      throw new ChannelBindingError(
-        `no TLS connection to ${this.url.origin} has been seen, so the token cannot be bound to one (channel bindings)`,
-        {
-          hint: "a streamed body that needs a token up front: send a small request to the origin first; a fetch that is not Node's or undici's (createFetch's baseFetch) uses connections http-gssapi cannot see: set channelBindings: false for it",
-        },
-      );
+  async #make(preemptive: boolean): Promise<string> {
+    this.#phase = { name: 'making' };
+    const made = await this.#maker.first();
+    if (this.#phase.name !== 'making') {
+      made.context.dispose();
+      throw new Error('the exchange was abandoned while its token was made');
     }
-    return certificate;
+    const phase: TokenOut = { name: 'token-out', ...made };
+    this.#phase = phase;
+    return this.#retry(phase, made.token, preemptive).authorization;
   }
 
-  /**
-   * What to ask for delegation (nothing on a proxy leg). `delegate: true` forwards the user's ticket-granting ticket
-   * (RFC 4121 section 4.1.1), with which the receiving service can act as the user anywhere in
-   * the realm: the caller chose the host the request was made to, not the hosts a redirect
-   * leads to. A hop to another host therefore gets only what the KDC's policy allows
-   * (GSS_C_DELEG_POLICY_FLAG, RFC 5896: services marked ok-as-delegate).
-   */
-  #delegation(): boolean | 'policy' {
-    // A proxy leg never delegates: the user's ticket-granting ticket was meant for the origin
-    // the caller chose, not for every proxy on the way to it.
-    if (this.kind === 'proxy') return false;
-    const { delegate, delegateAllowlist } = this.#setup.options;
-    const allowed = delegationFor(delegate, delegateAllowlist, this.url.hostname);
-    return allowed === true && this.#otherHost ? 'policy' : allowed;
-  }
-
-  #retryWith(out: Uint8Array | null, preemptive: boolean): { action: 'retry'; authorization: string } {
-    if (!out || out.length === 0) throw new Error('the security context produced no token to send');
-    // Checked on every leg, whatever the credentials: no NTLM token leaves unless allowed.
-    refuseNtlm(out, this.#context?.mech ?? null, this.#setup.options);
-    this.#sent = true;
-    this.#tokens++;
+  /** One token of the context in `token-out` goes out: counted, measured, reported. */
+  #retry(phase: TokenOut, out: Uint8Array, preemptive: boolean): { action: 'retry'; authorization: string } {
     const authorization = formatNegotiateHeader(out);
-    this.#tokenBytes = Math.max(this.#tokenBytes, out.length);
-    this.#headerBytes = Math.max(this.#headerBytes, authorization.length);
+    this.#record.sent(out, authorization, phase.certificate !== null);
     const options = this.#setup.options;
     emit({
       type: 'token',
@@ -547,61 +358,58 @@ export class NegotiateFlow {
         type: 'token',
         url: this.url.href,
         target: String(resolveTarget(options.targetName, this.url)),
-        mech: describeOid(this.#context?.mech ?? options.mech),
-        leg: this.#tokens,
+        mech: describeOid(phase.context.mech ?? options.mech),
+        leg: this.#record.tokens,
         preemptive,
         token: redactToken(out),
-        binding: this.#boundCertificate
-          ? {
-              type: 'tls-server-end-point',
-              hash: ChannelBindings.endPointHash(this.#boundCertificate),
-            }
+        binding: phase.certificate
+          ? { type: 'tls-server-end-point', hash: ChannelBindings.endPointHash(phase.certificate) }
           : null,
         tokenSize: out.length,
-        flagsRequested: contextFlagNames(this.#flagsRequested),
-        flagsGranted: contextFlagNames(this.#context?.actualFlags ?? 0),
+        flagsRequested: contextFlagNames(phase.flagsRequested),
+        flagsGranted: contextFlagNames(phase.context.actualFlags ?? 0),
       }),
     });
     return { action: 'retry', authorization };
   }
 
   /**
+   * Leaves the current phase for `over`. A context whose token went out ends here and only
+   * here: what it granted is recorded first (for `negotiateDetailsOf` and the refusal hint),
+   * then it is released. Returns `decision`, for `return this.#end(RETURN)`.
+   */
+  #end<D>(decision?: D): D {
+    const phase = this.#phase;
+    this.#phase = { name: 'over' };
+    if (phase.name === 'token-out') {
+      const { context } = phase;
+      this.#record.released(context);
+      context.dispose();
+    }
+    return decision as D;
+  }
+
+  /**
    * The response goes back to the caller: its exchange details are recorded (for
    * `negotiateDetailsOf`), and a 400, 413 or 431 to a request that carried a token is explained
-   * by the token's size ({@link headerTooLarge}), once here for every adapter.
+   * by the token's size, once here for every adapter.
    */
   #handOver(response: FlowResponse, decision: Extract<FlowDecision, { action: 'return' }>): FlowDecision {
-    const granted = this.#granted;
-    this.#granted = null;
-    if (!granted || this.#tokens === 0) return decision;
-    const details: NegotiateDetails = {
-      url: this.url.href,
-      mech: granted.mech,
-      tokensSent: this.#tokens,
-      tokenBytes: this.#tokenBytes,
-      headerBytes: this.#headerBytes,
-      delegationRequested: this.#delegation(),
-      delegated: (granted.flags & ContextFlag.DELEG) !== 0,
-      mutualAuthenticated: granted.mutualAuthenticated,
-      flags: granted.flags,
-    };
-    recordExchangeDetails(details, [response.response, this.#subject]);
-    if (decision.error) return decision;
-    const tooLarge = headerTooLarge({
-      status: response.status,
+    const subjects = [response.response, this.#subject];
+    const tooLarge = this.#record.handOver({
+      url: this.url,
       header: this.header,
-      headerBytes: this.#headerBytes,
-      tokenBytes: this.#tokenBytes,
-      delegated: details.delegated,
-      origin: this.url.origin,
+      status: response.status,
+      delegationRequested: this.#maker.delegation,
+      subjects,
     });
-    if (!tooLarge) return decision;
-    reportExchangeError(tooLarge, this.url, [response.response, this.#subject], this.#setup.options.onError);
+    if (decision.error || !tooLarge) return decision;
+    reportExchangeError(tooLarge, this.url, subjects, this.#setup.options.onError);
     return { ...decision, error: tooLarge };
   }
 
   /** The response goes back unauthenticated; why is reported once, here. */
-  #giveUp(error: HttpGssapiError, response: FlowResponse): FlowDecision {
+  #giveUp(error: HttpGssapiError, response: FlowResponse): Extract<FlowDecision, { action: 'return' }> {
     reportExchangeError(error, this.url, [response.response, this.#subject], this.#setup.options.onError);
     return { ...RETURN, error };
   }
@@ -622,23 +430,8 @@ export class NegotiateFlow {
   /** A request that was aborted (or timed out) hears its own reason, not an exchange failure. */
   #throwIfAborted(): void {
     if (this.#signal?.aborted) {
-      this.#reset();
+      this.#end();
       throw this.#signal.reason;
     }
-  }
-
-  #reset(): void {
-    const context = this.#context;
-    if (context && this.#sent) {
-      this.#granted = {
-        flags: context.actualFlags ?? 0,
-        mech: context.mech ? String(context.mech) : null,
-        mutualAuthenticated: context.mutualAuthenticated,
-      };
-    }
-    this.#context?.dispose();
-    this.#context = null;
-    this.#sent = false;
-    this.#boundCertificate = null;
   }
 }

@@ -23,6 +23,12 @@ export type TestServerBehavior =
   | 'omit-final-token'
   /** Authenticate, answer 200 with a corrupted final token. */
   | 'corrupt-final-token'
+  /** Authenticate, answer 200 with a bare `WWW-Authenticate: Negotiate` (no final token). */
+  | 'final-bare-negotiate'
+  /** Authenticate, answer 200 with `WWW-Authenticate: Negotiate token="x"` (auth-params, no token68). */
+  | 'final-auth-params'
+  /** Authenticate, answer 200 with `WWW-Authenticate: Negotiate !!not*base64!!` (a garbled token68). */
+  | 'final-garbled-token'
   /** Authenticate, answer 500 with a body and headers, without a token. */
   | 'error-500'
   /** Answer 401 Negotiate forever, even to a valid token. */
@@ -48,6 +54,13 @@ export type TestServerBehavior =
    * {@link NegotiateTestServer.expireSessions} ends every session.
    */
   | 'session';
+
+/** What the misbehaviors that send no usable final token put in `WWW-Authenticate` instead. */
+const FINAL_WITHOUT_TOKEN: Partial<Record<TestServerBehavior, string>> = {
+  'final-bare-negotiate': 'Negotiate',
+  'final-auth-params': 'Negotiate token="x"',
+  'final-garbled-token': 'Negotiate !!not*base64!!',
+};
 
 /** One request as the server saw it. Tokens are not kept, only whether one came. */
 export interface RecordedRequest {
@@ -339,11 +352,18 @@ export class NegotiateTestServer {
         }
       }
       const final: Record<string, string> = {};
-      if (output && behavior !== 'omit-final-token' && behavior !== 'error-500') {
+      if (
+        output &&
+        behavior !== 'omit-final-token' &&
+        behavior !== 'error-500' &&
+        !(behavior in FINAL_WITHOUT_TOKEN)
+      ) {
         const token = Buffer.from(output);
         if (behavior === 'corrupt-final-token') token[token.length - 1]! ^= 0xff;
         final['www-authenticate'] = `Negotiate ${token.toString('base64')}`;
       }
+      const finalInstead = FINAL_WITHOUT_TOKEN[behavior];
+      if (finalInstead !== undefined) final['www-authenticate'] = finalInstead;
       if (behavior === 'error-500') {
         return finish(
           500,

@@ -14,6 +14,8 @@ export interface FakeScript {
   readonly completeAfterFirst?: boolean;
   /** Whether a context completed by a later step reports mutual authentication granted. Default: false. */
   readonly mutualOnComplete?: boolean;
+  /** The flags every context reports as granted (`actualFlags`); default undefined. */
+  readonly grantedFlags?: number;
 }
 
 export interface FakeFactory extends ContextFactory {
@@ -37,6 +39,7 @@ export function fakeContextFactory(script: FakeScript = {}): FakeFactory {
         return complete;
       },
       mech: null,
+      actualFlags: script.grantedFlags,
       get mutualAuthenticated() {
         return complete && stepCount > 1 && (script.mutualOnComplete ?? false);
       },

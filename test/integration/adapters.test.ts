@@ -43,6 +43,9 @@ type Misbehavior =
   | 'malformed-challenge'
   | 'omit-final-token'
   | 'corrupt-final-token'
+  | 'final-bare-negotiate'
+  | 'final-auth-params'
+  | 'final-garbled-token'
   | 'error-500';
 
 /** One request as the server saw it (its log, never a token). */
@@ -260,6 +263,35 @@ const cases: readonly Case[] = [
     async run(ctx) {
       const res = await ctx.get(ctx.target.url('omit-final-token'), { mutualAuthentication: OPTIONAL });
       assert.equal(res.status, 200);
+    },
+  },
+  {
+    name: 'OPTIONAL: a final 200 with a bare Negotiate or Negotiate auth-params passes; REQUIRED raises',
+    needs: ['misbehaving'],
+    async run(ctx) {
+      for (const kind of ['final-bare-negotiate', 'final-auth-params'] as const) {
+        const res = await ctx.get(ctx.target.url(kind), { mutualAuthentication: OPTIONAL });
+        assert.equal(res.status, 200, kind);
+        assert.equal(ctx.target.user(res), ctx.realm.user.principal);
+        await assert.rejects(
+          ctx.get(ctx.target.url(kind), { mutualAuthentication: REQUIRED }),
+          (e: unknown) =>
+            e instanceof MutualAuthenticationError && /without a Negotiate token/.test(e.message),
+        );
+      }
+    },
+  },
+  {
+    name: 'REQUIRED and OPTIONAL: a final 200 with a garbled Negotiate token68 raises',
+    needs: ['misbehaving'],
+    async run(ctx) {
+      for (const mutualAuthentication of [REQUIRED, OPTIONAL] as const) {
+        await assert.rejects(
+          ctx.get(ctx.target.url('final-garbled-token'), { mutualAuthentication }),
+          (e: unknown) =>
+            e instanceof MutualAuthenticationError && /malformed Negotiate token/.test(e.message),
+        );
+      }
     },
   },
   {

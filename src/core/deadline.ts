@@ -1,9 +1,16 @@
+/**
+ * The request's deadline over GSSAPI: every call a flow makes (a credential acquisition, a
+ * context step) ends by `kdcTimeout` or when the request's signal aborts, whichever comes first.
+ * ("Deadline", not "bound": in this code base a bound token is one with channel bindings.)
+ *
+ * @module
+ */
 import { callScope } from '../internal/call-scope.js';
 import { KdcTimeoutError } from './errors.js';
 import type { ContextFactory, NegotiateContext } from './negotiate-context.js';
 
 /**
- * Bounds every step of the contexts `inner` makes: a step that has not returned after
+ * Puts every step of the contexts `inner` makes under the request's deadline: a step that has not returned after
  * `timeoutMs` (a KDC that does not answer: MIT krb5 1.20 waits ~27 s before giving up) or whose
  * request's `signal` aborts first settles at once, with a {@link KdcTimeoutError} or the
  * signal's reason. The context is then disposed: a call still queued for a worker thread leaves
@@ -12,20 +19,20 @@ import type { ContextFactory, NegotiateContext } from './negotiate-context.js';
  *
  * @example
  * ```ts
- * const factory = boundedContextFactory(gssapiContextFactory, 5000);
+ * const factory = deadlineContextFactory(gssapiContextFactory, 5000);
  * const ctx = factory({ target: 'HTTP@web.example.org', flags, mech, creds, signal });
  * const token = await ctx.step(); // rejects after 5 s or when signal aborts
  * ```
  */
-export function boundedContextFactory(inner: ContextFactory, timeoutMs: number): ContextFactory {
+export function deadlineContextFactory(inner: ContextFactory, timeoutMs: number): ContextFactory {
   return (request) => {
     const ctx = inner(request);
     // The step running underneath (even one given up on), for settled().
     let running: Promise<unknown> = Promise.resolve();
     const step = (token: Uint8Array | null) =>
-      boundedCall(
-        (bound) => {
-          const work = callScope.run({ signal: bound, fast: request.fast }, () => ctx.step(token));
+      withinDeadline(
+        (abandoned) => {
+          const work = callScope.run({ signal: abandoned, fast: request.fast }, () => ctx.step(token));
           running = work.catch(() => {});
           return work;
         },
@@ -34,7 +41,7 @@ export function boundedContextFactory(inner: ContextFactory, timeoutMs: number):
         // Whatever the abandoned step still produces is released with the context.
         () => ctx.dispose(),
       );
-    const bounded: NegotiateContext = {
+    const withDeadline: NegotiateContext = {
       get complete() {
         return ctx.complete;
       },
@@ -51,7 +58,7 @@ export function boundedContextFactory(inner: ContextFactory, timeoutMs: number):
       dispose: () => ctx.dispose(),
       settled: () => running.then(() => {}),
     };
-    return bounded;
+    return withDeadline;
   };
 }
 
@@ -62,22 +69,22 @@ export function boundedContextFactory(inner: ContextFactory, timeoutMs: number):
  *
  * @example
  * ```ts
- * const creds = await boundedCall(() => source.get(), 5000, request.signal);
+ * const creds = await withinDeadline(() => source.get(), 5000, request.signal);
  * ```
  */
-export function boundedCall<T>(
+export function withinDeadline<T>(
   work: (bound: AbortSignal) => Promise<T>,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   abandon?: () => void,
 ): Promise<T> {
   signal?.throwIfAborted();
-  const bound = new AbortController();
-  const running = work(bound.signal);
+  const abandoned = new AbortController();
+  const running = work(abandoned.signal);
   return new Promise<T>((resolve, reject) => {
     const giveUp = (reason: unknown) => {
       cleanup();
-      bound.abort(reason);
+      abandoned.abort(reason);
       running.catch(() => {});
       abandon?.();
       reject(reason);
