@@ -73,7 +73,7 @@ export function deadlineContextFactory(inner: ContextFactory, timeoutMs: number)
  * ```
  */
 export function withinDeadline<T>(
-  work: (bound: AbortSignal) => Promise<T>,
+  work: (deadline: AbortSignal) => Promise<T>,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   abandon?: () => void,

@@ -3,7 +3,7 @@
  * limiter without threading it through every layer between (Name, SecurityContext, the raw
  * bindings):
  *
- * - `signal`: the request's bound. A call still waiting for a worker-thread slot when its
+ * - `signal`: the request's deadline. A call still waiting for a worker-thread slot when its
  *   request is aborted or timed out leaves the queue at once, instead of starting work nobody
  *   waits for and holding a slot that a live request needs.
  * - `fast`: the call is expected to need no KDC exchange (its service ticket was fetched

@@ -20,14 +20,14 @@ export type { AdTestRealmOptions } from './ad-test-realm-options.js';
 export type { AdAccount, AdUserOptions } from './ad-test-realm-types.js';
 export { DelayProxy, type DelayProxyOptions } from './delay-proxy.js';
 export type { Krb5ToolPaths } from './krb5-tools.js';
-export {
-  NegotiateTestServer,
-  type NegotiateTestServerOptions,
-  type NegotiateTestServerTls,
-  type RecordedRequest,
-  type TestServerBehavior,
-  type TestServerChannelBindings,
-} from './negotiate-server.js';
+export { NegotiateTestServer } from './negotiate-server.js';
+export type {
+  NegotiateTestServerOptions,
+  NegotiateTestServerTls,
+  RecordedRequest,
+  TestServerBehavior,
+  TestServerChannelBindings,
+} from './negotiate-server-types.js';
 export { TestRealm } from './test-realm.js';
 export type { TestRealmOptions } from './test-realm-options.js';
 export type {

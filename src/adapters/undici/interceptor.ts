@@ -85,8 +85,8 @@ type Dispatch = Dispatcher.Dispatch;
  * const viaFetch = await fetch('https://intranet.example.org/api', { dispatcher, method: 'POST', body: '{}' });
  *
  * // IIS, NTLM inside SPNEGO, mod_auth_gssapi with GssapiConnectionBound On:
- * const bound = negotiate(new HTTPSPNEGOAuth(), { connectionBound: true });
- * const iis = new Agent().compose(bound);
+ * const persistent = negotiate(new HTTPSPNEGOAuth(), { connectionBound: true });
+ * const iis = new Agent().compose(persistent);
  * ```
  */
 export function negotiate(
