@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import got, { HTTPError as GotHTTPError, type Response as GotResponse, RequestError } from 'got';
 import ky, { HTTPError as KyHTTPError } from 'ky';
-import { Agent, interceptors, request as undiciRequest } from 'undici';
+import { Agent, interceptors, fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { withNegotiate } from '../../src/adapters/axios/index.js';
 import { createFetch } from '../../src/adapters/fetch.js';
 import { negotiateGot } from '../../src/adapters/got.js';
@@ -117,49 +117,60 @@ export const fetchDriver: Driver = {
   },
 };
 
-export const axiosDriver: Driver = {
-  name: 'axios',
-  async send(auth, url, init = {}) {
-    const client = withNegotiate(
-      axios.create({ responseType: 'text', ...(init.tls ? { httpsAgent: init.tls.httpsAgent } : {}) }),
-      auth,
-    );
-    const outcome = (res: AxiosResponse, rejection: Outcome['rejection']): Outcome => ({
-      status: res.status,
-      body: String(res.data),
-      headers: Object.fromEntries(
-        Object.entries(axios.AxiosHeaders.from(res.headers as Record<string, string>).toJSON()).map(
-          ([k, v]) => [k.toLowerCase(), String(v)],
+/** axios through `withNegotiate`, over its http adapter (the default) or another (`'fetch'`). */
+function axiosDriverWith(adapter: 'http' | 'fetch'): Driver {
+  return {
+    name: 'axios',
+    async send(auth, url, init = {}) {
+      const client = withNegotiate(
+        axios.create({
+          responseType: 'text',
+          ...(adapter === 'fetch' ? { adapter } : {}),
+          ...(init.tls ? { httpsAgent: init.tls.httpsAgent } : {}),
+        }),
+        auth,
+      );
+      const outcome = (res: AxiosResponse, rejection: Outcome['rejection']): Outcome => ({
+        status: res.status,
+        body: String(res.data),
+        headers: Object.fromEntries(
+          Object.entries(axios.AxiosHeaders.from(res.headers as Record<string, string>).toJSON()).map(
+            ([k, v]) => [k.toLowerCase(), String(v)],
+          ),
         ),
-      ),
-      negotiateError: negotiateErrorOf(res),
-      negotiateDetails: negotiateDetailsOf(res),
-      rejection,
-    });
-    try {
-      const data = init.stream ? Readable.from(chunksOf(init.stream)) : init.body;
-      const res = await client.request({
-        url,
-        method: init.method ?? 'GET',
-        headers: { ...init.headers },
-        ...(data !== undefined ? { data } : {}),
+        negotiateError: negotiateErrorOf(res),
+        negotiateDetails: negotiateDetailsOf(res),
+        rejection,
       });
-      return outcome(res, null);
-    } catch (error) {
-      if (
-        axios.isAxiosError(error) &&
-        error.response &&
-        !(error.cause instanceof HttpGssapiError && error.code === error.cause.code)
-      ) {
-        return outcome(error.response, { name: error.name, cause: error.cause });
+      try {
+        const data = init.stream ? Readable.from(chunksOf(init.stream)) : init.body;
+        const res = await client.request({
+          url,
+          method: init.method ?? 'GET',
+          headers: { ...init.headers },
+          ...(data !== undefined ? { data } : {}),
+        });
+        return outcome(res, null);
+      } catch (error) {
+        if (
+          axios.isAxiosError(error) &&
+          error.response &&
+          !(error.cause instanceof HttpGssapiError && error.code === error.cause.code)
+        ) {
+          return outcome(error.response, { name: error.name, cause: error.cause });
+        }
+        return libraryError(error, (e) => {
+          assert.ok(axios.isAxiosError(e), 'rejects with an AxiosError');
+          assert.equal(e.name, (e.cause as Error).name, 'named after the library error');
+        });
       }
-      return libraryError(error, (e) => {
-        assert.ok(axios.isAxiosError(e), 'rejects with an AxiosError');
-        assert.equal(e.name, (e.cause as Error).name, 'named after the library error');
-      });
-    }
-  },
-};
+    },
+  };
+}
+
+export const axiosDriver: Driver = axiosDriverWith('http');
+/** axios's fetch adapter (`adapter: 'fetch'`), which sends through the global fetch. */
+export const axiosFetchDriver: Driver = axiosDriverWith('fetch');
 
 export const gotDriver: Driver = {
   name: 'got',
@@ -276,6 +287,42 @@ export const undiciDriver: Driver = {
         ),
         negotiateError: info?.error,
         negotiateDetails: info ? negotiateDetailsOf(info) : undefined,
+        rejection: null,
+      };
+    } finally {
+      if (!init.tls) await agent.close();
+    }
+  },
+};
+
+/**
+ * undici's own `fetch` with `dispatcher: new Agent().compose(negotiate(auth))`: the interceptor
+ * under fetch's redirect handling. A library error rejects fetch as a TypeError ('fetch failed')
+ * with the error as its cause; the driver hands the table the cause.
+ */
+export const undiciFetchDriver: Driver = {
+  name: 'fetch',
+  async send(auth, url, init = {}) {
+    const agent = init.tls?.dispatcher ?? new Agent();
+    try {
+      const res = await undiciFetch(url, {
+        dispatcher: agent.compose(negotiate(auth)),
+        method: init.method ?? 'GET',
+        headers: { ...init.headers },
+        ...(init.body !== undefined ? { body: init.body } : {}),
+      }).catch((error: unknown) => {
+        const cause = (error as { cause?: unknown }).cause;
+        if (!(cause instanceof HttpGssapiError)) throw error;
+        assert.ok(error instanceof TypeError, 'fetch rejects with a TypeError');
+        throw cause;
+      });
+      const body = await res.text();
+      return {
+        status: res.status,
+        body,
+        headers: Object.fromEntries(res.headers.entries()),
+        negotiateError: negotiateErrorOf(res),
+        negotiateDetails: negotiateDetailsOf(res),
         rejection: null,
       };
     } finally {
