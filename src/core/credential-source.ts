@@ -4,7 +4,7 @@ import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
-import { providerTraits } from '../gssapi/provider.js';
+import { providerCapabilities } from '../gssapi/provider.js';
 import { type CredentialLease, CredentialLeases, type SpareHandle } from './credential-leases.js';
 import type { LoginRefusedError } from './errors.js';
 import { loginAnyForm } from './login-names.js';
@@ -49,14 +49,14 @@ export class CredentialSource {
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
 
-  /** What SPNEGO may negotiate with credentials acquired here when SSPI takes it at acquisition. */
+  /** What SPNEGO may negotiate with credentials acquired here, for a provider that takes it at acquisition. */
   readonly #negotiableMechs: readonly OID[] | null;
 
   /**
    * @param option - the validated `creds` option.
    * @param negotiableMechs - the client's limit (`[OID.KRB5]` unless NTLM is allowed, see
-   *   `negotiableMechsFor`). Only the SSPI provider takes it at acquisition (a Negotiate package
-   *   list); the GSSAPI providers are limited per use by `limitToKerberos`.
+   *   `negotiableMechsFor`). Passed to the acquisitions when the provider takes it there
+   *   (`limitMechsAtAcquisition`); the others are limited per use by `limitToKerberos`.
    */
   constructor(
     option: Credentials | CredentialsDescription | null,
@@ -68,7 +68,7 @@ export class CredentialSource {
 
   /** The limit to acquire with, where the provider takes it at acquisition. */
   #acquireLimit(): readonly OID[] | null {
-    return providerTraits().negotiableAtAcquisition ? this.#negotiableMechs : null;
+    return providerCapabilities().limitMechsAtAcquisition ? this.#negotiableMechs : null;
   }
 
   /** The credentials for the next context; null means GSS_C_NO_CREDENTIAL (the library's default). */
@@ -168,12 +168,15 @@ export class CredentialSource {
   }
 
   #spareFor(creds: Credentials | null): SpareHandle | null {
-    if (creds === null || !providerTraits().credentialsFromCcache) return null;
+    if (creds === null || !providerCapabilities().ccacheAndKeytab) return null;
     if (creds === this.#owned) return this.#ownedSpare;
     // Caller-given credentials: made by Credentials.acquire from a ccache, that ccache again.
     if (creds === this.#option) return readAgain(creds);
     // The default ccache (KRB5CCNAME), as the shared handle was acquired.
-    if (this.isDefault(creds)) return () => Credentials.acquire({ usage: 'initiate' });
+    if (this.isDefault(creds)) {
+      const negotiableMechs = this.#acquireLimit();
+      return () => Credentials.acquire({ usage: 'initiate', negotiableMechs });
+    }
     return null;
   }
 
@@ -336,6 +339,7 @@ async function acquireDescribed(
       name: d.principal || null,
       usage: 'initiate',
       store: Object.keys(store).length ? store : null,
+      negotiableMechs,
     });
     return { creds, spare: readAgain(creds) };
   } finally {
@@ -353,7 +357,7 @@ async function acquireDescribed(
  * own error (KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY).
  */
 async function keytabLogin(name: Name | null, store: Record<string, string>): Promise<void> {
-  if (!providerTraits().passwordLoginPerMechanism) return;
+  if (!providerCapabilities().loginPerMechanism) return;
   const login = await Credentials.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
   try {
     await login.inquire();
@@ -377,15 +381,18 @@ async function passwordLogin(
 ): Promise<Described> {
   // A provider that logs in once whatever the mechanisms (SSPI: on the first context; Wine: in
   // the acquisition) needs none of this, and has no ccache to store into.
-  if (!providerTraits().passwordLoginPerMechanism)
+  if (!providerCapabilities().loginPerMechanism)
     return { creds: await Credentials.withPassword({ name, password, negotiableMechs }), spare: null };
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();
     await login.store({ store: { ccache }, mech: OID.KRB5 });
-    const creds = await Credentials.acquire({ name, usage: 'initiate', store: { ccache } });
+    const creds = await Credentials.acquire({ name, usage: 'initiate', store: { ccache }, negotiableMechs });
     // The private memory ccache holds this login's principal only.
-    return { creds, spare: () => Credentials.acquire({ usage: 'initiate', store: { ccache } }) };
+    return {
+      creds,
+      spare: () => Credentials.acquire({ usage: 'initiate', store: { ccache }, negotiableMechs }),
+    };
   } finally {
     login.dispose();
   }

@@ -221,7 +221,7 @@ export class Credentials implements Disposable {
       if (options.store != null) refuseStore(checkStore(options.store));
       return Credentials.#acquireSspi(usage, options.name, options.mechs, null, negotiable);
     }
-    const mechs = checkMechs(options.mechs, usage);
+    const mechs = limitedAtAcquisition(checkMechs(options.mechs, usage), negotiable);
     const store = options.store == null ? null : checkStore(options.store);
     const { name, owned } = resolveName(options.name);
     try {
@@ -263,7 +263,7 @@ export class Credentials implements Disposable {
       const text = typeof password === 'string' ? password : new TextDecoder().decode(password);
       return Credentials.#acquireSspi(usage, options.name, options.mechs, text, negotiable);
     }
-    const mechs = checkMechs(options.mechs, usage);
+    const mechs = limitedAtAcquisition(checkMechs(options.mechs, usage), negotiable);
     const { name, owned } = resolveName(options.name);
     const bytes = typeof password === 'string' ? new TextEncoder().encode(password) : password;
     try {
@@ -402,6 +402,11 @@ export class Credentials implements Disposable {
         'pass negotiableMechs to Credentials.acquire or Credentials.withPassword (or choose the Kerberos package with mechs: [OID.KRB5])',
       );
     }
+    if (!loadGssapiLibrary().info.capabilities.setNegMechs && servesOnly(this.#mechs, mechs)) {
+      // No gss_set_neg_mechs (Heimdal 7): SPNEGO offers the mechanisms the handle serves and no
+      // other (see limitedAtAcquisition), so a handle that serves none beyond `mechs` is limited.
+      return;
+    }
     const r = raw.setNegMechs(
       this.handle,
       mechs.map((m) => m.bytes),
@@ -428,9 +433,37 @@ function checkNegotiableMechs(mechs: unknown): readonly OID[] | null {
   return mechs as readonly OID[];
 }
 
-/** GSSAPI providers: `gss_set_neg_mechs` on fresh credentials, released if the library refuses. */
+/**
+ * The mechanisms to acquire for when SPNEGO is to negotiate only `negotiable` and the library
+ * cannot limit a handle afterwards (no `gss_set_neg_mechs`: Heimdal 7). Heimdal's SPNEGO
+ * initiator offers the mechanisms of the credential handle it is given, so a handle acquired
+ * for SPNEGO and Kerberos alone never offers NTLM (measured with Heimdal 7.8 and an NTLM user
+ * file: the default set got an NTLM element, this one did not). Unchanged when the library has
+ * the extension ({@link limitNegotiation} then limits the handle).
+ */
+function limitedAtAcquisition(
+  mechs: readonly Uint8Array[] | null,
+  negotiable: readonly OID[] | null,
+): readonly Uint8Array[] | null {
+  if (negotiable === null || loadGssapiLibrary().info.capabilities.setNegMechs) return mechs;
+  const wanted = mechs ?? [OID.SPNEGO.bytes, ...negotiable.map((m) => m.bytes)];
+  return wanted.filter((bytes) => {
+    const mech = OID.fromDer(bytes);
+    return mech.equals(OID.SPNEGO) || negotiable.some((m) => m.equals(mech));
+  });
+}
+
+/** Whether a handle serving `served` offers SPNEGO nothing beyond `limit`. */
+function servesOnly(served: readonly OID[], limit: readonly OID[]): boolean {
+  return served.every((m) => m.equals(OID.SPNEGO) || limit.some((n) => n.equals(m)));
+}
+
+/**
+ * GSSAPI providers: `gss_set_neg_mechs` on fresh credentials, released if the library refuses.
+ * Without the extension the acquisition already took the limit ({@link limitedAtAcquisition}).
+ */
 function limitNegotiation(creds: Credentials, mechs: readonly OID[] | null): Credentials {
-  if (mechs === null) return creds;
+  if (mechs === null || !loadGssapiLibrary().info.capabilities.setNegMechs) return creds;
   try {
     creds.setNegotiableMechs(mechs);
   } catch (error) {

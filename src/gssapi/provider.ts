@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { GssapiLibraryError } from './raw/library.js';
+import { GssapiLibraryError, loadGssapiLibrary } from './raw/library.js';
 import { refuseStore } from './sspi/sspi-credentials.js';
 
 /**
@@ -78,31 +78,87 @@ export function selectGssapiProvider(kind: GssapiProviderKind): void {
 }
 
 /**
- * What the provider in use does differently, for the few callers (the client's credential
- * source) that must adapt without naming a provider.
+ * What the provider in use can do, asked by name by the few callers (the client's credential
+ * source and mechanism policy) that must adapt without knowing which provider they have.
  *
  * @example
  * ```ts
- * if (providerTraits().passwordLoginPerMechanism) { ... }
+ * if (providerCapabilities().limitMechsAfterAcquisition) creds.setNegotiableMechs([OID.KRB5]);
  * ```
  */
-export function providerTraits(): {
-  readonly passwordLoginPerMechanism: boolean;
-  readonly credentialsFromCcache: boolean;
-  readonly negotiableAtAcquisition: boolean;
-} {
-  const gssapi = gssapiProvider() === 'gssapi';
-  return {
-    // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
-    // records the identity and logs in when a context first needs a ticket.
-    passwordLoginPerMechanism: gssapi,
-    // A GSSAPI credential is read from a ccache, which can be read again into a second handle;
-    // SSPI has no ccache.
-    credentialsFromCcache: gssapi,
-    // SSPI's Negotiate takes its package list in AcquireCredentialsHandleW only; GSSAPI limits
-    // any handle later with gss_set_neg_mechs.
-    negotiableAtAcquisition: !gssapi,
-  };
+export interface ProviderCapabilities {
+  /**
+   * An acquired credential handle can be limited to some mechanisms for SPNEGO
+   * (`gss_set_neg_mechs`, RFC 4178 section 3): MIT. Without it the limit is taken at acquisition
+   * ({@link limitMechsAtAcquisition}) and the NTLM token check is the guard for credentials
+   * acquired without it.
+   */
+  readonly limitMechsAfterAcquisition: boolean;
+  /**
+   * The limit is taken when credentials are acquired (`negotiableMechs` of
+   * `Credentials.acquire`): SSPI's Negotiate package list, or, for a GSSAPI library without
+   * `gss_set_neg_mechs` (Heimdal 7), the desired mechanisms, which Heimdal's SPNEGO offers and
+   * nothing else (measured with 7.8: with an NTLM user file, the default credentials get an NTLM
+   * element, credentials acquired for SPNEGO and Kerberos do not).
+   */
+  readonly limitMechsAtAcquisition: boolean;
+  /**
+   * A password login is done once per mechanism asked for (MIT's
+   * gss_acquire_cred_with_password): the client logs in for Kerberos alone, into a memory
+   * ccache. Else the provider logs in once whatever the mechanisms.
+   */
+  readonly loginPerMechanism: boolean;
+  /**
+   * Credentials come from a ccache (which can be read again into a second handle) and can be
+   * got from a client keytab. SSPI has neither: Windows keeps tickets in the logon session.
+   */
+  readonly ccacheAndKeytab: boolean;
+  /**
+   * A refused password login shows at the first context step (Windows logs in inside the first
+   * InitializeSecurityContextW), not only at the acquisition.
+   */
+  readonly refusalAtFirstStep: boolean;
+}
+
+const SSPI_CAPABILITIES: ProviderCapabilities = Object.freeze({
+  limitMechsAfterAcquisition: false,
+  // SSPI's Negotiate takes its package list in AcquireCredentialsHandleW only.
+  limitMechsAtAcquisition: true,
+  // SSPI only records the identity and logs in when a context first needs a ticket (Wine: in
+  // the acquisition), once whatever the packages.
+  loginPerMechanism: false,
+  ccacheAndKeytab: false,
+  refusalAtFirstStep: true,
+});
+
+let gssCapabilities: ProviderCapabilities | undefined;
+
+/**
+ * The capabilities of the provider in use; for the GSSAPI provider, of the library loaded
+ * (probed once, see `GssapiLibraryInfo.capabilities`).
+ *
+ * @throws {GssapiLibraryError} when no GSSAPI library can be loaded.
+ * @example
+ * ```ts
+ * import { providerCapabilities } from 'http-gssapi/gssapi';
+ * console.log(providerCapabilities().limitMechsAfterAcquisition); // true with MIT, false with Heimdal 7
+ * ```
+ */
+export function providerCapabilities(): ProviderCapabilities {
+  if (gssapiProvider() === 'sspi') return SSPI_CAPABILITIES;
+  gssCapabilities ??= gssLibraryCapabilities(loadGssapiLibrary().info.capabilities.setNegMechs);
+  return gssCapabilities;
+}
+
+/** A GSSAPI library's capabilities, given whether it exports `gss_set_neg_mechs`. */
+export function gssLibraryCapabilities(setNegMechs: boolean): ProviderCapabilities {
+  return Object.freeze({
+    limitMechsAfterAcquisition: setNegMechs,
+    limitMechsAtAcquisition: !setNegMechs,
+    loginPerMechanism: true,
+    ccacheAndKeytab: true,
+    refusalAtFirstStep: false,
+  });
 }
 
 /**

@@ -19,8 +19,14 @@ const HEIMDAL = [
 /** Whether Heimdal 7.8's tokens carry bindings an MIT 1.20 acceptor matches (measured). */
 const HEIMDAL_BINDS = true;
 const child = fileURLToPath(new URL('../helpers/gss-initiator-child.js', import.meta.url));
+const clientChild = fileURLToPath(new URL('../helpers/heimdal-client-child.js', import.meta.url));
 
-const fixture = useRealm({ acceptor: true, skip: !HEIMDAL });
+const fixture = useRealm({
+  acceptor: true,
+  negotiateServer: true,
+  apache: { optional: true },
+  skip: !HEIMDAL,
+});
 
 interface ChildResult {
   info: { provider: string; capabilities: Record<string, boolean> };
@@ -28,6 +34,28 @@ interface ChildResult {
   error?: { code: string; hint?: string; message: string };
   /** How the child ended: Node's normal teardown, after calls ran on worker threads. */
   exit: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+interface ClientOutcome {
+  driver: string;
+  url: string;
+  status: number | null;
+  body?: string;
+  remoteUser?: string | null;
+  error: string | null;
+}
+
+/** GETs each URL through every client, with default options, in a process that loads Heimdal. */
+async function heimdalClients(urls: readonly string[]): Promise<ClientOutcome[]> {
+  const proc = spawn(process.execPath, [clientChild, ...urls], {
+    env: { ...process.env, HTTP_GSSAPI_LIBRARY: HEIMDAL! },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const outcomes: ClientOutcome[] = [];
+  for await (const line of createInterface({ input: proc.stdout })) {
+    if (line.startsWith('outcome ')) outcomes.push(JSON.parse(line.slice('outcome '.length)));
+  }
+  return outcomes;
 }
 
 /** Runs the Heimdal initiator, accepting its token here with MIT. */
@@ -134,5 +162,23 @@ describe('Heimdal libgssapi.so.3 as the client library', {
     const r = await heimdalExchange([`HTTP@${fixture.realm.hostname}`, 'spnego']);
     assert.ok(r.done, r.error?.message);
     assert.deepEqual(r.exit, { code: 0, signal: null });
+  });
+
+  // Defect 4 of issue 22: with allowNtlm false by default, every request was a 401 ("does not
+  // export gss_set_neg_mechs"). Heimdal takes the Kerberos-only limit at acquisition instead.
+  test('every client with default options authenticates (NTLM still not allowed): NegotiateTestServer and Apache', async (t) => {
+    const urls = [`${fixture.negotiateServer.url}ok/heimdal-defaults/`];
+    const apache = fixture.skipReason('apache');
+    if (apache === null) urls.push(`${fixture.apache.url}private/heimdal-defaults/`);
+    else t.diagnostic(`Apache left out: ${apache}`);
+    const outcomes = await heimdalClients(urls);
+    assert.equal(outcomes.length, urls.length * 5, 'one outcome per client and server');
+    for (const o of outcomes) {
+      const where = `${o.driver} ${o.url}`;
+      assert.equal(o.error, null, `${where}: ${o.error}`);
+      assert.equal(o.status, 200, where);
+      const user = o.remoteUser ?? (JSON.parse(o.body ?? '{}') as { user?: string }).user;
+      assert.equal(user, fixture.realm.user.principal, where);
+    }
   });
 });
