@@ -36,7 +36,7 @@ export class CredentialSource {
   #described: Promise<Credentials> | null = null;
   /** Why the KDC refused the described login: remembered, so no request tries it again. */
   #refused: LoginRefusedError | null = null;
-  /** The credentials whose first step was refused (SSPI logs in there), while the refusal stands. */
+  /** The credentials whose first step was refused (`refusalAtFirstStep`), while the refusal stands. */
   #refusedCreds: Credentials | null = null;
   /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
@@ -103,7 +103,7 @@ export class CredentialSource {
   /**
    * The error to report for a context that failed with `error` using `creds`: when `creds` are
    * this source's password or keytab login and `error` is the KDC refusing it (see
-   * {@link loginRefusal}: under SSPI the login happens in the first step, not at acquisition),
+   * {@link loginRefusal}: a provider with `refusalAtFirstStep` logs in at the first step),
    * the refusal is remembered as for a refused acquisition, and the {@link LoginRefusedError}
    * returned; else `error` itself.
    */
@@ -271,7 +271,7 @@ function renews(option: Credentials | CredentialsDescription | null): option is 
 /** Half-way through the tickets' life, as MIT's own client keytab refresh does; never for a ccache. */
 function renewalTime(option: CredentialsDescription, creds: Credentials): number {
   // No lifetime at all when just acquired: renewing at once would log in again on every request
-  // (Wine reports its NTLM-only handle, left after a refused Kerberos login, as expiring now).
+  // (a provider may report a handle left after a refused Kerberos login as expiring now).
   // A handle really expired fails the context, and dropStale() logs in again.
   if (!renews(option) || creds.lifetime === null || creds.lifetime <= 0) return Number.POSITIVE_INFINITY;
   return Date.now() + (creds.lifetime * 1000) / 2;
@@ -379,8 +379,8 @@ async function passwordLogin(
   password: string,
   negotiableMechs: readonly OID[] | null,
 ): Promise<Described> {
-  // A provider that logs in once whatever the mechanisms (SSPI: on the first context; Wine: in
-  // the acquisition) needs none of this, and has no ccache to store into.
+  // A provider that logs in once whatever the mechanisms (`loginPerMechanism` false: at the
+  // acquisition or at the first step) needs none of this, and has no ccache to store into.
   if (!providerCapabilities().loginPerMechanism)
     return { creds: await Credentials.withPassword({ name, password, negotiableMechs }), spare: null };
   const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });

@@ -1,25 +1,18 @@
 /**
- * Which implementation stands behind the `gssapi` layer, chosen once per process: the C GSSAPI
- * (MIT krb5 or Heimdal, through `raw/`) or Windows SSPI (secur32.dll, through `sspi/raw/`).
- * Everything that differs between them (name forms, credential sources, status codes, context
- * attributes, delegation flags) is decided by the classes of this layer from this choice; the
- * client flow and the adapters never ask.
+ * Which provider stands behind the `gssapi` layer, chosen once per process: the C GSSAPI (MIT
+ * krb5 or Heimdal, `gss/` over `raw/`) or Windows SSPI (secur32.dll, `sspi/` over `sspi/raw/`).
+ * Both implement one interface (`provider-types.ts`); `Name`, `Credentials` and
+ * `SecurityContext` delegate to the one chosen here, and the client asks for capabilities by
+ * name ({@link providerCapabilities}), never for the provider.
  *
  * @module
  */
-import { GssapiLibraryError, loadGssapiLibrary } from './raw/library.js';
-import { refuseStore } from './sspi/sspi-credentials.js';
+import { gssProvider } from './gss/gss-provider.js';
+import type { GssapiProviderKind, Provider, ProviderCapabilities } from './provider-types.js';
+import { GssapiLibraryError } from './raw/library.js';
+import { sspiProvider } from './sspi/sspi-provider.js';
 
-/**
- * A provider: `'gssapi'` (MIT, Heimdal, or the library HTTP_GSSAPI_LIBRARY names) or `'sspi'`
- * (Windows secur32.dll).
- *
- * @example
- * ```ts
- * const kind: GssapiProviderKind = process.platform === 'win32' ? 'sspi' : 'gssapi';
- * ```
- */
-export type GssapiProviderKind = 'gssapi' | 'sspi';
+export type { GssapiProviderKind, ProviderCapabilities } from './provider-types.js';
 
 const KINDS: readonly GssapiProviderKind[] = ['gssapi', 'sspi'];
 
@@ -78,64 +71,21 @@ export function selectGssapiProvider(kind: GssapiProviderKind): void {
 }
 
 /**
- * What the provider in use can do, asked by name by the few callers (the client's credential
- * source and mechanism policy) that must adapt without knowing which provider they have.
+ * The implementation of the provider in use (see {@link gssapiProvider}), for the classes of
+ * this layer.
  *
  * @example
  * ```ts
- * if (providerCapabilities().limitMechsAfterAcquisition) creds.setNegotiableMechs([OID.KRB5]);
+ * const name = activeProvider().importName('HTTP@web.example.org', NameType.hostbasedService);
  * ```
  */
-export interface ProviderCapabilities {
-  /**
-   * An acquired credential handle can be limited to some mechanisms for SPNEGO
-   * (`gss_set_neg_mechs`, RFC 4178 section 3): MIT. Without it the limit is taken at acquisition
-   * ({@link limitMechsAtAcquisition}) and the NTLM token check is the guard for credentials
-   * acquired without it.
-   */
-  readonly limitMechsAfterAcquisition: boolean;
-  /**
-   * The limit is taken when credentials are acquired (`negotiableMechs` of
-   * `Credentials.acquire`): SSPI's Negotiate package list, or, for a GSSAPI library without
-   * `gss_set_neg_mechs` (Heimdal 7), the desired mechanisms, which Heimdal's SPNEGO offers and
-   * nothing else (measured with 7.8: with an NTLM user file, the default credentials get an NTLM
-   * element, credentials acquired for SPNEGO and Kerberos do not).
-   */
-  readonly limitMechsAtAcquisition: boolean;
-  /**
-   * A password login is done once per mechanism asked for (MIT's
-   * gss_acquire_cred_with_password): the client logs in for Kerberos alone, into a memory
-   * ccache. Else the provider logs in once whatever the mechanisms.
-   */
-  readonly loginPerMechanism: boolean;
-  /**
-   * Credentials come from a ccache (which can be read again into a second handle) and can be
-   * got from a client keytab. SSPI has neither: Windows keeps tickets in the logon session.
-   */
-  readonly ccacheAndKeytab: boolean;
-  /**
-   * A refused password login shows at the first context step (Windows logs in inside the first
-   * InitializeSecurityContextW), not only at the acquisition.
-   */
-  readonly refusalAtFirstStep: boolean;
+export function activeProvider(): Provider {
+  return gssapiProvider() === 'sspi' ? sspiProvider : gssProvider;
 }
 
-const SSPI_CAPABILITIES: ProviderCapabilities = Object.freeze({
-  limitMechsAfterAcquisition: false,
-  // SSPI's Negotiate takes its package list in AcquireCredentialsHandleW only.
-  limitMechsAtAcquisition: true,
-  // SSPI only records the identity and logs in when a context first needs a ticket (Wine: in
-  // the acquisition), once whatever the packages.
-  loginPerMechanism: false,
-  ccacheAndKeytab: false,
-  refusalAtFirstStep: true,
-});
-
-let gssCapabilities: ProviderCapabilities | undefined;
-
 /**
- * The capabilities of the provider in use; for the GSSAPI provider, of the library loaded
- * (probed once, see `GssapiLibraryInfo.capabilities`).
+ * What the provider in use can do (see {@link ProviderCapabilities}); for the GSSAPI provider,
+ * the library loaded (probed once, see `GssapiLibraryInfo.capabilities`).
  *
  * @throws {GssapiLibraryError} when no GSSAPI library can be loaded.
  * @example
@@ -145,20 +95,22 @@ let gssCapabilities: ProviderCapabilities | undefined;
  * ```
  */
 export function providerCapabilities(): ProviderCapabilities {
-  if (gssapiProvider() === 'sspi') return SSPI_CAPABILITIES;
-  gssCapabilities ??= gssLibraryCapabilities(loadGssapiLibrary().info.capabilities.setNegMechs);
-  return gssCapabilities;
+  return activeProvider().capabilities;
 }
 
-/** A GSSAPI library's capabilities, given whether it exports `gss_set_neg_mechs`. */
-export function gssLibraryCapabilities(setNegMechs: boolean): ProviderCapabilities {
-  return Object.freeze({
-    limitMechsAfterAcquisition: setNegMechs,
-    limitMechsAtAcquisition: !setNegMechs,
-    loginPerMechanism: true,
-    ccacheAndKeytab: true,
-    refusalAtFirstStep: false,
-  });
+/**
+ * For a failed login that the provider reports without saying why (Wine's Kerberos package),
+ * the words that say so; else null, and the KDC's code says why.
+ *
+ * @example
+ * ```ts
+ * const unexplained = unexplainedLoginFailure(error); // "Wine's Kerberos package, which does not say why"
+ * ```
+ */
+export function unexplainedLoginFailure(error: unknown): string | null {
+  // Asked of each provider: only the one that raised an error recognizes it (an SSPIError is
+  // the SSPI provider's), whichever is in use.
+  return sspiProvider.unexplainedLoginFailure(error) ?? gssProvider.unexplainedLoginFailure(error);
 }
 
 /**
@@ -176,7 +128,5 @@ export function checkCredentialSources(sources: {
   readonly ccache?: string;
   readonly keytab?: string;
 }): void {
-  if (gssapiProvider() !== 'sspi') return;
-  if (sources.keytab !== undefined) refuseStore({ client_keytab: sources.keytab }, 'creds.keytab');
-  if (sources.ccache !== undefined) refuseStore({ ccache: sources.ccache }, 'creds.ccache');
+  activeProvider().checkCredentialSources(sources);
 }
