@@ -1,5 +1,10 @@
 import { statSync } from 'node:fs';
-import { Credentials, readAgain } from '../gssapi/credentials.js';
+import {
+  type AcquireCredentialsOptions,
+  Credentials,
+  type PasswordCredentialsOptions,
+  readAgain,
+} from '../gssapi/credentials.js';
 import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
@@ -18,6 +23,33 @@ import type { CredentialsDescription } from './options.js';
  * credential failure drops them at once.
  */
 const DEFAULT_CREDS_TTL_MS = 60_000;
+
+/**
+ * How a {@link CredentialSource} acquires credentials: `Credentials.acquire` and
+ * `Credentials.withPassword` unless a test hands it fakes.
+ *
+ * @example
+ * ```ts
+ * const counted: CredentialAcquirer = { ...gssapiAcquirer, acquire: (o) => (count++, Credentials.acquire(o)) };
+ * ```
+ */
+export interface CredentialAcquirer {
+  acquire(options: AcquireCredentialsOptions): Promise<Credentials>;
+  withPassword(options: PasswordCredentialsOptions): Promise<Credentials>;
+}
+
+/**
+ * The acquirer of the gssapi layer.
+ *
+ * @example
+ * ```ts
+ * new CredentialSource(null, null, gssapiAcquirer); // the same as new CredentialSource(null)
+ * ```
+ */
+export const gssapiAcquirer: CredentialAcquirer = {
+  acquire: (options) => Credentials.acquire(options),
+  withPassword: (options) => Credentials.withPassword(options),
+};
 
 /**
  * The credentials every context of one {@link HTTPSPNEGOAuth} uses, from its `creds` option:
@@ -49,11 +81,14 @@ export class CredentialSource {
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
 
+  readonly #acquirer: CredentialAcquirer;
+
   /** What SPNEGO may negotiate with credentials acquired here, for a provider that takes it at acquisition. */
   readonly #negotiableMechs: readonly OID[] | null;
 
   /**
    * @param option - the validated `creds` option.
+   * @param acquirer - how credentials are acquired (fakes in unit tests).
    * @param negotiableMechs - the client's limit (`[OID.KRB5]` unless NTLM is allowed, see
    *   `negotiableMechsFor`). Passed to the acquisitions when the provider takes it there
    *   (`limitMechsAtAcquisition`); the others are limited per use by `limitToKerberos`.
@@ -61,9 +96,11 @@ export class CredentialSource {
   constructor(
     option: Credentials | CredentialsDescription | null,
     negotiableMechs: readonly OID[] | null = null,
+    acquirer: CredentialAcquirer = gssapiAcquirer,
   ) {
     this.#option = option;
     this.#negotiableMechs = negotiableMechs;
+    this.#acquirer = acquirer;
   }
 
   /** The limit to acquire with, where the provider takes it at acquisition. */
@@ -84,7 +121,7 @@ export class CredentialSource {
     if (this.#refused) return Promise.reject(this.#refused);
     if (this.#described && Date.now() >= this.#renewAt) this.#forgetDescribed();
     if (!this.#described) {
-      this.#described = acquireDescribed(option, this.#acquireLimit()).then(
+      this.#described = acquireDescribed(this.#acquirer, option, this.#acquireLimit()).then(
         ({ creds, spare }) => {
           this.#owned = creds;
           this.#ownedSpare = spare;
@@ -175,7 +212,7 @@ export class CredentialSource {
     // The default ccache (KRB5CCNAME), as the shared handle was acquired.
     if (this.isDefault(creds)) {
       const negotiableMechs = this.#acquireLimit();
-      return () => Credentials.acquire({ usage: 'initiate', negotiableMechs });
+      return () => this.#acquirer.acquire({ usage: 'initiate', negotiableMechs });
     }
     return null;
   }
@@ -227,7 +264,8 @@ export class CredentialSource {
   #defaultCredentials(): Promise<Credentials | null> {
     const cached = this.#default;
     if (cached && Date.now() < cached.until) return Promise.resolve(cached.creds);
-    this.#defaultPending ??= Credentials.acquire({ usage: 'initiate', negotiableMechs: this.#acquireLimit() })
+    this.#defaultPending ??= this.#acquirer
+      .acquire({ usage: 'initiate', negotiableMechs: this.#acquireLimit() })
       .then(
         (creds) => {
           this.#leases.retire(cached?.creds ?? null);
@@ -306,6 +344,7 @@ interface Described {
 }
 
 async function acquireDescribed(
+  acquirer: CredentialAcquirer,
   d: CredentialsDescription,
   negotiableMechs: readonly OID[] | null,
 ): Promise<Described> {
@@ -315,7 +354,7 @@ async function acquireDescribed(
     return loginAnyForm(d.principal!, async ({ text, type }) => {
       const name = new Name(text, type);
       try {
-        return await passwordLogin(name, password, negotiableMechs);
+        return await passwordLogin(acquirer, name, password, negotiableMechs);
       } finally {
         name.dispose();
       }
@@ -328,14 +367,14 @@ async function acquireDescribed(
       store['client_keytab'] = d.keytab;
       // A private memory ccache: a keytab login must not overwrite the user's default ccache.
       store['ccache'] = d.ccache ?? memoryCcache();
-      await keytabLogin(name, store);
+      await keytabLogin(acquirer, name, store);
     } else if (d.ccache !== undefined) {
       store['ccache'] = d.ccache;
     }
     // The principal as a string, so that the acquisition can be repeated for a spare (readAgain):
     // it reads the ccache the keytab login filled, never the keytab (logging in again is the
     // renewal's job, half-way through the tickets' life, not a busy moment's).
-    const creds = await Credentials.acquire({
+    const creds = await acquirer.acquire({
       name: d.principal || null,
       usage: 'initiate',
       store: Object.keys(store).length ? store : null,
@@ -356,9 +395,13 @@ async function acquireDescribed(
  * Kerberos credential's lifetime makes MIT fetch the initial tickets now and report the KDC's
  * own error (KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY).
  */
-async function keytabLogin(name: Name | null, store: Record<string, string>): Promise<void> {
+async function keytabLogin(
+  acquirer: CredentialAcquirer,
+  name: Name | null,
+  store: Record<string, string>,
+): Promise<void> {
   if (!providerCapabilities().loginPerMechanism) return;
-  const login = await Credentials.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
+  const login = await acquirer.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
   try {
     await login.inquire();
   } finally {
@@ -375,6 +418,7 @@ async function keytabLogin(name: Name | null, store: Record<string, string>): Pr
  * locks accounts after a handful.
  */
 async function passwordLogin(
+  acquirer: CredentialAcquirer,
   name: Name,
   password: string,
   negotiableMechs: readonly OID[] | null,
@@ -382,16 +426,16 @@ async function passwordLogin(
   // A provider that logs in once whatever the mechanisms (`loginPerMechanism` false: at the
   // acquisition or at the first step) needs none of this, and has no ccache to store into.
   if (!providerCapabilities().loginPerMechanism)
-    return { creds: await Credentials.withPassword({ name, password, negotiableMechs }), spare: null };
-  const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
+    return { creds: await acquirer.withPassword({ name, password, negotiableMechs }), spare: null };
+  const login = await acquirer.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();
     await login.store({ store: { ccache }, mech: OID.KRB5 });
-    const creds = await Credentials.acquire({ name, usage: 'initiate', store: { ccache }, negotiableMechs });
+    const creds = await acquirer.acquire({ name, usage: 'initiate', store: { ccache }, negotiableMechs });
     // The private memory ccache holds this login's principal only.
     return {
       creds,
-      spare: () => Credentials.acquire({ usage: 'initiate', store: { ccache }, negotiableMechs }),
+      spare: () => acquirer.acquire({ usage: 'initiate', store: { ccache }, negotiableMechs }),
     };
   } finally {
     login.dispose();
