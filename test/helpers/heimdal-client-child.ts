@@ -22,6 +22,7 @@ for (const url of process.argv.slice(2)) {
           status: res.status,
           body: res.body.slice(0, 300),
           remoteUser: res.headers['x-remote-user'] ?? null,
+          mech: res.negotiateDetails?.mech ?? null,
           error: reason ? `${reason.message} [${reason.code}]` : null,
         })}\n`,
       );

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ChannelBindings, ContextFlag, SecurityContext } from '../../src/gssapi/index.js';
+import { ChannelBindings, ContextFlag, OID, SecurityContext } from '../../src/gssapi/index.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 import { makeCertificate } from '../helpers/test-certificates.js';
 
@@ -42,13 +45,17 @@ interface ClientOutcome {
   status: number | null;
   body?: string;
   remoteUser?: string | null;
+  mech?: string | null;
   error: string | null;
 }
 
 /** GETs each URL through every client, with default options, in a process that loads Heimdal. */
-async function heimdalClients(urls: readonly string[]): Promise<ClientOutcome[]> {
+async function heimdalClients(
+  urls: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<ClientOutcome[]> {
   const proc = spawn(process.execPath, [clientChild, ...urls], {
-    env: { ...process.env, HTTP_GSSAPI_LIBRARY: HEIMDAL! },
+    env: { ...process.env, HTTP_GSSAPI_LIBRARY: HEIMDAL!, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const outcomes: ClientOutcome[] = [];
@@ -179,6 +186,27 @@ describe('Heimdal libgssapi.so.3 as the client library', {
       assert.equal(o.status, 200, where);
       const user = o.remoteUser ?? (JSON.parse(o.body ?? '{}') as { user?: string }).user;
       assert.equal(user, fixture.realm.user.principal, where);
+    }
+  });
+
+  test('with NTLM credentials at hand (an NTLM user file), default options still authenticate with Kerberos', async () => {
+    // Heimdal's NTLM mechanism reads NTLM_USER_FILE; its default credentials then get an NTLM
+    // element (measured). The client's credentials, acquired for SPNEGO and Kerberos alone, do not.
+    const dir = await mkdtemp(join(tmpdir(), 'heimdal-ntlm-'));
+    try {
+      const file = join(dir, 'ntlm-creds');
+      await writeFile(file, 'EXAMPLE:alice:not-a-secret\n');
+      const outcomes = await heimdalClients([`${fixture.negotiateServer.url}ok/heimdal-ntlm-file/`], {
+        NTLM_USER_FILE: file,
+      });
+      assert.equal(outcomes.length, 5);
+      for (const o of outcomes) {
+        assert.equal(o.error, null, `${o.driver}: ${o.error}`);
+        assert.equal(o.status, 200, o.driver);
+        assert.equal(o.mech, OID.KRB5.toString(), `${o.driver}: Kerberos under SPNEGO`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
