@@ -201,15 +201,18 @@ export class Credentials implements Disposable {
     }
   }
 
-  /** Internal: the provider's credentials, for the other classes of this layer. */
+  /**
+   * Internal: the provider's credentials, for the other classes of this layer (a disposed one
+   * fails where its handle is used, as before the provider split: at the step).
+   */
   get impl(): CredentialsImpl {
-    if (this.#impl.released) throw new TypeError('these Credentials have been disposed');
     return this.#impl;
   }
 
   /** Internal: the `gss_cred_id_t`, for the raw layer (C GSSAPI provider only). */
   get handle(): raw.CredHandle {
-    const { handle } = this.impl as Partial<{ readonly handle: raw.CredHandle }>;
+    if (this.#impl.released) throw new TypeError('these Credentials have been disposed');
+    const { handle } = this.#impl as Partial<{ readonly handle: raw.CredHandle }>;
     if (handle === undefined)
       throw new GssapiLibraryError(
         'ERR_GSSAPI_UNSUPPORTED',
