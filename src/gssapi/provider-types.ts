@@ -23,6 +23,12 @@ export type GssapiProviderKind = 'gssapi' | 'sspi';
 /**
  * What a provider can do, asked by name by the callers that must adapt (the client's credential
  * source and mechanism policy) without knowing which provider they have.
+ *
+ * @example
+ * ```ts
+ * import { providerCapabilities } from 'http-gssapi/gssapi';
+ * if (providerCapabilities().limitMechsAfterAcquisition) creds.setNegotiableMechs([OID.KRB5]);
+ * ```
  */
 export interface ProviderCapabilities {
   /**
