@@ -38,14 +38,16 @@ export interface AcquireCredentialsOptions {
   readonly mechs?: readonly OID[] | null;
   /** Seconds wanted; default: as long as possible. */
   readonly lifetime?: number | null;
-  /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+, Heimdal 7+). */
+  /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+; Debian 12's Heimdal 7.8 lacks it). */
   readonly store?: CredentialStore | null;
   /**
    * Limits what SPNEGO may negotiate with them (RFC 4178 section 3), e.g. `[OID.KRB5]`: Kerberos,
    * never NTLM. Under SSPI the Negotiate handle is acquired with this package list
    * (SEC_WINNT_AUTH_IDENTITY_EXW `PackageList`, as `Kerberos,!NTLM`), the only moment SSPI takes
-   * it; Wine ignores package lists, so there it is not passed (docs/windows.md). Under the
-   * GSSAPI providers, the same as {@link Credentials.setNegotiableMechs} right after acquisition.
+   * it; Wine ignores package lists, so there it is not passed (docs/windows.md). With MIT, the
+   * same as {@link Credentials.setNegotiableMechs} right after acquisition; with a library
+   * without `gss_set_neg_mechs` (Heimdal 7), the credentials are acquired for SPNEGO and these
+   * mechanisms only, which is what Heimdal's SPNEGO then offers.
    */
   readonly negotiableMechs?: readonly OID[] | null;
 }
