@@ -1,10 +1,15 @@
 import { statSync } from 'node:fs';
-import { Credentials, readAgain } from '../gssapi/credentials.js';
+import {
+  type AcquireCredentialsOptions,
+  Credentials,
+  type PasswordCredentialsOptions,
+  readAgain,
+} from '../gssapi/credentials.js';
 import { GSSError } from '../gssapi/gss-error.js';
 import { Name } from '../gssapi/name.js';
 import { NameType } from '../gssapi/name-type.js';
 import { OID } from '../gssapi/oid.js';
-import { providerTraits } from '../gssapi/provider.js';
+import { providerCapabilities } from '../gssapi/provider.js';
 import { type CredentialLease, CredentialLeases, type SpareHandle } from './credential-leases.js';
 import type { LoginRefusedError } from './errors.js';
 import { loginAnyForm } from './login-names.js';
@@ -18,6 +23,33 @@ import type { CredentialsDescription } from './options.js';
  * credential failure drops them at once.
  */
 const DEFAULT_CREDS_TTL_MS = 60_000;
+
+/**
+ * How a {@link CredentialSource} acquires credentials: `Credentials.acquire` and
+ * `Credentials.withPassword` unless a test hands it fakes.
+ *
+ * @example
+ * ```ts
+ * const counted: CredentialAcquirer = { ...gssapiAcquirer, acquire: (o) => (count++, Credentials.acquire(o)) };
+ * ```
+ */
+export interface CredentialAcquirer {
+  acquire(options: AcquireCredentialsOptions): Promise<Credentials>;
+  withPassword(options: PasswordCredentialsOptions): Promise<Credentials>;
+}
+
+/**
+ * The acquirer of the gssapi layer.
+ *
+ * @example
+ * ```ts
+ * new CredentialSource(null, null, gssapiAcquirer); // the same as new CredentialSource(null)
+ * ```
+ */
+export const gssapiAcquirer: CredentialAcquirer = {
+  acquire: (options) => Credentials.acquire(options),
+  withPassword: (options) => Credentials.withPassword(options),
+};
 
 /**
  * The credentials every context of one {@link HTTPSPNEGOAuth} uses, from its `creds` option:
@@ -36,7 +68,7 @@ export class CredentialSource {
   #described: Promise<Credentials> | null = null;
   /** Why the KDC refused the described login: remembered, so no request tries it again. */
   #refused: LoginRefusedError | null = null;
-  /** The credentials whose first step was refused (SSPI logs in there), while the refusal stands. */
+  /** The credentials whose first step was refused (`refusalAtFirstStep`), while the refusal stands. */
   #refusedCreds: Credentials | null = null;
   /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
@@ -49,26 +81,31 @@ export class CredentialSource {
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
 
-  /** What SPNEGO may negotiate with credentials acquired here when SSPI takes it at acquisition. */
+  readonly #acquirer: CredentialAcquirer;
+
+  /** What SPNEGO may negotiate with credentials acquired here, for a provider that takes it at acquisition. */
   readonly #negotiableMechs: readonly OID[] | null;
 
   /**
    * @param option - the validated `creds` option.
+   * @param acquirer - how credentials are acquired (fakes in unit tests).
    * @param negotiableMechs - the client's limit (`[OID.KRB5]` unless NTLM is allowed, see
-   *   `negotiableMechsFor`). Only the SSPI provider takes it at acquisition (a Negotiate package
-   *   list); the GSSAPI providers are limited per use by `limitToKerberos`.
+   *   `negotiableMechsFor`). Passed to the acquisitions when the provider takes it there
+   *   (`limitMechsAtAcquisition`); the others are limited per use by `limitToKerberos`.
    */
   constructor(
     option: Credentials | CredentialsDescription | null,
     negotiableMechs: readonly OID[] | null = null,
+    acquirer: CredentialAcquirer = gssapiAcquirer,
   ) {
     this.#option = option;
     this.#negotiableMechs = negotiableMechs;
+    this.#acquirer = acquirer;
   }
 
   /** The limit to acquire with, where the provider takes it at acquisition. */
   #acquireLimit(): readonly OID[] | null {
-    return providerTraits().negotiableAtAcquisition ? this.#negotiableMechs : null;
+    return providerCapabilities().limitMechsAtAcquisition ? this.#negotiableMechs : null;
   }
 
   /** The credentials for the next context; null means GSS_C_NO_CREDENTIAL (the library's default). */
@@ -84,7 +121,7 @@ export class CredentialSource {
     if (this.#refused) return Promise.reject(this.#refused);
     if (this.#described && Date.now() >= this.#renewAt) this.#forgetDescribed();
     if (!this.#described) {
-      this.#described = acquireDescribed(option, this.#acquireLimit()).then(
+      this.#described = acquireDescribed(this.#acquirer, option, this.#acquireLimit()).then(
         ({ creds, spare }) => {
           this.#owned = creds;
           this.#ownedSpare = spare;
@@ -103,7 +140,7 @@ export class CredentialSource {
   /**
    * The error to report for a context that failed with `error` using `creds`: when `creds` are
    * this source's password or keytab login and `error` is the KDC refusing it (see
-   * {@link loginRefusal}: under SSPI the login happens in the first step, not at acquisition),
+   * {@link loginRefusal}: a provider with `refusalAtFirstStep` logs in at the first step),
    * the refusal is remembered as for a refused acquisition, and the {@link LoginRefusedError}
    * returned; else `error` itself.
    */
@@ -168,12 +205,15 @@ export class CredentialSource {
   }
 
   #spareFor(creds: Credentials | null): SpareHandle | null {
-    if (creds === null || !providerTraits().credentialsFromCcache) return null;
+    if (creds === null || !providerCapabilities().ccacheAndKeytab) return null;
     if (creds === this.#owned) return this.#ownedSpare;
     // Caller-given credentials: made by Credentials.acquire from a ccache, that ccache again.
     if (creds === this.#option) return readAgain(creds);
     // The default ccache (KRB5CCNAME), as the shared handle was acquired.
-    if (this.isDefault(creds)) return () => Credentials.acquire({ usage: 'initiate' });
+    if (this.isDefault(creds)) {
+      const negotiableMechs = this.#acquireLimit();
+      return () => this.#acquirer.acquire({ usage: 'initiate', negotiableMechs });
+    }
     return null;
   }
 
@@ -224,7 +264,8 @@ export class CredentialSource {
   #defaultCredentials(): Promise<Credentials | null> {
     const cached = this.#default;
     if (cached && Date.now() < cached.until) return Promise.resolve(cached.creds);
-    this.#defaultPending ??= Credentials.acquire({ usage: 'initiate', negotiableMechs: this.#acquireLimit() })
+    this.#defaultPending ??= this.#acquirer
+      .acquire({ usage: 'initiate', negotiableMechs: this.#acquireLimit() })
       .then(
         (creds) => {
           this.#leases.retire(cached?.creds ?? null);
@@ -268,7 +309,7 @@ function renews(option: Credentials | CredentialsDescription | null): option is 
 /** Half-way through the tickets' life, as MIT's own client keytab refresh does; never for a ccache. */
 function renewalTime(option: CredentialsDescription, creds: Credentials): number {
   // No lifetime at all when just acquired: renewing at once would log in again on every request
-  // (Wine reports its NTLM-only handle, left after a refused Kerberos login, as expiring now).
+  // (a provider may report a handle left after a refused Kerberos login as expiring now).
   // A handle really expired fails the context, and dropStale() logs in again.
   if (!renews(option) || creds.lifetime === null || creds.lifetime <= 0) return Number.POSITIVE_INFINITY;
   return Date.now() + (creds.lifetime * 1000) / 2;
@@ -303,6 +344,7 @@ interface Described {
 }
 
 async function acquireDescribed(
+  acquirer: CredentialAcquirer,
   d: CredentialsDescription,
   negotiableMechs: readonly OID[] | null,
 ): Promise<Described> {
@@ -312,7 +354,7 @@ async function acquireDescribed(
     return loginAnyForm(d.principal!, async ({ text, type }) => {
       const name = new Name(text, type);
       try {
-        return await passwordLogin(name, password, negotiableMechs);
+        return await passwordLogin(acquirer, name, password, negotiableMechs);
       } finally {
         name.dispose();
       }
@@ -325,17 +367,18 @@ async function acquireDescribed(
       store['client_keytab'] = d.keytab;
       // A private memory ccache: a keytab login must not overwrite the user's default ccache.
       store['ccache'] = d.ccache ?? memoryCcache();
-      await keytabLogin(name, store);
+      await keytabLogin(acquirer, name, store);
     } else if (d.ccache !== undefined) {
       store['ccache'] = d.ccache;
     }
     // The principal as a string, so that the acquisition can be repeated for a spare (readAgain):
     // it reads the ccache the keytab login filled, never the keytab (logging in again is the
     // renewal's job, half-way through the tickets' life, not a busy moment's).
-    const creds = await Credentials.acquire({
+    const creds = await acquirer.acquire({
       name: d.principal || null,
       usage: 'initiate',
       store: Object.keys(store).length ? store : null,
+      negotiableMechs,
     });
     return { creds, spare: readAgain(creds) };
   } finally {
@@ -352,9 +395,13 @@ async function acquireDescribed(
  * Kerberos credential's lifetime makes MIT fetch the initial tickets now and report the KDC's
  * own error (KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY).
  */
-async function keytabLogin(name: Name | null, store: Record<string, string>): Promise<void> {
-  if (!providerTraits().passwordLoginPerMechanism) return;
-  const login = await Credentials.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
+async function keytabLogin(
+  acquirer: CredentialAcquirer,
+  name: Name | null,
+  store: Record<string, string>,
+): Promise<void> {
+  if (!providerCapabilities().loginPerMechanism) return;
+  const login = await acquirer.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
   try {
     await login.inquire();
   } finally {
@@ -371,21 +418,25 @@ async function keytabLogin(name: Name | null, store: Record<string, string>): Pr
  * locks accounts after a handful.
  */
 async function passwordLogin(
+  acquirer: CredentialAcquirer,
   name: Name,
   password: string,
   negotiableMechs: readonly OID[] | null,
 ): Promise<Described> {
-  // A provider that logs in once whatever the mechanisms (SSPI: on the first context; Wine: in
-  // the acquisition) needs none of this, and has no ccache to store into.
-  if (!providerTraits().passwordLoginPerMechanism)
-    return { creds: await Credentials.withPassword({ name, password, negotiableMechs }), spare: null };
-  const login = await Credentials.withPassword({ name, password, mechs: [OID.KRB5] });
+  // A provider that logs in once whatever the mechanisms (`loginPerMechanism` false: at the
+  // acquisition or at the first step) needs none of this, and has no ccache to store into.
+  if (!providerCapabilities().loginPerMechanism)
+    return { creds: await acquirer.withPassword({ name, password, negotiableMechs }), spare: null };
+  const login = await acquirer.withPassword({ name, password, mechs: [OID.KRB5] });
   try {
     const ccache = memoryCcache();
     await login.store({ store: { ccache }, mech: OID.KRB5 });
-    const creds = await Credentials.acquire({ name, usage: 'initiate', store: { ccache } });
+    const creds = await acquirer.acquire({ name, usage: 'initiate', store: { ccache }, negotiableMechs });
     // The private memory ccache holds this login's principal only.
-    return { creds, spare: () => Credentials.acquire({ usage: 'initiate', store: { ccache } }) };
+    return {
+      creds,
+      spare: () => acquirer.acquire({ usage: 'initiate', store: { ccache }, negotiableMechs }),
+    };
   } finally {
     login.dispose();
   }

@@ -1,5 +1,6 @@
 import type { Credentials } from '../gssapi/credentials.js';
 import { OID } from '../gssapi/oid.js';
+import { providerCapabilities } from '../gssapi/provider.js';
 import { NtlmNotAllowedError } from './errors.js';
 import type { ContextFactory } from './negotiate-context.js';
 import type { ResolvedOptions } from './options.js';
@@ -9,13 +10,14 @@ const limited = new WeakSet<Credentials>();
 
 /**
  * Limits what SPNEGO may negotiate with `creds` to Kerberos (RFC 4178 section 3,
- * `gss_set_neg_mechs`) unless the `allowNtlm` option is on: without it MIT's SPNEGO offers every
- * mechanism the credentials serve, and with gss-ntlmssp installed it falls back to NTLM when
- * Kerberos fails (an unknown SPN, no ticket). Nothing for null credentials (the library's own,
- * acquired inside the call; {@link refuseNtlm} guards those), for another mechanism than SPNEGO,
- * or under SSPI, where no handle can be limited after acquisition: the credential source and the
- * context acquire them already limited ({@link negotiableMechsFor}), and {@link refuseNtlm}
- * guards credentials the caller acquired without the limit.
+ * `gss_set_neg_mechs`) unless the `allowNtlm` option is on: without it a SPNEGO that can offer
+ * every mechanism the credentials serve (MIT's) falls back to NTLM, with gss-ntlmssp installed,
+ * when Kerberos fails (an unknown SPN, no ticket). Nothing for null credentials (the library's
+ * own, acquired inside the call; {@link refuseNtlm} guards those), for another mechanism than
+ * SPNEGO, or where the provider cannot limit a handle after acquisition
+ * (`limitMechsAfterAcquisition` false): there the credential source and the context acquire
+ * them already limited ({@link negotiableMechsFor}, `limitMechsAtAcquisition`), and
+ * {@link refuseNtlm} guards credentials the caller acquired without the limit.
  *
  * @example
  * ```ts
@@ -23,7 +25,8 @@ const limited = new WeakSet<Credentials>();
  * ```
  */
 export function limitToKerberos(creds: Credentials | null, options: ResolvedOptions): void {
-  if (options.allowNtlm || creds === null || limited.has(creds) || creds.sspiRecord !== null) return;
+  if (options.allowNtlm || creds === null || limited.has(creds)) return;
+  if (!providerCapabilities().limitMechsAfterAcquisition) return;
   if (options.mech !== null && !options.mech.equals(OID.SPNEGO)) return;
   const mechs = creds.mechs;
   if (mechs.some((m) => m.equals(OID.NTLMSSP)) && !mechs.some((m) => m.equals(OID.KRB5))) {
@@ -40,8 +43,8 @@ export function limitToKerberos(creds: Credentials | null, options: ResolvedOpti
 /**
  * What SPNEGO may negotiate for this client: Kerberos alone (`[OID.KRB5]`) unless the
  * `allowNtlm` option is on or another mechanism than SPNEGO was chosen, else null (no limit).
- * Under SSPI this is the package list credentials are acquired with (`Kerberos,!NTLM`), the only
- * moment SSPI takes it; the GSSAPI providers get the same limit from {@link limitToKerberos}.
+ * A provider that takes the limit at acquisition (`limitMechsAtAcquisition`) acquires its
+ * credentials with it; the others get the same limit from {@link limitToKerberos}.
  *
  * @example
  * ```ts
@@ -59,8 +62,8 @@ const KERBEROS_ONLY: readonly OID[] = Object.freeze([OID.KRB5]);
 
 /**
  * `inner` with the client's {@link negotiableMechsFor} limit on every context it makes: a
- * context without credentials (the default ones busy or unavailable) acquires its own, and
- * under SSPI those must be limited to Kerberos too.
+ * context without credentials (the default ones busy or unavailable) may acquire its own (a
+ * provider that limits at acquisition does), and those must be limited to Kerberos too.
  *
  * @example
  * ```ts
@@ -80,7 +83,8 @@ const NTLM_SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
  * Defense in depth: throws {@link NtlmNotAllowedError} for a token about to be sent that carries
  * an NTLM message (bare, or as SPNEGO's mechToken/responseToken) or comes from a context whose
  * mechanism is NTLM, unless the `allowNtlm` option is on. Covers what {@link limitToKerberos}
- * cannot: the library's default credentials, SSPI's Negotiate package, caller credentials.
+ * cannot: the library's default credentials, a handle the provider cannot limit after its
+ * acquisition, caller credentials.
  * Eight fixed bytes inside a Kerberos AP-REQ (encrypted parts, random-looking) by chance: 2^-64
  * per position, never seen.
  *

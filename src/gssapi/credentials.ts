@@ -1,17 +1,10 @@
-import { GSSError } from './gss-error.js';
-import { OwnedHandle, whileHeld } from './handle.js';
 import { Name } from './name.js';
 import { NameType } from './name-type.js';
 import { OID } from './oid.js';
-import { gssapiProvider } from './provider.js';
-import * as raw from './raw/index.js';
-import { GssapiLibraryError, loadGssapiLibrary } from './raw/library.js';
-import {
-  acquireSspiCredentials,
-  refuseStore,
-  releaseSspiCredentials,
-  type SspiCredentialRecord,
-} from './sspi/sspi-credentials.js';
+import { activeProvider } from './provider.js';
+import type { CredentialsImpl, NameImpl } from './provider-types.js';
+import type * as raw from './raw/index.js';
+import { GssapiLibraryError } from './raw/library.js';
 
 /** What credentials are for (RFC 2743 section 2.1.1). */
 export type CredentialUsage = 'initiate' | 'accept' | 'both';
@@ -45,14 +38,16 @@ export interface AcquireCredentialsOptions {
   readonly mechs?: readonly OID[] | null;
   /** Seconds wanted; default: as long as possible. */
   readonly lifetime?: number | null;
-  /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+, Heimdal 7+). */
+  /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+; Debian 12's Heimdal 7.8 lacks it). */
   readonly store?: CredentialStore | null;
   /**
    * Limits what SPNEGO may negotiate with them (RFC 4178 section 3), e.g. `[OID.KRB5]`: Kerberos,
    * never NTLM. Under SSPI the Negotiate handle is acquired with this package list
    * (SEC_WINNT_AUTH_IDENTITY_EXW `PackageList`, as `Kerberos,!NTLM`), the only moment SSPI takes
-   * it; Wine ignores package lists, so there it is not passed (docs/windows.md). Under the
-   * GSSAPI providers, the same as {@link Credentials.setNegotiableMechs} right after acquisition.
+   * it; Wine ignores package lists, so there it is not passed (docs/windows.md). With MIT, the
+   * same as {@link Credentials.setNegotiableMechs} right after acquisition; with a library
+   * without `gss_set_neg_mechs` (Heimdal 7), the credentials are acquired for SPNEGO and these
+   * mechanisms only, which is what Heimdal's SPNEGO then offers.
    */
   readonly negotiableMechs?: readonly OID[] | null;
 }
@@ -70,75 +65,51 @@ export interface PasswordCredentialsOptions {
   readonly negotiableMechs?: readonly OID[] | null;
 }
 
-const USAGES: Readonly<Record<CredentialUsage, number>> = {
-  initiate: raw.CredUsage.INITIATE,
-  accept: raw.CredUsage.ACCEPT,
-  both: raw.CredUsage.BOTH,
-};
+const USAGES: readonly CredentialUsage[] = ['initiate', 'accept', 'both'];
 
-function usageName(value: number): CredentialUsage {
-  return value === raw.CredUsage.INITIATE ? 'initiate' : value === raw.CredUsage.ACCEPT ? 'accept' : 'both';
-}
-
-function checkUsage(usage: unknown): number {
-  if (usage === undefined) return raw.CredUsage.INITIATE;
-  const value = USAGES[usage as CredentialUsage];
-  if (value === undefined)
+function checkUsage(usage: unknown): CredentialUsage {
+  if (usage === undefined) return 'initiate';
+  if (!USAGES.includes(usage as CredentialUsage))
     throw new TypeError(`usage must be 'initiate', 'accept' or 'both', got ${String(usage)}`);
-  return value;
+  return usage as CredentialUsage;
 }
 
-function checkLifetime(lifetime: unknown): number {
-  if (lifetime == null) return raw.INDEFINITE;
+/** `GSS_C_INDEFINITE` (RFC 2744 section 3.7): no lifetime this large can be asked for. */
+const INDEFINITE = 0xffffffff;
+
+function checkLifetime(lifetime: unknown): number | null {
+  if (lifetime == null) return null;
   if (
     typeof lifetime !== 'number' ||
     !Number.isInteger(lifetime) ||
     lifetime <= 0 ||
-    lifetime >= raw.INDEFINITE
+    lifetime >= INDEFINITE
   ) {
     throw new TypeError(`lifetime must be a positive number of seconds, got ${String(lifetime)}`);
   }
   return lifetime;
 }
 
-let initiatorDefault: readonly Uint8Array[] | null | undefined;
-
-/**
- * The mechanisms an initiator credential gets when none are asked for: SPNEGO then Kerberos,
- * when the library has both. MIT's default set (`GSS_C_NO_OID_SET`) gives a password or keytab
- * credential a Kerberos element only; SPNEGO then finds no element of its own and silently falls
- * back to the default ccache, authenticating as whoever is in it. SPNEGO first: when both fail,
- * MIT reports the last mechanism's error, and Kerberos's is the one that says why.
- */
-function defaultInitiatorMechs(): readonly Uint8Array[] | null {
-  if (initiatorDefault !== undefined) return initiatorDefault;
-  // MIT and Heimdal always build both mechanisms in. Not asked through gss_indicate_mechs: its
-  // first call runs MIT's one-time mechanism loading (10-20 ms) on the event loop.
-  const { provider } = loadGssapiLibrary().info;
-  initiatorDefault = provider === 'custom' ? null : [OID.SPNEGO.bytes, OID.KRB5.bytes];
-  return initiatorDefault;
-}
-
-function checkMechs(mechs: unknown, usage: number): readonly Uint8Array[] | null {
-  if (mechs == null) return usage === raw.CredUsage.ACCEPT ? null : defaultInitiatorMechs();
+function checkMechs(mechs: unknown): readonly OID[] | null {
+  if (mechs == null) return null;
   if (!Array.isArray(mechs) || !mechs.every((m) => m instanceof OID))
     throw new TypeError('mechs must be an array of OID');
-  return mechs.map((m: OID) => m.bytes);
+  return mechs as readonly OID[];
 }
 
-/** Resolves a name option; the caller disposes the returned Name when `owned`. */
-function resolveName(name: Name | string | null | undefined): { name: Name | null; owned: boolean } {
+/** Resolves a name option; the caller disposes the returned name when `owned`. */
+function resolveName(name: Name | string | null | undefined): { name: NameImpl | null; owned: boolean } {
   if (name == null) return { name: null, owned: false };
-  if (name instanceof Name) return { name, owned: false };
-  if (typeof name === 'string') return { name: new Name(name, NameType.krb5Principal), owned: true };
+  if (name instanceof Name) return { name: name.impl, owned: false };
+  if (typeof name === 'string')
+    return { name: activeProvider().importName(name, NameType.krb5Principal), owned: true };
   throw new TypeError('name must be a Name or a principal name string');
 }
 
-const release = raw.releaseCred as (handle: bigint) => raw.Status;
-
 /**
  * GSSAPI credentials: a user's tickets (from the default ccache, a ccache path, a client keytab
- * or a password) or a service's keys. Acquisition runs off the event loop.
+ * or a password) or a service's keys. Acquisition runs off the event loop. What they are
+ * underneath (a `gss_cred_id_t`, or an SSPI credential handle) is the provider's.
  *
  * @example
  * ```ts
@@ -153,57 +124,24 @@ const release = raw.releaseCred as (handle: bigint) => raw.Status;
  * ```
  */
 export class Credentials implements Disposable {
-  readonly #handle: OwnedHandle;
+  readonly #impl: CredentialsImpl;
   #name: Name | null = null;
-  #lifetime: number | null = null;
-  #usage: CredentialUsage;
-  #mechs: readonly OID[] = [];
-  /** The SSPI provider's credential handle and package; null under the GSSAPI provider. */
-  readonly #sspi: SspiCredentialRecord | null;
 
-  private constructor(
-    handle: raw.CredHandle,
-    usage: CredentialUsage,
-    sspi: SspiCredentialRecord | null = null,
-  ) {
-    this.#handle = new OwnedHandle(this, handle, sspi ? releaseSspiCredentials : release);
-    this.#usage = usage;
-    this.#sspi = sspi;
+  private constructor(impl: CredentialsImpl) {
+    this.#impl = impl;
+    this.#name = impl.name === null ? null : Name.fromImpl(impl.name);
   }
 
   /**
-   * SSPI provider: an outbound credential handle. SSPI has no credential store, no acceptor side
-   * here, and takes the password in the acquisition itself (it logs in on first use).
+   * Internal: wraps a provider's credentials (e.g. delegated ones), which this object then owns.
+   *
+   * @example
+   * ```ts
+   * const creds = Credentials.fromImpl(impl);
+   * ```
    */
-  static async #acquireSspi(
-    usage: number,
-    name: Name | string | null | undefined,
-    mechs: unknown,
-    password: string | null,
-    negotiableMechs: readonly OID[] | null,
-  ): Promise<Credentials> {
-    if (usage !== raw.CredUsage.INITIATE) {
-      throw new GssapiLibraryError(
-        'ERR_GSSAPI_UNSUPPORTED',
-        "the SSPI provider makes initiator credentials only (usage 'initiate'): AcceptSecurityContext is not wrapped",
-      );
-    }
-    if (mechs != null && (!Array.isArray(mechs) || !mechs.every((m) => m instanceof OID)))
-      throw new TypeError('mechs must be an array of OID');
-    if (name != null && typeof name !== 'string' && !(name instanceof Name))
-      throw new TypeError('name must be a Name or a principal name string');
-    const principal = name == null ? null : String(name);
-    const record = await acquireSspiCredentials({
-      principal,
-      password,
-      mechs: mechs as OID[] | null,
-      negotiableMechs,
-    });
-    const creds = new Credentials(record.handle as bigint as raw.CredHandle, 'initiate', record);
-    creds.#name = principal === null ? null : new Name(principal, NameType.krb5Principal);
-    creds.#lifetime = record.lifetime;
-    creds.#mechs = record.mechs;
-    return creds;
+  static fromImpl(impl: CredentialsImpl): Credentials {
+    return new Credentials(impl);
   }
 
   /**
@@ -216,26 +154,15 @@ export class Credentials implements Disposable {
   static async acquire(options: AcquireCredentialsOptions = {}): Promise<Credentials> {
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
-    const negotiable = checkNegotiableMechs(options.negotiableMechs);
-    if (gssapiProvider() === 'sspi') {
-      if (options.store != null) refuseStore(checkStore(options.store));
-      return Credentials.#acquireSspi(usage, options.name, options.mechs, null, negotiable);
-    }
-    const mechs = checkMechs(options.mechs, usage);
+    const negotiableMechs = checkNegotiableMechs(options.negotiableMechs);
+    const mechs = checkMechs(options.mechs);
     const store = options.store == null ? null : checkStore(options.store);
+    const provider = activeProvider();
     const { name, owned } = resolveName(options.name);
     try {
-      const input = { name: name?.handle ?? raw.NO_NAME, lifetime, mechs, usage };
-      const r = await whileHeld([name], () =>
-        store ? raw.acquireCredFrom({ ...input, store }) : raw.acquireCred(input),
-      );
-      if (raw.isError(r.major)) {
-        throw new GSSError(store ? 'gss_acquire_cred_from' : 'gss_acquire_cred', r, {
-          context: describeAcquire(name, store),
-        });
-      }
-      const creds = limitNegotiation(await Credentials.#from(r.cred, usageName(usage)), negotiable);
-      const again = ccacheRecipe(options, usage, store);
+      const impl = await provider.acquire({ name, usage, mechs, lifetime, store, negotiableMechs });
+      const creds = new Credentials(impl);
+      const again = provider.capabilities.ccacheAndKeytab ? ccacheRecipe(options, usage, store) : null;
       if (again) recipes.set(creds, again);
       return creds;
     } finally {
@@ -258,54 +185,42 @@ export class Credentials implements Disposable {
     }
     const usage = checkUsage(options.usage);
     const lifetime = checkLifetime(options.lifetime);
-    const negotiable = checkNegotiableMechs(options.negotiableMechs);
-    if (gssapiProvider() === 'sspi') {
-      const text = typeof password === 'string' ? password : new TextDecoder().decode(password);
-      return Credentials.#acquireSspi(usage, options.name, options.mechs, text, negotiable);
-    }
-    const mechs = checkMechs(options.mechs, usage);
+    const negotiableMechs = checkNegotiableMechs(options.negotiableMechs);
+    const mechs = checkMechs(options.mechs);
     const { name, owned } = resolveName(options.name);
-    const bytes = typeof password === 'string' ? new TextEncoder().encode(password) : password;
     try {
-      const r = await whileHeld([name], () =>
-        raw.acquireCredWithPassword({ name: name!.handle, password: bytes, lifetime, mechs, usage }),
-      );
-      if (raw.isError(r.major)) {
-        throw new GSSError('gss_acquire_cred_with_password', r, { context: `for ${String(name)}` });
-      }
-      return limitNegotiation(await Credentials.#from(r.cred, usageName(usage)), negotiable);
+      const impl = await activeProvider().withPassword({
+        name: name!,
+        password,
+        usage,
+        mechs,
+        lifetime,
+        negotiableMechs,
+      });
+      return new Credentials(impl);
     } finally {
-      if (typeof password === 'string') bytes.fill(0);
       if (owned) name?.dispose();
     }
   }
 
-  /** Internal: adopts a handle the library returned (e.g. delegated credentials). */
-  static async fromHandle(handle: raw.CredHandle, usage: CredentialUsage): Promise<Credentials> {
-    return Credentials.#from(handle, usage);
+  /**
+   * Internal: the provider's credentials, for the other classes of this layer (a disposed one
+   * fails where its handle is used, as before the provider split: at the step).
+   */
+  get impl(): CredentialsImpl {
+    return this.#impl;
   }
 
-  static async #from(handle: raw.CredHandle, usage: CredentialUsage): Promise<Credentials> {
-    const creds = new Credentials(handle, usage);
-    try {
-      await creds.inquire();
-    } catch {
-      // Some credentials cannot be inquired before first use (MIT: a client keytab whose tickets
-      // have not been fetched yet). They still work; name and lifetime stay unknown until then.
-    }
-    return creds;
-  }
-
-  /** Internal: the SSPI provider's record (handle, package); null under the GSSAPI provider. */
-  get sspiRecord(): SspiCredentialRecord | null {
-    if (this.#sspi && this.#handle.released) throw new TypeError('these Credentials have been disposed');
-    return this.#sspi;
-  }
-
-  /** Internal: the handle, for the raw layer. */
+  /** Internal: the `gss_cred_id_t`, for the raw layer (C GSSAPI provider only). */
   get handle(): raw.CredHandle {
-    if (this.#handle.released) throw new TypeError('these Credentials have been disposed');
-    return this.#handle.value as raw.CredHandle;
+    if (this.#impl.released) throw new TypeError('these Credentials have been disposed');
+    const { handle } = this.#impl as Partial<{ readonly handle: raw.CredHandle }>;
+    if (handle === undefined)
+      throw new GssapiLibraryError(
+        'ERR_GSSAPI_UNSUPPORTED',
+        'this provider has no GSSAPI credential handle: its credentials are not gss_cred_id_t',
+      );
+    return handle;
   }
 
   /** Whose credentials these are, when known. */
@@ -315,33 +230,33 @@ export class Credentials implements Disposable {
 
   /** Seconds left (as of the last inquiry); `null` when unknown or unlimited. */
   get lifetime(): number | null {
-    return this.#lifetime;
+    return this.#impl.lifetime;
   }
 
   get usage(): CredentialUsage {
-    return this.#usage;
+    return this.#impl.usage;
   }
 
   /** Mechanisms these credentials serve. */
   get mechs(): readonly OID[] {
-    return this.#mechs;
+    return this.#impl.mechs;
+  }
+
+  /**
+   * What SPNEGO is held to with these credentials: the `negotiableMechs` they were acquired with
+   * or {@link setNegotiableMechs} set, as the provider holds it; null when unlimited (under Wine,
+   * which ignores SSPI package lists, always null).
+   */
+  get negotiableMechs(): readonly OID[] | null {
+    return this.#impl.negotiableMechs;
   }
 
   /** Refreshes name, lifetime, usage and mechs (`gss_inquire_cred`), off the event loop. */
   async inquire(): Promise<this> {
-    // SSPI: name, lifetime and mechanisms are known from the acquisition (Wine answers no
-    // QueryCredentialsAttributesW), so there is nothing to refresh.
-    if (this.#sspi) return this;
-    const r = await whileHeld([this], () => raw.inquireCred(this.handle));
-    if (raw.isError(r.major)) {
-      if (r.name) raw.releaseName(r.name);
-      throw new GSSError('gss_inquire_cred', r);
-    }
-    this.#name?.dispose();
-    this.#name = r.name ? Name.fromHandle(r.name) : null;
-    this.#lifetime = r.lifetime === raw.INDEFINITE ? null : r.lifetime;
-    this.#usage = usageName(r.usage);
-    this.#mechs = r.mechs.map((m) => OID.fromDer(m));
+    const before = this.#impl.name;
+    await this.#impl.inquire();
+    if (this.#impl.name !== before)
+      this.#name = this.#impl.name === null ? null : Name.fromImpl(this.#impl.name);
     return this;
   }
 
@@ -355,24 +270,12 @@ export class Credentials implements Disposable {
     readonly overwrite?: boolean;
     readonly default?: boolean;
   }): Promise<void> {
-    if (this.#sspi) {
-      refuseStore(checkStore(options.store));
-      throw new GssapiLibraryError(
-        'ERR_GSSAPI_UNSUPPORTED',
-        'the SSPI provider cannot store credentials: Windows keeps them in the logon session',
-      );
-    }
-    const r = await whileHeld([this], () =>
-      raw.storeCredInto({
-        cred: this.handle,
-        usage: raw.CredUsage.INITIATE,
-        mech: options.mech?.bytes ?? null,
-        overwrite: options.overwrite ?? true,
-        defaultCred: options.default ?? false,
-        store: checkStore(options.store),
-      }),
-    );
-    if (raw.isError(r.major)) throw new GSSError('gss_store_cred_into', r);
+    await this.impl.store({
+      store: checkStore(options.store),
+      mech: options.mech ?? null,
+      overwrite: options.overwrite ?? true,
+      default: options.default ?? false,
+    });
   }
 
   /**
@@ -381,8 +284,10 @@ export class Credentials implements Disposable {
    * NTLM included when gss-ntlmssp is installed, and falls back to it when Kerberos fails. The
    * limit stays on the handle for every later context. A cheap local call (no KDC).
    *
-   * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` under SSPI unless the handle was
-   *   acquired with this very limit (`negotiableMechs`), or a GSSAPI library without the extension.
+   * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` where the provider cannot limit a
+   *   handle after acquisition (`limitMechsAfterAcquisition` false: SSPI, Heimdal 7) and the
+   *   handle is not limited so already (acquired with this `negotiableMechs`, or serving no
+   *   other mechanism).
    * @throws {GSSError} when the library refuses the set (e.g. `GSS_S_NO_CRED`: none of `mechs` is served).
    *
    * @example
@@ -392,28 +297,14 @@ export class Credentials implements Disposable {
    * ```
    */
   setNegotiableMechs(mechs: readonly OID[]): void {
-    if (this.#sspi) {
-      const limit = this.#sspi.negotiableMechs;
-      if (limit && limit.length === mechs.length && limit.every((m) => mechs.some((n) => n.equals(m))))
-        return;
-      throw new GssapiLibraryError(
-        'ERR_GSSAPI_UNSUPPORTED',
-        'the SSPI provider cannot limit an acquired credential handle: Negotiate takes its package list at acquisition',
-        'pass negotiableMechs to Credentials.acquire or Credentials.withPassword (or choose the Kerberos package with mechs: [OID.KRB5])',
-      );
-    }
-    const r = raw.setNegMechs(
-      this.handle,
-      mechs.map((m) => m.bytes),
-    );
-    if (raw.isError(r.major)) throw new GSSError('gss_set_neg_mechs', r);
+    this.impl.setNegotiableMechs(mechs);
   }
 
   /** Releases the credentials now. Safe to call twice. */
   dispose(): void {
     this.#name?.dispose();
     this.#name = null;
-    this.#handle.dispose();
+    this.#impl.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -428,18 +319,6 @@ function checkNegotiableMechs(mechs: unknown): readonly OID[] | null {
   return mechs as readonly OID[];
 }
 
-/** GSSAPI providers: `gss_set_neg_mechs` on fresh credentials, released if the library refuses. */
-function limitNegotiation(creds: Credentials, mechs: readonly OID[] | null): Credentials {
-  if (mechs === null) return creds;
-  try {
-    creds.setNegotiableMechs(mechs);
-  } catch (error) {
-    creds.dispose();
-    throw error;
-  }
-  return creds;
-}
-
 /** How initiator credentials acquired from a ccache can be read again (see {@link readAgain}). */
 const recipes = new WeakMap<Credentials, AcquireCredentialsOptions>();
 
@@ -451,10 +330,10 @@ const recipes = new WeakMap<Credentials, AcquireCredentialsOptions>();
  */
 function ccacheRecipe(
   options: AcquireCredentialsOptions,
-  usage: number,
+  usage: CredentialUsage,
   store: Record<string, string> | null,
 ): AcquireCredentialsOptions | null {
-  if (usage !== raw.CredUsage.INITIATE) return null;
+  if (usage !== 'initiate') return null;
   if (options.name != null && typeof options.name !== 'string') return null;
   const { client_keytab, ...ccacheOnly } = store ?? {};
   // A client keytab with no ccache of its own logs in into one MIT picks: nothing to read again.
@@ -494,15 +373,4 @@ function checkStore(store: CredentialStore): Record<string, string> {
     out[key] = value;
   }
   return out;
-}
-
-function describeAcquire(name: Name | null, store: Record<string, string> | null): string {
-  const parts = [name ? `for ${String(name)}` : 'default credentials'];
-  if (store)
-    parts.push(
-      `from ${Object.entries(store)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}`,
-    );
-  return parts.join(' ');
 }

@@ -30,6 +30,8 @@ export { describeOid, OID } from './oid.js';
 export {
   type GssapiProviderKind,
   gssapiProvider,
+  type ProviderCapabilities,
+  providerCapabilities,
   selectGssapiProvider,
 } from './provider.js';
 export { ContextFlag } from './raw/constants.js';

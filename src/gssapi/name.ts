@@ -1,18 +1,16 @@
-import { GSSError } from './gss-error.js';
-import { OwnedHandle, whileHeld } from './handle.js';
 import { OID } from './oid.js';
-import { gssapiProvider } from './provider.js';
-import * as raw from './raw/index.js';
+import { activeProvider } from './provider.js';
+import type { NameImpl } from './provider-types.js';
+import type * as raw from './raw/index.js';
 import { GssapiLibraryError } from './raw/library.js';
-import { checkSspiName, type SspiNameValue } from './sspi/sspi-names.js';
 
-/** Set only while {@link Name.fromHandle} runs the constructor. */
-let adopting: raw.NameHandle | undefined;
-const release = raw.releaseName as (handle: bigint) => raw.Status;
+/** Set only while {@link Name.fromImpl} runs the constructor. */
+let adopting: NameImpl | undefined;
 
 /**
  * A GSSAPI name: a service (`HTTP@web.example.org` with {@link NameType.hostbasedService}),
- * a principal (`alice@EXAMPLE.ORG`), or a mechanism name returned by the library.
+ * a principal (`alice@EXAMPLE.ORG`), or a mechanism name returned by the library. What it is
+ * underneath (a `gss_name_t`, or under SSPI the text in SSPI's form) is the provider's.
  *
  * @example
  * ```ts
@@ -24,9 +22,7 @@ const release = raw.releaseName as (handle: bigint) => raw.Status;
  * ```
  */
 export class Name implements Disposable {
-  readonly #handle: OwnedHandle;
-  /** The SSPI provider's form: SSPI has no name objects, only strings (see `sspi/sspi-names.ts`). */
-  #sspi: SspiNameValue | null = null;
+  readonly #impl: NameImpl;
 
   /**
    * Imports a name (`gss_import_name`). `type` null lets the mechanism parse it in its default
@@ -35,28 +31,26 @@ export class Name implements Disposable {
    */
   constructor(value: string | Uint8Array, type: OID | null = null) {
     if (adopting !== undefined) {
-      this.#handle = new OwnedHandle(this, adopting, release);
+      this.#impl = adopting;
       return;
     }
     if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
       throw new TypeError('name must be a string or a Uint8Array');
     }
     if (type !== null && !(type instanceof OID)) throw new TypeError('type must be an OID or null');
-    if (gssapiProvider() === 'sspi') {
-      const text = typeof value === 'string' ? value : new TextDecoder().decode(value);
-      checkSspiName({ text, type });
-      this.#sspi = { text, type };
-      this.#handle = new OwnedHandle(this, 0n, release);
-      return;
-    }
-    const r = raw.importName(value, type?.bytes ?? null);
-    if (raw.isError(r.major)) throw new GSSError('gss_import_name', r);
-    this.#handle = new OwnedHandle(this, r.name, release);
+    this.#impl = activeProvider().importName(value, type);
   }
 
-  /** Internal: adopts a handle the library returned, which this object then owns. */
-  static fromHandle(handle: raw.NameHandle): Name {
-    adopting = handle;
+  /**
+   * Internal: wraps a provider's name (one a call returned), which this object then owns.
+   *
+   * @example
+   * ```ts
+   * const name = Name.fromImpl(impl);
+   * ```
+   */
+  static fromImpl(impl: NameImpl): Name {
+    adopting = impl;
     try {
       return new Name('', null);
     } finally {
@@ -64,24 +58,21 @@ export class Name implements Disposable {
     }
   }
 
-  /** Internal: the handle, for the raw layer. */
-  get handle(): raw.NameHandle {
-    if (this.#sspi) throw sspiUnsupported('a GSSAPI name handle');
-    if (this.#handle.released) throw new TypeError('this Name has been disposed');
-    return this.#handle.value as raw.NameHandle;
+  /** Internal: the provider's name, for the other classes of this layer. */
+  get impl(): NameImpl {
+    return this.#impl;
   }
 
-  /** Internal: the text and type, for the SSPI provider; null under the GSSAPI provider. */
-  get sspiValue(): SspiNameValue | null {
-    return this.#sspi;
+  /** Internal: the `gss_name_t`, for the raw layer (C GSSAPI provider only). */
+  get handle(): raw.NameHandle {
+    const { handle } = this.#impl as Partial<{ readonly handle: raw.NameHandle }>;
+    if (handle === undefined) throw noHandle();
+    return handle;
   }
 
   /** The printable form (`gss_display_name`; under SSPI, the name as it was given). */
   toString(): string {
-    if (this.#sspi) return this.#sspi.text;
-    const r = raw.displayName(this.handle);
-    if (raw.isError(r.major)) throw new GSSError('gss_display_name', r);
-    return r.text;
+    return this.#impl.display();
   }
 
   toJSON(): string {
@@ -90,10 +81,7 @@ export class Name implements Disposable {
 
   /** The name type this name carries (null for none). */
   get type(): OID | null {
-    if (this.#sspi) return this.#sspi.type;
-    const r = raw.displayName(this.handle);
-    if (raw.isError(r.major)) throw new GSSError('gss_display_name', r);
-    return r.nameType ? OID.fromDer(r.nameType) : null;
+    return this.#impl.type();
   }
 
   /**
@@ -101,42 +89,22 @@ export class Name implements Disposable {
    * `HTTP@host` under Kerberos. Runs off the event loop: the krb5 mechanism may ask DNS.
    */
   async canonicalize(mech: OID): Promise<Name> {
-    if (this.#sspi) throw sspiUnsupported('canonicalize()');
-    const r = await whileHeld([this], () => raw.canonicalizeName(this.handle, mech.bytes));
-    if (raw.isError(r.major)) throw new GSSError('gss_canonicalize_name', r, { mech });
-    return Name.fromHandle(r.name);
+    return Name.fromImpl(await this.#impl.canonicalize(mech));
   }
 
   /** Whether both denote the same entity (`gss_compare_name`). */
   equals(other: Name): boolean {
-    const mine = this.#sspi;
-    const theirs = other.sspiValue;
-    if (mine || theirs) {
-      // Without a mechanism to ask, SSPI names are equal when written alike (case-insensitive, as
-      // Windows compares account and host names) and of the same type.
-      return (
-        !!mine &&
-        !!theirs &&
-        mine.text.toLowerCase() === theirs.text.toLowerCase() &&
-        (mine.type === theirs.type || (!!mine.type && !!theirs.type && mine.type.equals(theirs.type)))
-      );
-    }
-    const r = raw.compareName(this.handle, other.handle);
-    if (raw.isError(r.major)) throw new GSSError('gss_compare_name', r);
-    return r.equal;
+    return this.#impl.equals(other.impl);
   }
 
   /** The exported form of a mechanism name (`gss_export_name`, RFC 2743 section 3.2). */
   export(): Uint8Array {
-    if (this.#sspi) throw sspiUnsupported('export()');
-    const r = raw.exportName(this.handle);
-    if (raw.isError(r.major)) throw new GSSError('gss_export_name', r);
-    return r.exported ?? new Uint8Array(0);
+    return this.#impl.exportName();
   }
 
   /** Releases the name now. Safe to call twice. */
   dispose(): void {
-    this.#handle.dispose();
+    this.#impl.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -144,9 +112,9 @@ export class Name implements Disposable {
   }
 }
 
-function sspiUnsupported(what: string): GssapiLibraryError {
+function noHandle(): GssapiLibraryError {
   return new GssapiLibraryError(
     'ERR_GSSAPI_UNSUPPORTED',
-    `the SSPI provider has no ${what} for names: SSPI takes names as strings`,
+    'this provider has no GSSAPI name handle: its names are not gss_name_t',
   );
 }

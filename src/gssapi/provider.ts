@@ -1,25 +1,18 @@
 /**
- * Which implementation stands behind the `gssapi` layer, chosen once per process: the C GSSAPI
- * (MIT krb5 or Heimdal, through `raw/`) or Windows SSPI (secur32.dll, through `sspi/raw/`).
- * Everything that differs between them (name forms, credential sources, status codes, context
- * attributes, delegation flags) is decided by the classes of this layer from this choice; the
- * client flow and the adapters never ask.
+ * Which provider stands behind the `gssapi` layer, chosen once per process: the C GSSAPI (MIT
+ * krb5 or Heimdal, `gss/` over `raw/`) or Windows SSPI (secur32.dll, `sspi/` over `sspi/raw/`).
+ * Both implement one interface (`provider-types.ts`); `Name`, `Credentials` and
+ * `SecurityContext` delegate to the one chosen here, and the client asks for capabilities by
+ * name ({@link providerCapabilities}), never for the provider.
  *
  * @module
  */
+import { gssProvider } from './gss/gss-provider.js';
+import type { GssapiProviderKind, Provider, ProviderCapabilities } from './provider-types.js';
 import { GssapiLibraryError } from './raw/library.js';
-import { refuseStore } from './sspi/sspi-credentials.js';
+import { sspiProvider } from './sspi/sspi-provider.js';
 
-/**
- * A provider: `'gssapi'` (MIT, Heimdal, or the library HTTP_GSSAPI_LIBRARY names) or `'sspi'`
- * (Windows secur32.dll).
- *
- * @example
- * ```ts
- * const kind: GssapiProviderKind = process.platform === 'win32' ? 'sspi' : 'gssapi';
- * ```
- */
-export type GssapiProviderKind = 'gssapi' | 'sspi';
+export type { GssapiProviderKind, ProviderCapabilities } from './provider-types.js';
 
 const KINDS: readonly GssapiProviderKind[] = ['gssapi', 'sspi'];
 
@@ -78,31 +71,46 @@ export function selectGssapiProvider(kind: GssapiProviderKind): void {
 }
 
 /**
- * What the provider in use does differently, for the few callers (the client's credential
- * source) that must adapt without naming a provider.
+ * The implementation of the provider in use (see {@link gssapiProvider}), for the classes of
+ * this layer.
  *
  * @example
  * ```ts
- * if (providerTraits().passwordLoginPerMechanism) { ... }
+ * const name = activeProvider().importName('HTTP@web.example.org', NameType.hostbasedService);
  * ```
  */
-export function providerTraits(): {
-  readonly passwordLoginPerMechanism: boolean;
-  readonly credentialsFromCcache: boolean;
-  readonly negotiableAtAcquisition: boolean;
-} {
-  const gssapi = gssapiProvider() === 'gssapi';
-  return {
-    // MIT's gss_acquire_cred_with_password logs in once per mechanism asked for; SSPI only
-    // records the identity and logs in when a context first needs a ticket.
-    passwordLoginPerMechanism: gssapi,
-    // A GSSAPI credential is read from a ccache, which can be read again into a second handle;
-    // SSPI has no ccache.
-    credentialsFromCcache: gssapi,
-    // SSPI's Negotiate takes its package list in AcquireCredentialsHandleW only; GSSAPI limits
-    // any handle later with gss_set_neg_mechs.
-    negotiableAtAcquisition: !gssapi,
-  };
+export function activeProvider(): Provider {
+  return gssapiProvider() === 'sspi' ? sspiProvider : gssProvider;
+}
+
+/**
+ * What the provider in use can do (see {@link ProviderCapabilities}); for the GSSAPI provider,
+ * the library loaded (probed once, see `GssapiLibraryInfo.capabilities`).
+ *
+ * @throws {GssapiLibraryError} when no GSSAPI library can be loaded.
+ * @example
+ * ```ts
+ * import { providerCapabilities } from 'http-gssapi/gssapi';
+ * console.log(providerCapabilities().limitMechsAfterAcquisition); // true with MIT, false with Heimdal 7
+ * ```
+ */
+export function providerCapabilities(): ProviderCapabilities {
+  return activeProvider().capabilities;
+}
+
+/**
+ * For a failed login that the provider reports without saying why (Wine's Kerberos package),
+ * the words that say so; else null, and the KDC's code says why.
+ *
+ * @example
+ * ```ts
+ * const unexplained = unexplainedLoginFailure(error); // "Wine's Kerberos package, which does not say why"
+ * ```
+ */
+export function unexplainedLoginFailure(error: unknown): string | null {
+  // Asked of each provider: only the one that raised an error recognizes it (an SSPIError is
+  // the SSPI provider's), whichever is in use.
+  return sspiProvider.unexplainedLoginFailure(error) ?? gssProvider.unexplainedLoginFailure(error);
 }
 
 /**
@@ -120,7 +128,5 @@ export function checkCredentialSources(sources: {
   readonly ccache?: string;
   readonly keytab?: string;
 }): void {
-  if (gssapiProvider() !== 'sspi') return;
-  if (sources.keytab !== undefined) refuseStore({ client_keytab: sources.keytab }, 'creds.keytab');
-  if (sources.ccache !== undefined) refuseStore({ ccache: sources.ccache }, 'creds.ccache');
+  activeProvider().checkCredentialSources(sources);
 }

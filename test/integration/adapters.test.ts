@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type GssapiCapabilities, loadGssapiLibrary } from '../../src/gssapi/raw/index.js';
 import {
   BodyNotReplayableError,
   HTTPSPNEGOAuth,
@@ -98,6 +99,11 @@ interface CaseContext {
 interface Case {
   readonly name: string;
   readonly needs?: readonly Feature[];
+  /**
+   * GSSAPI extensions the client side needs (the table also runs on Heimdal 7, which lacks
+   * gss_acquire_cred_from and gss_store_cred_into: scripts/test-heimdal.sh).
+   */
+  readonly needsLibrary?: readonly (keyof GssapiCapabilities)[];
   run(ctx: CaseContext): Promise<void>;
 }
 
@@ -171,6 +177,8 @@ const cases: readonly Case[] = [
   },
   {
     name: 'no ticket: the 401 at once, no wasted round trip, the GSS code reachable',
+    // An empty ccache named by the creds option.
+    needsLibrary: ['acquireCredFrom'],
     async run(ctx) {
       const url = ctx.target.url('ok');
       const res = await ctx.get(url, { creds: { ccache: `FILE:${ctx.realm.dir}/empty-ccache` } });
@@ -328,6 +336,7 @@ const cases: readonly Case[] = [
   },
   {
     name: 'a streamed body over maxReplayBodySize without a ticket fails before sending anything',
+    needsLibrary: ['acquireCredFrom'],
     async run(ctx) {
       const url = ctx.target.url('post');
       await assert.rejects(
@@ -452,6 +461,8 @@ const cases: readonly Case[] = [
   },
   {
     name: 'a password description logs in with no kinit',
+    // One AS exchange into a private memory ccache, read back for SPNEGO (credential-source.ts).
+    needsLibrary: ['acquireCredFrom', 'storeCredInto'],
     async run(ctx) {
       const password = `pw-${++principals}-secret`;
       const principal = await ctx.realm.addPrincipal(`adapter${principals}`, { password });
@@ -555,10 +566,20 @@ function apacheTarget(apache: ApacheServer): Target {
 // ---------------------------------------------------------------------------------------------
 // The runs: every case × every client × every server.
 
-const fixture = useRealm({ negotiateServer: true, apache: { optional: true } });
+const library = loadGssapiLibrary().info;
+/**
+ * NegotiateTestServer acquires its acceptor credentials from the service keytab with
+ * gss_acquire_cred_from, which Heimdal 7 lacks: under such a library only Apache (whose
+ * mod_auth_gssapi is MIT in its own process) runs the table.
+ */
+const testServerSkip = library.capabilities.acquireCredFrom
+  ? null
+  : `NegotiateTestServer needs gss_acquire_cred_from, which ${library.path} (${library.provider}) lacks`;
+
+const fixture = useRealm({ negotiateServer: testServerSkip === null, apache: { optional: true } });
 
 const targets: readonly { name: string; make: () => Target | string }[] = [
-  { name: 'NegotiateTestServer', make: () => testServerTarget(fixture.negotiateServer) },
+  { name: 'NegotiateTestServer', make: () => testServerSkip ?? testServerTarget(fixture.negotiateServer) },
   {
     name: 'Apache mod_auth_gssapi',
     make: () => fixture.skipReason('apache') ?? apacheTarget(fixture.apache),
@@ -574,6 +595,9 @@ for (const { name, make } of targets) {
           if (typeof target === 'string') return t.skip(target);
           const missing = (c.needs ?? []).filter((f) => !target.features.has(f));
           if (missing.length > 0) return t.skip(`${target.name} lacks: ${missing.join(', ')}`);
+          const absent = (c.needsLibrary ?? []).filter((f) => !library.capabilities[f]);
+          if (absent.length > 0)
+            return t.skip(`${library.path} (${library.provider}) lacks: ${absent.join(', ')}`);
           await target.begin();
           const auth = (options: HTTPSPNEGOAuthOptions = {}) =>
             new HTTPSPNEGOAuth({ learnedPreemption: false, ...options });

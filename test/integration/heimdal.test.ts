@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ChannelBindings, ContextFlag, SecurityContext } from '../../src/gssapi/index.js';
+import { ChannelBindings, ContextFlag, OID, SecurityContext } from '../../src/gssapi/index.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 import { makeCertificate } from '../helpers/test-certificates.js';
 
@@ -19,8 +22,14 @@ const HEIMDAL = [
 /** Whether Heimdal 7.8's tokens carry bindings an MIT 1.20 acceptor matches (measured). */
 const HEIMDAL_BINDS = true;
 const child = fileURLToPath(new URL('../helpers/gss-initiator-child.js', import.meta.url));
+const clientChild = fileURLToPath(new URL('../helpers/heimdal-client-child.js', import.meta.url));
 
-const fixture = useRealm({ acceptor: true, skip: !HEIMDAL });
+const fixture = useRealm({
+  acceptor: true,
+  negotiateServer: true,
+  apache: { optional: true },
+  skip: !HEIMDAL,
+});
 
 interface ChildResult {
   info: { provider: string; capabilities: Record<string, boolean> };
@@ -28,6 +37,32 @@ interface ChildResult {
   error?: { code: string; hint?: string; message: string };
   /** How the child ended: Node's normal teardown, after calls ran on worker threads. */
   exit: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+interface ClientOutcome {
+  driver: string;
+  url: string;
+  status: number | null;
+  body?: string;
+  remoteUser?: string | null;
+  mech?: string | null;
+  error: string | null;
+}
+
+/** GETs each URL through every client, with default options, in a process that loads Heimdal. */
+async function heimdalClients(
+  urls: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<ClientOutcome[]> {
+  const proc = spawn(process.execPath, [clientChild, ...urls], {
+    env: { ...process.env, HTTP_GSSAPI_LIBRARY: HEIMDAL!, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const outcomes: ClientOutcome[] = [];
+  for await (const line of createInterface({ input: proc.stdout })) {
+    if (line.startsWith('outcome ')) outcomes.push(JSON.parse(line.slice('outcome '.length)));
+  }
+  return outcomes;
 }
 
 /** Runs the Heimdal initiator, accepting its token here with MIT. */
@@ -134,5 +169,44 @@ describe('Heimdal libgssapi.so.3 as the client library', {
     const r = await heimdalExchange([`HTTP@${fixture.realm.hostname}`, 'spnego']);
     assert.ok(r.done, r.error?.message);
     assert.deepEqual(r.exit, { code: 0, signal: null });
+  });
+
+  // Defect 4 of issue 22: with allowNtlm false by default, every request was a 401 ("does not
+  // export gss_set_neg_mechs"). Heimdal takes the Kerberos-only limit at acquisition instead.
+  test('every client with default options authenticates (NTLM still not allowed): NegotiateTestServer and Apache', async (t) => {
+    const urls = [`${fixture.negotiateServer.url}ok/heimdal-defaults/`];
+    const apache = fixture.skipReason('apache');
+    if (apache === null) urls.push(`${fixture.apache.url}private/heimdal-defaults/`);
+    else t.diagnostic(`Apache left out: ${apache}`);
+    const outcomes = await heimdalClients(urls);
+    assert.equal(outcomes.length, urls.length * 5, 'one outcome per client and server');
+    for (const o of outcomes) {
+      const where = `${o.driver} ${o.url}`;
+      assert.equal(o.error, null, `${where}: ${o.error}`);
+      assert.equal(o.status, 200, where);
+      const user = o.remoteUser ?? (JSON.parse(o.body ?? '{}') as { user?: string }).user;
+      assert.equal(user, fixture.realm.user.principal, where);
+    }
+  });
+
+  test('with NTLM credentials at hand (an NTLM user file), default options still authenticate with Kerberos', async () => {
+    // Heimdal's NTLM mechanism reads NTLM_USER_FILE; its default credentials then get an NTLM
+    // element (measured). The client's credentials, acquired for SPNEGO and Kerberos alone, do not.
+    const dir = await mkdtemp(join(tmpdir(), 'heimdal-ntlm-'));
+    try {
+      const file = join(dir, 'ntlm-creds');
+      await writeFile(file, 'EXAMPLE:alice:not-a-secret\n');
+      const outcomes = await heimdalClients([`${fixture.negotiateServer.url}ok/heimdal-ntlm-file/`], {
+        NTLM_USER_FILE: file,
+      });
+      assert.equal(outcomes.length, 5);
+      for (const o of outcomes) {
+        assert.equal(o.error, null, `${o.driver}: ${o.error}`);
+        assert.equal(o.status, 200, o.driver);
+        assert.equal(o.mech, OID.KRB5.toString(), `${o.driver}: Kerberos under SPNEGO`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

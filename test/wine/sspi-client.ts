@@ -358,7 +358,7 @@ const scenarios: Record<string, (job: WineJob) => Promise<Record<string, unknown
       return {
         wine: wineVersion(),
         limitLater,
-        negotiableMechs: creds.sspiRecord?.negotiableMechs?.map(String) ?? null,
+        negotiableMechs: creds.negotiableMechs?.map(String) ?? null,
         status: res.status,
         user: (await body(res)).user,
       };

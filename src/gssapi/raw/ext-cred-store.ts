@@ -1,5 +1,5 @@
 /**
- * The credential store extension (MIT 1.11+; Heimdal 7+ has the acquire half): acquiring
+ * The credential store extension (MIT 1.11+; Debian 12's Heimdal 7.8 exports neither half): acquiring
  * credentials from, and storing them into, a named ccache or keytab instead of the process
  * defaults, like python-gssapi's `gssapi/raw/ext_cred_store.pyx`. Store keys are MIT's:
  * `ccache`, `client_keytab`, `keytab`, ... Probed at load as `capabilities.acquireCredFrom` and

@@ -1,5 +1,5 @@
 /**
- * The SPNEGO mechanism-list extension (MIT, Heimdal): which mechanisms SPNEGO may negotiate
+ * The SPNEGO mechanism-list extension (MIT; Heimdal 7.8 lacks it): which mechanisms SPNEGO may negotiate
  * with a credential (RFC 4178), like python-gssapi's `gssapi/raw/ext_rfc4178.pyx`. Probed at
  * load as `capabilities.setNegMechs`.
  *

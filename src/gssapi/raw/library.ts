@@ -24,13 +24,13 @@ export interface GssapiLibraryInfo {
  * instead of a crash.
  */
 export interface GssapiCapabilities {
-  /** `gss_acquire_cred_from` (MIT 1.11+, Heimdal 7+): keytab/ccache paths per credential. */
+  /** `gss_acquire_cred_from` (MIT 1.11+; not in Debian 12's Heimdal 7.8): keytab/ccache paths per credential. */
   readonly acquireCredFrom: boolean;
   /** `gss_acquire_cred_with_password` (MIT, Heimdal): a password login without kinit. */
   readonly acquireCredWithPassword: boolean;
   /** `gss_store_cred_into` (MIT 1.11+): write delegated credentials to a ccache. */
   readonly storeCredInto: boolean;
-  /** `gss_set_neg_mechs` (MIT, Heimdal): restrict the mechanisms SPNEGO offers. */
+  /** `gss_set_neg_mechs` (MIT; not in Heimdal 7.8): restrict the mechanisms SPNEGO offers. */
   readonly setNegMechs: boolean;
 }
 
