@@ -42,7 +42,8 @@ export interface ContextRequest {
   readonly fast?: boolean | undefined;
   /**
    * With `creds` null: what SPNEGO may negotiate with the default credentials the context
-   * acquires (SSPI only; see `InitiatorOptions.negotiableMechs`). Null or absent: no limit.
+   * acquires, for a provider that limits them at acquisition only (see
+   * `InitiatorOptions.negotiableMechs`). Null or absent: no limit.
    */
   readonly negotiableMechs?: readonly OID[] | null | undefined;
 }

@@ -108,8 +108,9 @@ export interface HTTPSPNEGOAuthOptions {
    */
   readonly delegateAllowlist?: HostPatterns;
   /**
-   * Whether NTLM may be used (gss-ntlmssp under MIT, the NTLM package under SSPI). Default false:
-   * with SPNEGO only Kerberos is negotiated (`gss_set_neg_mechs` on the credentials), and any
+   * Whether NTLM may be used (gss-ntlmssp with a C GSSAPI library, the NTLM package on Windows).
+   * Default false: with SPNEGO only Kerberos is negotiated (the credentials are limited to it, as
+   * the provider can: `gss_set_neg_mechs`, or at acquisition), and any
    * NTLM token is refused before it is sent (`ERR_NTLM_NOT_ALLOWED`), so a failing Kerberos
    * never falls back to NTLM silently. `mech: OID.NTLMSSP` needs it true.
    */
@@ -226,7 +227,7 @@ export function resolveOptions(options: HTTPSPNEGOAuthOptions = {}): ResolvedOpt
     if (creds.password !== undefined && creds.keytab !== undefined) {
       throw new TypeError('creds.password and creds.keytab are exclusive');
     }
-    // The gssapi provider decides which credential sources exist (SSPI: no ccache, no keytab).
+    // The gssapi provider decides which credential sources exist (not every one has a ccache or a keytab).
     checkCredentialSources(creds);
   }
   const mech = options.mech === undefined ? SPNEGO : options.mech;

@@ -135,7 +135,7 @@ export class TokenMaker {
     } catch (error) {
       // Cached default credentials may have gone stale (expired, renewed, another user's kinit):
       // drop them and try once more with fresh ones before reporting anything. A login refused
-      // at the step (SSPI logs in there) is remembered like one refused at acquisition.
+      // at the step (a provider with the `refusalAtFirstStep` capability logs in there) is remembered like one refused at acquisition.
       if (!source.dropStale(creds, error)) throw source.noteRefusal(creds, error);
       const fresh = await credentials();
       return await this.#firstWith(fresh).catch((again: unknown) => {
