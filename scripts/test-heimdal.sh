@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The adapters' behavior table (test/integration/adapters.test.ts) with Heimdal's libgssapi.so.3
 # on the client side (Debian libgssapi3-heimdal, installed by install-system-deps.sh beside MIT).
-# Cases that need an extension Heimdal 7 lacks skip with the reason;
-# the NegotiateTestServer target does too (its acceptor needs gss_acquire_cred_from), so the table
-# runs against Apache with mod_auth_gssapi, whose acceptor is MIT in its own process.
+# Cases that need an extension Heimdal 7 lacks skip with the reason. Both targets run:
+# NegotiateTestServer (a Heimdal acceptor here: its keytab is registered process-wide with
+# gsskrb5_register_acceptor_identity, as Heimdal 7 lacks gss_acquire_cred_from) and Apache with
+# mod_auth_gssapi, whose acceptor is MIT in its own process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 library=""

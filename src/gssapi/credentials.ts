@@ -38,7 +38,14 @@ export interface AcquireCredentialsOptions {
   readonly mechs?: readonly OID[] | null;
   /** Seconds wanted; default: as long as possible. */
   readonly lifetime?: number | null;
-  /** Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+; Debian 12's Heimdal 7.8 lacks it). */
+  /**
+   * Where to get them; uses `gss_acquire_cred_from` (MIT 1.11+; Debian 12's Heimdal 7.8 lacks it).
+   * Without it, `usage: 'accept'` with a store of `keytab` alone still works where the library
+   * has `gsskrb5_register_acceptor_identity` (Heimdal): that sets the acceptor keytab for the
+   * whole process, so the first such keytab is the only one (another is
+   * `ERR_GSSAPI_KEYTAB_IN_USE`) and acceptors using default credentials read it too. Any other
+   * store there is `ERR_GSSAPI_UNSUPPORTED`.
+   */
   readonly store?: CredentialStore | null;
   /**
    * Limits what SPNEGO may negotiate with them (RFC 4178 section 3), e.g. `[OID.KRB5]`: Kerberos,
@@ -149,7 +156,19 @@ export class Credentials implements Disposable {
    * Initiator credentials get Kerberos and SPNEGO elements unless `mechs` says otherwise: with
    * MIT's default set, SPNEGO would ignore a keytab or password credential and use the default
    * ccache instead (measured with MIT 1.20), so the server would see another user.
-   * @throws {GSSError} e.g. `KRB5_FCC_NOFILE` (no ccache), `KRB5_KT_NOTFOUND` (keytab lacks the principal).
+   *
+   * On a library without `gss_acquire_cred_from` (Heimdal 7), accept credentials from
+   * `store: { keytab }` register that keytab process-wide (`gsskrb5_register_acceptor_identity`)
+   * before `gss_acquire_cred`: one acceptor keytab per process, see {@link AcquireCredentialsOptions.store}.
+   * @throws {GSSError} e.g. `KRB5_FCC_NOFILE` (no ccache), `KRB5_KT_NOTFOUND` (keytab lacks the principal, or is missing).
+   * @throws {GssapiLibraryError} `ERR_GSSAPI_UNSUPPORTED` for a store the library cannot read;
+   *   `ERR_GSSAPI_KEYTAB_IN_USE` for a second acceptor keytab where it is process-wide (Heimdal 7).
+   *
+   * @example
+   * ```ts
+   * // A server's acceptor credentials (MIT; Heimdal 7: one such keytab per process).
+   * const creds = await Credentials.acquire({ usage: 'accept', store: { keytab: '/etc/http.keytab' } });
+   * ```
    */
   static async acquire(options: AcquireCredentialsOptions = {}): Promise<Credentials> {
     const usage = checkUsage(options.usage);

@@ -23,6 +23,7 @@ const HEIMDAL = [
 const HEIMDAL_BINDS = true;
 const child = fileURLToPath(new URL('../helpers/gss-initiator-child.js', import.meta.url));
 const clientChild = fileURLToPath(new URL('../helpers/heimdal-client-child.js', import.meta.url));
+const acceptorChild = fileURLToPath(new URL('../helpers/heimdal-acceptor-child.js', import.meta.url));
 
 const fixture = useRealm({
   acceptor: true,
@@ -156,6 +157,40 @@ describe('Heimdal libgssapi.so.3 as the client library', {
     ]);
     assert.equal(r.acceptedAs, undefined);
     assert.match(r.error?.message ?? '', /no element for mechanism/);
+  });
+
+  test('accept credentials from a keytab without gss_acquire_cred_from: one keytab per process', async () => {
+    const spn = await fixture.realm.addPrincipal(`HTTP/other-acceptor.${fixture.realm.hostname}`, {
+      randkey: true,
+    });
+    const other = await fixture.realm.extractKeytab(spn);
+    const proc = spawn(
+      process.execPath,
+      [
+        acceptorChild,
+        fixture.realm.service.keytab,
+        other,
+        join(fixture.realm.dir, 'no-such.keytab'),
+        `HTTP@${fixture.realm.hostname}`,
+      ],
+      { env: { ...process.env, HTTP_GSSAPI_LIBRARY: HEIMDAL! }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const steps: { label: string; ok: boolean; code?: string; message?: string }[] = [];
+    let exchange: { complete?: boolean; initiator?: string; error?: string } | undefined;
+    for await (const line of createInterface({ input: proc.stdout })) {
+      if (line.startsWith('step ')) steps.push(JSON.parse(line.slice(5)));
+      if (line.startsWith('exchange ')) exchange = JSON.parse(line.slice(9));
+    }
+    const byLabel = Object.fromEntries(steps.map((s) => [s.label, s]));
+    // Heimdal 7.8 reports success for a missing keytab and falls back to the default one
+    // (KRB5_KTNAME here, the service keytab): the file is checked first, with MIT's code.
+    assert.equal(byLabel['missing']?.code, 'KRB5_KT_NOTFOUND', byLabel['missing']?.message);
+    assert.equal(byLabel['service']?.ok, true, byLabel['service']?.message);
+    assert.equal(byLabel['service again, at once, as FILE:']?.ok, true);
+    assert.equal(byLabel['other']?.code, 'ERR_GSSAPI_KEYTAB_IN_USE', byLabel['other']?.message);
+    assert.match(byLabel['other']?.message ?? '', /whole process/);
+    assert.equal(byLabel['keytab and rcache']?.code, 'ERR_GSSAPI_UNSUPPORTED');
+    assert.deepEqual(exchange, { complete: true, initiator: fixture.realm.user.principal });
   });
 
   test('an unknown service principal gives the same code as with MIT', async () => {

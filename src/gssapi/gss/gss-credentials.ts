@@ -1,6 +1,6 @@
 /**
  * Credentials of the C GSSAPI provider (MIT, Heimdal): `gss_acquire_cred` (`_from` a store,
- * `_with_password`), `gss_inquire_cred`, `gss_store_cred_into` and `gss_set_neg_mechs`
+ * `_with_password`, or after `gsskrb5_register_acceptor_identity`), `gss_inquire_cred`, `gss_store_cred_into` and `gss_set_neg_mechs`
  * (RFC 2743 section 2.1, RFC 4178 section 3).
  *
  * @module
@@ -11,6 +11,7 @@ import { OID } from '../oid.js';
 import type { AcquireInput, CredentialsImpl, NameImpl } from '../provider-types.js';
 import * as raw from '../raw/index.js';
 import { loadGssapiLibrary } from '../raw/library.js';
+import { registersKeytab, withAcceptorKeytab } from './acceptor-keytab.js';
 import { GssName } from './gss-name.js';
 
 type Usage = CredentialsImpl['usage'];
@@ -212,7 +213,10 @@ function limitNegotiation(creds: GssCredentials, mechs: readonly OID[] | null): 
 const nameHandle = (name: NameImpl | null) => (name as GssName | null)?.handle ?? raw.NO_NAME;
 
 /**
- * `gss_acquire_cred`, or `gss_acquire_cred_from` when a store is given.
+ * `gss_acquire_cred`, or `gss_acquire_cred_from` when a store is given. Accept credentials from
+ * a store holding only `keytab`, on a library without `gss_acquire_cred_from` (Heimdal 7):
+ * `gsskrb5_register_acceptor_identity` then `gss_acquire_cred`, one keytab per process (see
+ * `acceptor-keytab.ts`).
  *
  * @throws {GSSError} e.g. `KRB5_FCC_NOFILE` (no ccache), `KRB5_KT_NOTFOUND` (keytab lacks the principal).
  * @example
@@ -223,6 +227,9 @@ const nameHandle = (name: NameImpl | null) => (name as GssName | null)?.handle ?
 export async function acquireGssCredentials(input: AcquireInput): Promise<GssCredentials> {
   const usage = USAGES[input.usage];
   const { store } = input;
+  // Without gss_acquire_cred_from (Heimdal 7), an acceptor keytab is registered process-wide
+  // and read by gss_acquire_cred (acceptor-keytab.ts).
+  const registered = store && registersKeytab(input) ? store['keytab']! : null;
   const r = await whileHeld([input.name], () => {
     const call = {
       name: nameHandle(input.name),
@@ -230,10 +237,11 @@ export async function acquireGssCredentials(input: AcquireInput): Promise<GssCre
       mechs: limitedAtAcquisition(mechsFor(input.mechs, usage), input.negotiableMechs),
       usage,
     };
+    if (registered !== null) return withAcceptorKeytab(registered, () => raw.acquireCred(call));
     return store ? raw.acquireCredFrom({ ...call, store }) : raw.acquireCred(call);
   });
   if (raw.isError(r.major)) {
-    throw new GSSError(store ? 'gss_acquire_cred_from' : 'gss_acquire_cred', r, {
+    throw new GSSError(store && registered === null ? 'gss_acquire_cred_from' : 'gss_acquire_cred', r, {
       context: describeAcquire(input.name, store),
     });
   }

@@ -50,7 +50,7 @@ export function bindFunctions<K extends string>(
  * ```
  */
 export function bindExtension(prototype: string): () => GssFunction {
-  const name = /\b(gss_\w+)\s*\(/.exec(prototype)?.[1] ?? prototype;
+  const name = /(\w+)\s*\(/.exec(prototype)?.[1] ?? prototype;
   let lookup: { readonly fn: GssFunction | undefined } | undefined;
   return () => {
     if (!lookup) {

@@ -12,7 +12,7 @@
  *
  * One module per C API area, as in python-gssapi's `gssapi/raw/`: `names`, `creds`,
  * `sec-contexts`, `misc`, and one per extension (`ext-cred-store`, `ext-password`,
- * `ext-neg-mechs`), each probed when the library loads (`GssapiLibraryInfo.capabilities`).
+ * `ext-neg-mechs`, `ext-acceptor-identity`), each probed when the library loads (`GssapiLibraryInfo.capabilities`).
  *
  * @example
  * ```ts
@@ -45,6 +45,7 @@ export {
   inquireCred,
   releaseCred,
 } from './creds.js';
+export { registerAcceptorIdentity } from './ext-acceptor-identity.js';
 export { acquireCredFrom, storeCredInto } from './ext-cred-store.js';
 export { setNegMechs } from './ext-neg-mechs.js';
 export { acquireCredWithPassword } from './ext-password.js';

@@ -32,12 +32,23 @@ export interface GssapiCapabilities {
   readonly storeCredInto: boolean;
   /** `gss_set_neg_mechs` (MIT; not in Heimdal 7.8): restrict the mechanisms SPNEGO offers. */
   readonly setNegMechs: boolean;
+  /**
+   * `gsskrb5_register_acceptor_identity` (Heimdal) or `krb5_gss_register_acceptor_identity`
+   * (MIT, Heimdal): name the acceptor keytab, process-wide. How an acceptor gets a keytab of
+   * its choosing where `acquireCredFrom` is missing.
+   */
+  readonly registerAcceptorIdentity: boolean;
 }
 
 /** Code of {@link GssapiLibraryError}. */
 export type GssapiLibraryErrorCode =
   | 'ERR_GSSAPI_LIBRARY_NOT_FOUND'
   | 'ERR_GSSAPI_UNSUPPORTED'
+  /**
+   * An acceptor keytab other than the one already registered process-wide (a library without
+   * `gss_acquire_cred_from`: Heimdal 7), which would switch the keytab under other acceptors.
+   */
+  | 'ERR_GSSAPI_KEYTAB_IN_USE'
   /** koffi's native module is missing: installed with `--omit=optional` and `--ignore-scripts`. */
   | 'ERR_KOFFI_NATIVE_MISSING';
 
@@ -200,6 +211,9 @@ export function loadGssapiLibrary(): { readonly lib: Koffi.LibraryHandle; readon
       acquireCredWithPassword: hasSymbol(lib, 'gss_acquire_cred_with_password'),
       storeCredInto: hasSymbol(lib, 'gss_store_cred_into'),
       setNegMechs: hasSymbol(lib, 'gss_set_neg_mechs'),
+      registerAcceptorIdentity:
+        hasSymbol(lib, 'gsskrb5_register_acceptor_identity') ||
+        hasSymbol(lib, 'krb5_gss_register_acceptor_identity'),
     };
     const info = { path: candidate, provider: detectProvider(lib, candidate), tried, capabilities };
     loaded = { koffi, lib, info };
