@@ -3,7 +3,8 @@
  * names (Heimdal 7: no gss_acquire_cred_from, so the keytab is registered process-wide). Argv:
  * <service keytab> <another service's keytab> <missing keytab> <target>. Prints one
  * `step <json>` line per acquisition tried, in order, then `exchange <json>` for a context this
- * process initiates (default ccache) and accepts with the service keytab's credentials.
+ * process initiates (default ccache) and accepts with the service keytab's credentials, and
+ * `default <json>` for one accepted with default acceptor credentials.
  */
 import { Credentials, GSSError, Name, NameType, SecurityContext } from '../../src/gssapi/index.js';
 import { GssapiLibraryError } from '../../src/gssapi/raw/index.js';
@@ -32,24 +33,32 @@ second?.dispose();
 (await outcome('other', { keytab: otherKeytab! }))?.dispose();
 (await outcome('keytab and rcache', { keytab: serviceKeytab!, rcache: 'none:' }))?.dispose();
 
-if (first) {
+/** Initiates with the default ccache and accepts with `creds` (null: default acceptor credentials). */
+async function exchange(creds: Credentials | null) {
   const initiator = new SecurityContext({
     usage: 'initiate',
     name: new Name(target!, NameType.hostbasedService),
   });
-  const acceptor = new SecurityContext({ usage: 'accept', creds: first });
+  const acceptor = new SecurityContext({ usage: 'accept', creds });
   try {
     let token = await initiator.step();
     while (token && !acceptor.complete) {
       const reply = await acceptor.step(token);
       token = reply && !initiator.complete ? await initiator.step(reply) : null;
     }
-    out('exchange', { complete: acceptor.complete, initiator: String(acceptor.initiatorName) });
+    return { complete: acceptor.complete, initiator: String(acceptor.initiatorName) };
   } catch (error) {
-    out('exchange', { error: String(error) });
+    return { error: String(error) };
   } finally {
     initiator.dispose();
     acceptor.dispose();
-    first.dispose();
   }
+}
+
+if (first) {
+  out('exchange', await exchange(first));
+  first.dispose();
+  // The registration holds for the whole process: default acceptor credentials read it too
+  // (the parent points KRB5_KTNAME elsewhere).
+  out('default', await exchange(null));
 }
