@@ -41,13 +41,14 @@ export function registersKeytab(input: Pick<AcquireInput, 'usage' | 'store'>): b
   return !capabilities.acquireCredFrom && capabilities.registerAcceptorIdentity;
 }
 
-/** A FILE keytab's absolute path (how it is compared); any other kind as written. */
+/** The path of a FILE keytab (`FILE:path`, or a bare path); null for another kind (`MEMORY:`, ...). */
 function fileKeytab(keytab: string): string | null {
   const typed = /^([A-Za-z]+):(.*)$/.exec(keytab);
   if (!typed) return keytab;
   return typed[1]!.toUpperCase() === 'FILE' ? typed[2]! : null;
 }
 
+/** How registered keytabs are compared: a FILE keytab by its absolute path, any other as written. */
 function keytabKey(keytab: string): string {
   const path = fileKeytab(keytab);
   return path === null ? keytab : `FILE:${resolve(path)}`;
