@@ -117,12 +117,16 @@ function release(state: RequestState): void {
  * Once a got call is over (its response handed over, or its error thrown): its context released,
  * and no token of ours left on the options got keeps on the response and the error, where
  * `console.log(error)` would print it (a token can be replayed to its service, RFC 4559
- * section 6). A later got retry of the same call makes a fresh token in `beforeRequest`.
+ * section 6). Nor the session cookies added here: a session cookie authenticates as the user
+ * as a token does, so the `Cookie` header goes back to the caller's own. A later got retry of
+ * the same call makes a fresh token, and adds the cookies again, in `beforeRequest`.
  */
 function finish(options: NormalizedOptions | Options, state: RequestState): void {
   release(state);
   const header = options.headers.authorization;
   if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
+  // got's own cookie jar, when given, set the header itself: not ours to change.
+  if (state.caller && options.cookieJar === undefined) setCookie(options, state.caller.cookie);
   state.resend = null;
 }
 
