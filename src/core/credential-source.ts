@@ -44,7 +44,7 @@ export class CredentialSource {
   #refused: LoginRefusedError | null = null;
   /** The credentials whose first step was refused (`refusalAtFirstStep`), while the refusal stands. */
   #refusedCreds: Credentials | null = null;
-  /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
+  /** The refused keytab file as it was then ({@link fileStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
   #owned: Credentials | null = null;
   /** Reads the described login's ccache again into another handle (see {@link lease}). */
@@ -56,6 +56,8 @@ export class CredentialSource {
   #defaultPending: Promise<Credentials | null> | null = null;
   /** The principal of the credentials acquired last, when known (`gss_display_name`). */
   #principal: string | null = null;
+  /** The ccache file as it was when the credentials were read from it ({@link fileStamp}). */
+  #ccacheStamp: string | null = null;
   readonly #onIdentityChange: () => void;
 
   readonly #acquirer: CredentialAcquirer;
@@ -89,6 +91,8 @@ export class CredentialSource {
    * that is not known (a handle that cannot be inquired before its first use) changes nothing.
    */
   #noteIdentity(creds: Credentials): void {
+    const ccache = this.#ccacheFile();
+    this.#ccacheStamp = ccache === null ? null : fileStamp(ccache);
     const principal = creds.name === null ? null : String(creds.name);
     if (principal === null) return;
     const before = this.#principal;
@@ -106,7 +110,7 @@ export class CredentialSource {
     const option = this.#option;
     if (option === null) return this.#defaultCredentials();
     if (option instanceof Credentials) return Promise.resolve(option);
-    if (this.#refused && option.keytab !== undefined && keytabStamp(option.keytab) !== this.#refusedKeytab) {
+    if (this.#refused && option.keytab !== undefined && fileStamp(option.keytab) !== this.#refusedKeytab) {
       // The keytab was rewritten since the KDC refused it (new keys exported after a password
       // reset): its new keys get their one attempt, with no restart and no retryLogin().
       this.retryLogin();
@@ -156,7 +160,7 @@ export class CredentialSource {
   #remember(option: CredentialsDescription, error: unknown): unknown {
     const refused = loginRefusal(error, option);
     if (refused === null) return error;
-    this.#refusedKeytab = option.keytab === undefined ? null : keytabStamp(option.keytab);
+    this.#refusedKeytab = option.keytab === undefined ? null : fileStamp(option.keytab);
     this.#refused = refused;
     return refused;
   }
@@ -183,6 +187,46 @@ export class CredentialSource {
     this.#leases.retire(creds);
     this.#default = null;
     return true;
+  }
+
+  /**
+   * Before a session cookie stands in for a token (no credentials are used then): when the ccache
+   * file the credentials were read from has been rewritten since (a `kinit`, a renewal), they are
+   * read again now, so that a change of principal drops the previous user's sessions before one
+   * of them is reused (see `onIdentityChange`). One `stat` when nothing changed; only for a
+   * `FILE:` ccache, described or named by `KRB5CCNAME` (other kinds have no file to watch: their
+   * change is seen at the next acquisition).
+   *
+   * @example
+   * ```ts
+   * if (session.held) await source.recheck(); // then send the session cookie
+   * ```
+   */
+  async recheck(): Promise<void> {
+    const ccache = this.#ccacheFile();
+    if (ccache === null || this.#principal === null || fileStamp(ccache) === this.#ccacheStamp) return;
+    if (this.#option === null) {
+      this.#leases.retire(this.#default?.creds ?? null);
+      this.#default = null;
+    } else {
+      this.#forgetDescribed();
+    }
+    // Acquiring again reports a change of principal; a failure is the next token's to report.
+    await this.get().catch(() => null);
+  }
+
+  /** The ccache file to watch: a described ccache alone, or the default one named by KRB5CCNAME. */
+  #ccacheFile(): string | null {
+    const option = this.#option;
+    if (option instanceof Credentials) return null;
+    const name =
+      option === null
+        ? (process.env['KRB5CCNAME'] ?? null)
+        : option.keytab === undefined && option.password === undefined
+          ? (option.ccache ?? null)
+          : null;
+    if (name === null || !(name.startsWith('FILE:') || !/^[A-Za-z]+:/.test(name))) return null;
+    return name;
   }
 
   /**
@@ -315,14 +359,12 @@ function renewalTime(option: CredentialsDescription, creds: Credentials): number
 }
 
 /**
- * A keytab file's identity and version (inode, size, mtime), or `missing`; null for a keytab
- * that is not a file (`MEMORY:`), which never changes under us.
+ * A keytab's or ccache's file identity and version (inode, size, mtime), or `missing`; null for
+ * one that is not a file (`MEMORY:`), which never changes under us.
  */
-function keytabStamp(keytab: string): string | null {
+function fileStamp(file: string): string | null {
   const path =
-    keytab.startsWith('FILE:') || keytab.startsWith('WRFILE:')
-      ? keytab.slice(keytab.indexOf(':') + 1)
-      : keytab;
+    file.startsWith('FILE:') || file.startsWith('WRFILE:') ? file.slice(file.indexOf(':') + 1) : file;
   if (/^[A-Z]+:/.test(path)) return null;
   try {
     const { ino, size, mtimeMs } = statSync(path);

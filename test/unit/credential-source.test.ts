@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type CredentialAcquirer, CredentialSource } from '../../src/core/credential-source.js';
 import { LoginRefusedError } from '../../src/core/errors.js';
@@ -252,4 +255,48 @@ describe('CredentialSource: a change of principal', () => {
       assert.equal(changes, 1, 'bob still');
     });
   }
+});
+
+describe('CredentialSource: recheck() before a session cookie stands in for a token', () => {
+  test('a rewritten ccache file is read again, and a change of principal reported then', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'creds-recheck-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'cc');
+    writeFileSync(file, 'alice');
+    const principals = ['alice@R', 'alice@R', 'bob@R'];
+    let made = 0;
+    const { acquirer, calls } = scripted({
+      acquire: async () => fakeCreds(`c${made}`, 36_000, principals[made++] ?? null),
+    });
+    let changes = 0;
+    const source = new CredentialSource({ ccache: `FILE:${file}` }, null, acquirer, () => changes++);
+    await source.recheck();
+    assert.deepEqual(calls, [], 'nothing acquired yet: nothing to recheck');
+    const first = await source.get();
+    await source.recheck();
+    assert.equal(await source.get(), first, 'the file unchanged: one stat, the same handle');
+    writeFileSync(file, 'alice renewed');
+    utimesSync(file, new Date(), new Date(Date.now() + 5_000));
+    await source.recheck();
+    assert.notEqual(await source.get(), first, 'read again');
+    assert.equal(changes, 0, 'the same principal');
+    writeFileSync(file, 'bob, after kinit bob');
+    utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+    await source.recheck();
+    assert.equal(changes, 1, 'another principal: reported before the session is reused');
+    assert.equal(calls.length, 3);
+  });
+
+  test('no file to watch: a login, given credentials, a MEMORY ccache', async () => {
+    let changes = 0;
+    for (const option of [{ principal: 'a@R', password: 'x' }, { ccache: 'MEMORY:x' }, fakeCreds('given')]) {
+      const { acquirer, calls } = scripted({});
+      const source = new CredentialSource(option, null, acquirer, () => changes++);
+      await source.get();
+      const before = calls.length;
+      await source.recheck();
+      assert.equal(calls.length, before);
+    }
+    assert.equal(changes, 0);
+  });
 });
