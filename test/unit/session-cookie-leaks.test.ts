@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import axios from 'axios';
 import got from 'got';
 import ky from 'ky';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { withNegotiate } from '../../src/adapters/axios/index.js';
 import { createFetch } from '../../src/adapters/fetch.js';
 import { negotiateGot } from '../../src/adapters/got.js';
@@ -111,6 +111,15 @@ const clients: readonly Client[] = [
         .catch((error: unknown) => error),
   },
   {
+    name: 'axios (fetch adapter)',
+    login: async (auth, url) =>
+      (await withNegotiate(axios.create({ adapter: 'fetch' }), auth).get(url, { headers })).status,
+    fail: (auth, url) =>
+      withNegotiate(axios.create({ adapter: 'fetch' }), auth)
+        .get(url, { headers })
+        .catch((error: unknown) => error),
+  },
+  {
     name: 'got',
     login: async (auth, url) =>
       (await got.extend(negotiateGot(auth), { retry: { limit: 0 } })(url, { headers })).statusCode,
@@ -144,6 +153,29 @@ const clients: readonly Client[] = [
       const agent = new Agent();
       try {
         return await undiciRequest(url, { dispatcher: agent.compose(negotiate(auth)), headers }).catch(
+          (error: unknown) => error,
+        );
+      } finally {
+        await agent.close();
+      }
+    },
+  },
+  {
+    name: "undici's fetch",
+    async login(auth, url) {
+      const agent = new Agent();
+      try {
+        const res = await undiciFetch(url, { dispatcher: agent.compose(negotiate(auth)), headers });
+        await res.text();
+        return res.status;
+      } finally {
+        await agent.close();
+      }
+    },
+    async fail(auth, url) {
+      const agent = new Agent();
+      try {
+        return await undiciFetch(url, { dispatcher: agent.compose(negotiate(auth)), headers }).catch(
           (error: unknown) => error,
         );
       } finally {
