@@ -36,6 +36,7 @@ import type { NegotiateFlow } from '../core/negotiate-flow.js';
 import { leavesOrigin, ORIGIN_CREDENTIAL_HEADERS } from '../core/redirect-policy.js';
 import { replayableBody, requestIntake } from '../core/request-intake.js';
 import { sanitizedHeaders } from '../core/sanitize.js';
+import { hideProperty } from '../internal/hide-property.js';
 import { EndPointBinding } from './binding/end-point-binding.js';
 import { nodeGuard, watchGotRequest } from './binding/node-guard.js';
 import { gotDeadline } from './got-deadline.js';
@@ -117,12 +118,16 @@ function release(state: RequestState): void {
  * Once a got call is over (its response handed over, or its error thrown): its context released,
  * and no token of ours left on the options got keeps on the response and the error, where
  * `console.log(error)` would print it (a token can be replayed to its service, RFC 4559
- * section 6). A later got retry of the same call makes a fresh token in `beforeRequest`.
+ * section 6). Nor the session cookies added here: a session cookie authenticates as the user
+ * as a token does, so the `Cookie` header goes back to the caller's own. A later got retry of
+ * the same call makes a fresh token, and adds the cookies again, in `beforeRequest`.
  */
 function finish(options: NormalizedOptions | Options, state: RequestState): void {
   release(state);
   const header = options.headers.authorization;
   if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
+  // got's own cookie jar, when given, set the header itself: not ours to change.
+  if (state.caller && options.cookieJar === undefined) setCookie(options, state.caller.cookie);
   state.resend = null;
 }
 
@@ -246,6 +251,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     }
     if (decision.action === 'return') {
       finish(response.request.options, state);
+      hideSentHeaders(response);
       if (decision.sanitize) sanitize(response);
       return response;
     }
@@ -319,6 +325,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     // the context is released now, not left to the garbage collector.
     const state = error.options ? stateOf(error.options) : undefined;
     if (state) finish(error.options, state);
+    if (state && error.response) hideSentHeaders(error.response);
     // The 401 that came back unauthenticated: its HTTPError points at the reason too.
     return attachReason(error, error.response);
   };
@@ -376,6 +383,18 @@ function forwardErrors(stream: Readable): Readable {
     return pipe(destination, options);
   }) as typeof stream.pipe;
   return stream;
+}
+
+/**
+ * The node request behind a got response keeps the headers it sent (`_header`, and its
+ * out-headers map): our token and the session cookies. It is reachable as `response.req` and as
+ * got's `response.request._request`; both stay readable, and are no longer printed with the
+ * response (`util.inspect`, `JSON.stringify`).
+ */
+function hideSentHeaders(response: PlainResponse): void {
+  if ('req' in response) hideProperty(response, 'req', response.req);
+  const request = response.request as unknown as Record<string, unknown> | undefined;
+  if (request && '_request' in request) hideProperty(request, '_request', request['_request']);
 }
 
 function setCookie(options: NormalizedOptions | Options, value: string | null): void {

@@ -1,20 +1,16 @@
 import { statSync } from 'node:fs';
-import {
-  type AcquireCredentialsOptions,
-  Credentials,
-  type PasswordCredentialsOptions,
-  readAgain,
-} from '../gssapi/credentials.js';
+import { Credentials, readAgain } from '../gssapi/credentials.js';
 import { GSSError } from '../gssapi/gss-error.js';
-import { Name } from '../gssapi/name.js';
-import { NameType } from '../gssapi/name-type.js';
-import { OID } from '../gssapi/oid.js';
+import type { OID } from '../gssapi/oid.js';
 import { providerCapabilities } from '../gssapi/provider.js';
 import { type CredentialLease, CredentialLeases, type SpareHandle } from './credential-leases.js';
+import { acquireDescribed, type CredentialAcquirer, gssapiAcquirer } from './described-credentials.js';
 import type { LoginRefusedError } from './errors.js';
-import { loginAnyForm } from './login-names.js';
 import { loginRefusal } from './login-refusal.js';
 import type { CredentialsDescription } from './options.js';
+
+// Where acquisitions are made, named here too: tests and callers reach them with the source.
+export { type CredentialAcquirer, gssapiAcquirer } from './described-credentials.js';
 
 /**
  * How long default credentials (the ccache) are reused before being acquired again. Passing no
@@ -25,37 +21,15 @@ import type { CredentialsDescription } from './options.js';
 const DEFAULT_CREDS_TTL_MS = 60_000;
 
 /**
- * How a {@link CredentialSource} acquires credentials: `Credentials.acquire` and
- * `Credentials.withPassword` unless a test hands it fakes.
- *
- * @example
- * ```ts
- * const counted: CredentialAcquirer = { ...gssapiAcquirer, acquire: (o) => (count++, Credentials.acquire(o)) };
- * ```
- */
-export interface CredentialAcquirer {
-  acquire(options: AcquireCredentialsOptions): Promise<Credentials>;
-  withPassword(options: PasswordCredentialsOptions): Promise<Credentials>;
-}
-
-/**
- * The acquirer of the gssapi layer.
- *
- * @example
- * ```ts
- * new CredentialSource(null, null, gssapiAcquirer); // the same as new CredentialSource(null)
- * ```
- */
-export const gssapiAcquirer: CredentialAcquirer = {
-  acquire: (options) => Credentials.acquire(options),
-  withPassword: (options) => Credentials.withPassword(options),
-};
-
-/**
  * The credentials every context of one {@link HTTPSPNEGOAuth} uses, from its `creds` option:
  * given `Credentials` as they are; a description acquired once, on first use (a failed
- * acquisition is not cached: the next request tries again); nothing means the default ccache,
- * acquired once and reused for up to a minute, dropped when a context fails because of them.
+ * acquisition is not cached: the next request tries again), acquired again when a context fails
+ * because of them; nothing means the default ccache, acquired once and reused for up to a minute,
+ * dropped when a context fails because of them.
+ *
+ * When credentials acquired again belong to another principal than those before (a `kinit` as
+ * someone else into the ccache), `onIdentityChange` is called at once: whatever the previous
+ * user's tickets earned (session cookies) must not serve the new one.
  *
  * @example
  * ```ts
@@ -70,7 +44,7 @@ export class CredentialSource {
   #refused: LoginRefusedError | null = null;
   /** The credentials whose first step was refused (`refusalAtFirstStep`), while the refusal stands. */
   #refusedCreds: Credentials | null = null;
-  /** The refused keytab file as it was then ({@link keytabStamp}): a rewritten keytab is tried again. */
+  /** The refused keytab file as it was then ({@link fileStamp}): a rewritten keytab is tried again. */
   #refusedKeytab: string | null = null;
   #owned: Credentials | null = null;
   /** Reads the described login's ccache again into another handle (see {@link lease}). */
@@ -80,6 +54,11 @@ export class CredentialSource {
   #renewAt = Number.POSITIVE_INFINITY;
   #default: { readonly creds: Credentials; readonly until: number } | null = null;
   #defaultPending: Promise<Credentials | null> | null = null;
+  /** The principal of the credentials acquired last, when known (`gss_display_name`). */
+  #principal: string | null = null;
+  /** The ccache file as it was when the credentials were read from it ({@link fileStamp}). */
+  #ccacheStamp: string | null = null;
+  readonly #onIdentityChange: () => void;
 
   readonly #acquirer: CredentialAcquirer;
 
@@ -92,15 +71,33 @@ export class CredentialSource {
    * @param negotiableMechs - the client's limit (`[OID.KRB5]` unless NTLM is allowed, see
    *   `negotiableMechsFor`). Passed to the acquisitions when the provider takes it there
    *   (`limitMechsAtAcquisition`); the others are limited per use by `limitToKerberos`.
+   * @param onIdentityChange - called when credentials acquired here belong to another principal
+   *   than the ones acquired before (the auth drops its session cookies).
    */
   constructor(
     option: Credentials | CredentialsDescription | null,
     negotiableMechs: readonly OID[] | null = null,
     acquirer: CredentialAcquirer = gssapiAcquirer,
+    onIdentityChange: () => void = () => {},
   ) {
     this.#option = option;
     this.#negotiableMechs = negotiableMechs;
     this.#acquirer = acquirer;
+    this.#onIdentityChange = onIdentityChange;
+  }
+
+  /**
+   * Remembers whose credentials were just acquired, and reports a change of principal. A name
+   * that is not known (a handle that cannot be inquired before its first use) changes nothing.
+   */
+  #noteIdentity(creds: Credentials): void {
+    const ccache = this.#ccacheFile();
+    this.#ccacheStamp = ccache === null ? null : fileStamp(ccache);
+    const principal = creds.name === null ? null : String(creds.name);
+    if (principal === null) return;
+    const before = this.#principal;
+    this.#principal = principal;
+    if (before !== null && before !== principal) this.#onIdentityChange();
   }
 
   /** The limit to acquire with, where the provider takes it at acquisition. */
@@ -113,7 +110,7 @@ export class CredentialSource {
     const option = this.#option;
     if (option === null) return this.#defaultCredentials();
     if (option instanceof Credentials) return Promise.resolve(option);
-    if (this.#refused && option.keytab !== undefined && keytabStamp(option.keytab) !== this.#refusedKeytab) {
+    if (this.#refused && option.keytab !== undefined && fileStamp(option.keytab) !== this.#refusedKeytab) {
       // The keytab was rewritten since the KDC refused it (new keys exported after a password
       // reset): its new keys get their one attempt, with no restart and no retryLogin().
       this.retryLogin();
@@ -126,6 +123,7 @@ export class CredentialSource {
           this.#owned = creds;
           this.#ownedSpare = spare;
           this.#renewAt = renewalTime(option, creds);
+          this.#noteIdentity(creds);
           return creds;
         },
         (error: unknown) => {
@@ -162,22 +160,26 @@ export class CredentialSource {
   #remember(option: CredentialsDescription, error: unknown): unknown {
     const refused = loginRefusal(error, option);
     if (refused === null) return error;
-    this.#refusedKeytab = option.keytab === undefined ? null : keytabStamp(option.keytab);
+    this.#refusedKeytab = option.keytab === undefined ? null : fileStamp(option.keytab);
     this.#refused = refused;
     return refused;
   }
 
   /**
    * After a context failed with `error` using `creds`: whether the failure is the credentials'
-   * own (see {@link GSSError.credentialFailure}) and `creds` were the cached default ones. If so
-   * they are dropped, and the caller may try once more with fresh ones: the ticket may have
-   * expired or been renewed, or a `kinit` as another user replaced the ccache.
+   * own (see {@link GSSError.credentialFailure}) and `creds` were the cached default ones or
+   * those acquired from the `creds` description. If so they are dropped, and the caller may try
+   * once more with fresh ones: the ticket may have expired or been renewed, or a `kinit` as
+   * another user replaced the ccache.
    */
   dropStale(creds: Credentials | null, error: unknown): boolean {
     if (!(error instanceof GSSError) || error.credentialFailure === null) return false;
-    if (creds && creds === this.#owned && renews(this.#option)) {
-      // A keytab or password login whose tickets expired all the same (the process slept):
-      // log in again; a refusal is remembered as for the first login.
+    if (creds && creds === this.#owned) {
+      // A keytab or password login whose tickets expired all the same (the process slept): log
+      // in again; a refusal is remembered as for the first login. A described ccache is read
+      // afresh: a handle acquired from it stays tied to the principal it found there, and after
+      // a `kinit` as another user into that ccache MIT fails every context made with it
+      // (GSS_S_DEFECTIVE_CREDENTIAL, measured with 1.20.1) until it is acquired again.
       this.#forgetDescribed();
       return true;
     }
@@ -185,6 +187,46 @@ export class CredentialSource {
     this.#leases.retire(creds);
     this.#default = null;
     return true;
+  }
+
+  /**
+   * Before a session cookie stands in for a token (no credentials are used then): when the ccache
+   * file the credentials were read from has been rewritten since (a `kinit`, a renewal), they are
+   * read again now, so that a change of principal drops the previous user's sessions before one
+   * of them is reused (see `onIdentityChange`). One `stat` when nothing changed; only for a
+   * `FILE:` ccache, described or named by `KRB5CCNAME` (other kinds have no file to watch: their
+   * change is seen at the next acquisition).
+   *
+   * @example
+   * ```ts
+   * if (session.held) await source.recheck(); // then send the session cookie
+   * ```
+   */
+  async recheck(): Promise<void> {
+    const ccache = this.#ccacheFile();
+    if (ccache === null || this.#principal === null || fileStamp(ccache) === this.#ccacheStamp) return;
+    if (this.#option === null) {
+      this.#leases.retire(this.#default?.creds ?? null);
+      this.#default = null;
+    } else {
+      this.#forgetDescribed();
+    }
+    // Acquiring again reports a change of principal; a failure is the next token's to report.
+    await this.get().catch(() => null);
+  }
+
+  /** The ccache file to watch: a described ccache alone, or the default one named by KRB5CCNAME. */
+  #ccacheFile(): string | null {
+    const option = this.#option;
+    if (option instanceof Credentials) return null;
+    const name =
+      option === null
+        ? (process.env['KRB5CCNAME'] ?? null)
+        : option.keytab === undefined && option.password === undefined
+          ? (option.ccache ?? null)
+          : null;
+    if (name === null || !(name.startsWith('FILE:') || !/^[A-Za-z]+:/.test(name))) return null;
+    return name;
   }
 
   /**
@@ -269,6 +311,7 @@ export class CredentialSource {
       .then(
         (creds) => {
           this.#leases.retire(cached?.creds ?? null);
+          this.#noteIdentity(creds);
           const lifetimeMs =
             creds.lifetime === null ? Number.POSITIVE_INFINITY : (creds.lifetime - 30) * 1000;
           this.#default = {
@@ -316,128 +359,17 @@ function renewalTime(option: CredentialsDescription, creds: Credentials): number
 }
 
 /**
- * A keytab file's identity and version (inode, size, mtime), or `missing`; null for a keytab
- * that is not a file (`MEMORY:`), which never changes under us.
+ * A keytab's or ccache's file identity and version (inode, size, mtime), or `missing`; null for
+ * one that is not a file (`MEMORY:`), which never changes under us.
  */
-function keytabStamp(keytab: string): string | null {
+function fileStamp(file: string): string | null {
   const path =
-    keytab.startsWith('FILE:') || keytab.startsWith('WRFILE:')
-      ? keytab.slice(keytab.indexOf(':') + 1)
-      : keytab;
+    file.startsWith('FILE:') || file.startsWith('WRFILE:') ? file.slice(file.indexOf(':') + 1) : file;
   if (/^[A-Z]+:/.test(path)) return null;
   try {
     const { ino, size, mtimeMs } = statSync(path);
     return `${ino}:${size}:${mtimeMs}`;
   } catch {
     return 'missing';
-  }
-}
-
-let memoryCcacheCount = 0;
-
-const memoryCcache = () => `MEMORY:http-gssapi-${process.pid}-${++memoryCcacheCount}`;
-
-/** Described credentials, and how to read their ccache again into another handle (null: no way). */
-interface Described {
-  readonly creds: Credentials;
-  readonly spare: SpareHandle | null;
-}
-
-async function acquireDescribed(
-  acquirer: CredentialAcquirer,
-  d: CredentialsDescription,
-  negotiableMechs: readonly OID[] | null,
-): Promise<Described> {
-  if (d.password !== undefined) {
-    const password = d.password;
-    // `alice@example.org` and UPNs too: see loginNames.
-    return loginAnyForm(d.principal!, async ({ text, type }) => {
-      const name = new Name(text, type);
-      try {
-        return await passwordLogin(acquirer, name, password, negotiableMechs);
-      } finally {
-        name.dispose();
-      }
-    });
-  }
-  const name = d.principal ? new Name(d.principal, NameType.krb5Principal) : null;
-  try {
-    const store: Record<string, string> = {};
-    if (d.keytab !== undefined) {
-      store['client_keytab'] = d.keytab;
-      // A private memory ccache: a keytab login must not overwrite the user's default ccache.
-      store['ccache'] = d.ccache ?? memoryCcache();
-      await keytabLogin(acquirer, name, store);
-    } else if (d.ccache !== undefined) {
-      store['ccache'] = d.ccache;
-    }
-    // The principal as a string, so that the acquisition can be repeated for a spare (readAgain):
-    // it reads the ccache the keytab login filled, never the keytab (logging in again is the
-    // renewal's job, half-way through the tickets' life, not a busy moment's).
-    const creds = await acquirer.acquire({
-      name: d.principal || null,
-      usage: 'initiate',
-      store: Object.keys(store).length ? store : null,
-      negotiableMechs,
-    });
-    return { creds, spare: readAgain(creds) };
-  } finally {
-    name?.dispose();
-  }
-}
-
-/**
- * Logs in from a client keytab once, for Kerberos alone, into the store's ccache, before the
- * credentials for every mechanism are acquired from it. Acquired for SPNEGO directly, a stale key
- * (the account's password was reset after the keytab was written) fails as GSS_S_NO_CRED
- * ("SPNEGO cannot find mechanisms"), which hides the KDC's refusal, so the login would be tried
- * again by every request, each attempt counting toward the account's lockout. Asking for the
- * Kerberos credential's lifetime makes MIT fetch the initial tickets now and report the KDC's
- * own error (KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY).
- */
-async function keytabLogin(
-  acquirer: CredentialAcquirer,
-  name: Name | null,
-  store: Record<string, string>,
-): Promise<void> {
-  if (!providerCapabilities().loginPerMechanism) return;
-  const login = await acquirer.acquire({ name, usage: 'initiate', store, mechs: [OID.KRB5] });
-  try {
-    await login.inquire();
-  } finally {
-    login.dispose();
-  }
-}
-
-/**
- * Logs in with a password once, whatever the mechanisms: one AS exchange for Kerberos alone,
- * its ticket stored in a private memory ccache, from which credentials for every mechanism
- * (SPNEGO included) are then read without another KDC request. A login per mechanism (what
- * gss_acquire_cred_with_password does with the default mechanism set: Kerberos, then SPNEGO's
- * own Kerberos login) costs two bad-password attempts per wrong password, and Active Directory
- * locks accounts after a handful.
- */
-async function passwordLogin(
-  acquirer: CredentialAcquirer,
-  name: Name,
-  password: string,
-  negotiableMechs: readonly OID[] | null,
-): Promise<Described> {
-  // A provider that logs in once whatever the mechanisms (`loginPerMechanism` false: at the
-  // acquisition or at the first step) needs none of this, and has no ccache to store into.
-  if (!providerCapabilities().loginPerMechanism)
-    return { creds: await acquirer.withPassword({ name, password, negotiableMechs }), spare: null };
-  const login = await acquirer.withPassword({ name, password, mechs: [OID.KRB5] });
-  try {
-    const ccache = memoryCcache();
-    await login.store({ store: { ccache }, mech: OID.KRB5 });
-    const creds = await acquirer.acquire({ name, usage: 'initiate', store: { ccache }, negotiableMechs });
-    // The private memory ccache holds this login's principal only.
-    return {
-      creds,
-      spare: () => acquirer.acquire({ usage: 'initiate', store: { ccache }, negotiableMechs }),
-    };
-  } finally {
-    login.dispose();
   }
 }

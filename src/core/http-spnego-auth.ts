@@ -1,4 +1,4 @@
-import { CredentialSource } from './credential-source.js';
+import { CredentialSource, gssapiAcquirer } from './credential-source.js';
 import { deadlineContextFactory } from './deadline.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { LearnedOrigins } from './learned-origins.js';
@@ -34,16 +34,24 @@ export class HTTPSPNEGOAuth {
    */
   constructor(options: HTTPSPNEGOAuthOptions = {}, internals: { contextFactory?: ContextFactory } = {}) {
     this.options = resolveOptions(options);
+    const sessions = this.options.sessionCookies ? new SessionStore() : null;
     this.#setup = {
       options: this.options,
-      credentials: new CredentialSource(this.options.creds, negotiableMechsFor(this.options)),
+      // Another user's credentials (a kinit as someone else into the ccache) must not go on with
+      // the sessions the previous user's tokens earned: they are dropped when the change is seen.
+      credentials: new CredentialSource(
+        this.options.creds,
+        negotiableMechsFor(this.options),
+        gssapiAcquirer,
+        () => sessions?.clear(),
+      ),
       recentTickets: new RecentTickets(),
       learned: new LearnedOrigins(this.options.learnedPreemption),
       contextFactory: deadlineContextFactory(
         limitedContextFactory(internals.contextFactory ?? gssapiContextFactory, this.options),
         this.options.kdcTimeout,
       ),
-      sessions: this.options.sessionCookies ? new SessionStore() : null,
+      sessions,
     };
   }
 

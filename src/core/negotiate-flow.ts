@@ -149,6 +149,8 @@ export class NegotiateFlow {
    *   made, before anything is sent; the exchange error (with the GSSError) as cause.
    */
   async start(): Promise<string | null> {
+    // A session cookie may stand in for the token: not one that another user's tokens earned.
+    if (this.#session.held) await this.#setup.credentials.recheck();
     if (!this.#replayable) return this.#startRequired();
     // An authenticated connection or a session cookie stands in for the token: a 401 would tell
     // if the session is over.

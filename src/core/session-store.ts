@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { CookieJar } from 'tough-cookie';
+import type { Cookie, CookieJar } from 'tough-cookie';
 
 let jarClass: typeof CookieJar | null = null;
 
@@ -17,6 +17,20 @@ function newJar(): CookieJar {
 const MAX_ORIGINS = 256;
 /** Cookies kept per origin (RFC 6265 section 6.1 asks user agents for at least 50 per domain). */
 const MAX_COOKIES_PER_ORIGIN = 50;
+/**
+ * The largest cookie kept, name and value together, in bytes: RFC 6265 section 6.1 asks user
+ * agents for at least 4096 bytes per cookie, and browsers ignore a `Set-Cookie` beyond that
+ * (without it, one 15,000-byte cookie was kept and sent back on every request).
+ */
+const MAX_COOKIE_BYTES = 4096;
+/**
+ * What the cookies kept for one origin may add up to, in bytes, each counted as what it adds to
+ * a `Cookie` header (`name=value; `) plus its path: so no `Cookie` header this store makes is
+ * longer (the caller's own part aside), which stays under the smallest common server limit
+ * (Apache's and nginx's 8 KiB per header line), and an auth holds at most
+ * {@link MAX_ORIGINS} x 8 KiB = 2 MiB of cookies. The oldest cookies go first beyond it.
+ */
+const MAX_COOKIE_HEADER_BYTES = 8192;
 /**
  * How many times in a row cookies that never worked may be refused and still be given another
  * chance when the server hands out new ones: a cap on what a load balancer that sets a new value
@@ -56,7 +70,8 @@ interface OriginSession {
  * and on top of that never leave the origin (scheme, host and port) they were set by: one jar
  * per origin, so a `Domain=example.org` cookie from `a.example.org` is not sent to
  * `b.example.org`, nor an https cookie over http. Bounded: {@link MAX_ORIGINS} origins,
- * {@link MAX_COOKIES_PER_ORIGIN} cookies each.
+ * {@link MAX_COOKIES_PER_ORIGIN} cookies and {@link MAX_COOKIE_HEADER_BYTES} bytes each, no
+ * cookie over {@link MAX_COOKIE_BYTES} bytes.
  *
  * @example
  * ```ts
@@ -103,6 +118,8 @@ export class SessionStore {
     let kept = 0;
     let renewed = false;
     for (const line of lines) {
+      // Ignored whole, as browsers do, so it does not replace a cookie of the same name either.
+      if (tooLarge(line)) continue;
       // A cookie the RFC tells a user agent to ignore (bad domain, Secure over http) is ignored.
       const cookie = session.jar.setCookieSync(line, url.href, { ignoreError: true });
       if (!cookie) continue;
@@ -164,17 +181,56 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * Drops the oldest cookies beyond {@link MAX_COOKIES_PER_ORIGIN} cookies or
+   * {@link MAX_COOKIE_HEADER_BYTES} bytes (RFC 6265 section 5.3 step 12 leaves the choice to the
+   * user agent; the newest is the one the server just set, most likely the session).
+   */
   #bound(jar: CookieJar): void {
-    const all = jar.serializeSync()?.cookies ?? [];
-    if (all.length <= MAX_COOKIES_PER_ORIGIN) return;
-    // The oldest go first (RFC 6265 section 5.3 step 12 leaves the choice to the user agent).
-    const oldest = [...all]
-      .sort((a, b) => String(a['creation']).localeCompare(String(b['creation'])))
-      .slice(0, all.length - MAX_COOKIES_PER_ORIGIN);
+    // The memory store answers at once (tough-cookie's synchronous store).
+    let all: Cookie[] = [];
+    (
+      jar.store as unknown as { getAllCookies(cb: (e: Error | null, c?: Cookie[]) => void): void }
+    ).getAllCookies((_error, cookies) => {
+      all = cookies ?? [];
+    });
+    // Newest first (the creation index orders cookies set in the same millisecond); the kept
+    // ones are a prefix of this order.
+    const newestFirst = [...all].sort((a, b) => time(b) - time(a) || b.creationIndex - a.creationIndex);
+    let bytes = 0;
+    let kept = 0;
+    for (const c of newestFirst) {
+      bytes += headerBytes(c.key, c.value) + byteLength(c.path ?? '');
+      if (kept >= MAX_COOKIES_PER_ORIGIN || bytes > MAX_COOKIE_HEADER_BYTES) break;
+      kept++;
+    }
+    if (kept === all.length) return;
     const store = jar.store as unknown as {
       removeCookie(domain: string, path: string, key: string, cb: (e: Error | null) => void): void;
     };
-    for (const c of oldest)
-      store.removeCookie(String(c['domain']), String(c['path']), String(c['key']), () => {});
+    for (const c of newestFirst.slice(kept))
+      store.removeCookie(c.domain ?? '', c.path ?? '', c.key, () => {});
   }
+}
+
+const time = (cookie: Cookie) => (cookie.creation instanceof Date ? cookie.creation.getTime() : 0);
+
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** What a cookie adds to a `Cookie` header: `name=value; `. */
+const headerBytes = (name: string, value: string) => byteLength(name) + byteLength(value) + 3;
+
+/**
+ * Whether a `Set-Cookie` line sets a cookie whose name and value exceed {@link MAX_COOKIE_BYTES}:
+ * its name-value pair is what comes before the first `;`, each side trimmed (RFC 6265 section
+ * 5.2 steps 1-4).
+ */
+function tooLarge(line: string): boolean {
+  if (byteLength(line) <= MAX_COOKIE_BYTES) return false;
+  const semicolon = line.indexOf(';');
+  const pair = semicolon < 0 ? line : line.slice(0, semicolon);
+  const equals = pair.indexOf('=');
+  const name = equals < 0 ? '' : pair.slice(0, equals).trim();
+  const value = (equals < 0 ? pair : pair.slice(equals + 1)).trim();
+  return byteLength(name) + byteLength(value) > MAX_COOKIE_BYTES;
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type CredentialAcquirer, CredentialSource } from '../../src/core/credential-source.js';
 import { LoginRefusedError } from '../../src/core/errors.js';
@@ -12,10 +15,15 @@ import { OID } from '../../src/gssapi/oid.js';
 // are proven against a KDC in test/integration (credential-renewal, login-*).
 
 /** A stand-in for acquired credentials: a Credentials for `instanceof`, with its own fields. */
-function fakeCreds(label: string, lifetime: number | null = 36_000): Credentials {
+function fakeCreds(
+  label: string,
+  lifetime: number | null = 36_000,
+  principal: string | null = null,
+): Credentials {
   const creds = Object.create(Credentials.prototype) as Credentials;
   Object.defineProperties(creds, {
     label: { value: label },
+    name: { value: principal === null ? null : { toString: () => principal } },
     lifetime: { value: lifetime },
     mechs: { value: [OID.SPNEGO, OID.KRB5] },
     dispose: { value: () => {} },
@@ -48,6 +56,8 @@ function scripted(answers: {
 
 // GSS_S_CREDENTIALS_EXPIRED: the credentials' own failure (GSSError.credentialFailure 'expired').
 const expired = () => new GSSError('gss_init_sec_context', { major: 11 << 16, minor: 0 });
+// GSS_S_DEFECTIVE_CREDENTIAL: what MIT says of a ccache handle after a kinit as another user.
+const defective = () => new GSSError('gss_init_sec_context', { major: 10 << 16, minor: 0 });
 // GSS_S_FAILURE with KRB5KDC_ERR_PREAUTH_FAILED: the KDC refused the password.
 const preauthFailed = () =>
   new GSSError('gss_acquire_cred_with_password', { major: 13 << 16, minor: (-1765328384 + 24) >>> 0 });
@@ -198,5 +208,95 @@ describe('CredentialSource: a described login', () => {
     assert.equal(source.dropStale(first, expired()), true);
     assert.notEqual(await source.get(), first);
     assert.equal(calls.filter((c) => c === 'withPassword').length, 2);
+  });
+});
+
+describe('CredentialSource: a described ccache', () => {
+  test('a credential failure drops the handle: the next request reads the ccache afresh', async () => {
+    const { acquirer, calls } = scripted({});
+    const source = new CredentialSource({ ccache: 'FILE:/tmp/some.ccache' }, null, acquirer);
+    const first = await source.get();
+    assert.equal(await source.get(), first, 'reused while it works');
+    assert.equal(source.dropStale(first, unreachable()), false, 'not the credentials’ failure');
+    assert.equal(source.dropStale(first, defective()), true, 'GSS_S_DEFECTIVE_CREDENTIAL: dropped');
+    const second = await source.get();
+    assert.notEqual(second, first);
+    assert.equal(source.dropStale(first, defective()), false, 'already dropped');
+    assert.deepEqual(calls, ['acquire store', 'acquire store']);
+  });
+});
+
+describe('CredentialSource: a change of principal', () => {
+  for (const [kind, option] of [
+    ['the default ccache', null],
+    ['a described ccache', { ccache: 'FILE:/tmp/some.ccache' }],
+  ] as const) {
+    test(`is reported when credentials acquired again belong to someone else (${kind})`, async () => {
+      const principals = ['alice@R', 'alice@R', 'bob@R', null, 'bob@R'];
+      let made = 0;
+      const { acquirer } = scripted({
+        acquire: async () => fakeCreds(`c${made}`, 36_000, principals[made++] ?? null),
+      });
+      let changes = 0;
+      const source = new CredentialSource(option, null, acquirer, () => changes++);
+      const next = async () => {
+        const creds = await source.get();
+        assert.equal(source.dropStale(creds, defective()), true);
+      };
+      await next(); // alice
+      assert.equal(changes, 0, 'the first acquisition is no change');
+      await next(); // alice again: a renewal
+      assert.equal(changes, 0, 'the same principal again is no change');
+      await next(); // bob
+      assert.equal(changes, 1, 'another principal: reported at once');
+      await next(); // unknown
+      assert.equal(changes, 1, 'a name not known changes nothing');
+      await source.get(); // bob
+      assert.equal(changes, 1, 'bob still');
+    });
+  }
+});
+
+describe('CredentialSource: recheck() before a session cookie stands in for a token', () => {
+  test('a rewritten ccache file is read again, and a change of principal reported then', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'creds-recheck-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'cc');
+    writeFileSync(file, 'alice');
+    const principals = ['alice@R', 'alice@R', 'bob@R'];
+    let made = 0;
+    const { acquirer, calls } = scripted({
+      acquire: async () => fakeCreds(`c${made}`, 36_000, principals[made++] ?? null),
+    });
+    let changes = 0;
+    const source = new CredentialSource({ ccache: `FILE:${file}` }, null, acquirer, () => changes++);
+    await source.recheck();
+    assert.deepEqual(calls, [], 'nothing acquired yet: nothing to recheck');
+    const first = await source.get();
+    await source.recheck();
+    assert.equal(await source.get(), first, 'the file unchanged: one stat, the same handle');
+    writeFileSync(file, 'alice renewed');
+    utimesSync(file, new Date(), new Date(Date.now() + 5_000));
+    await source.recheck();
+    assert.notEqual(await source.get(), first, 'read again');
+    assert.equal(changes, 0, 'the same principal');
+    writeFileSync(file, 'bob, after kinit bob');
+    utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+    await source.recheck();
+    assert.equal(changes, 1, 'another principal: reported before the session is reused');
+    assert.equal(calls.length, 3);
+  });
+
+  test('no file to watch: a login, given credentials, a MEMORY ccache', async () => {
+    let changes = 0;
+    for (const option of [{ principal: 'a@R', password: 'x' }, { ccache: 'MEMORY:x' }, fakeCreds('given')]) {
+      const { acquirer, calls } = scripted({});
+      const source = new CredentialSource(option, null, acquirer, () => changes++);
+      await source.get();
+      const before = calls.length;
+      await source.recheck();
+      assert.equal(calls.length, before);
+    }
+    assert.equal(changes, 0);
   });
 });

@@ -96,4 +96,50 @@ describe('SessionStore', () => {
     assert.equal(names.length, 50);
     assert.ok(!names.includes('c0') && names.includes('c59'));
   });
+
+  test('a cookie whose name and value exceed 4096 bytes is ignored whole (RFC 6265 section 6.1)', () => {
+    const store = new SessionStore();
+    assert.equal(store.store(url, `sid=${'a'.repeat(4093)}; Path=/`, true), 1, '4096 bytes: kept');
+    assert.equal(store.store(url, `sid=${'b'.repeat(4094)}; Path=/`, true), 0, '4097 bytes: ignored');
+    assert.equal(store.cookieFor(url), `sid=${'a'.repeat(4093)}`, 'nor does it replace the one kept');
+    assert.equal(store.store(other, `big=${'é'.repeat(2047)}`, true), 0, 'counted in bytes, not characters');
+    assert.equal(
+      store.store(other, ` ${'n'.repeat(3000)} = ${'v'.repeat(1096)} ; Path=/`, true),
+      1,
+      'trimmed',
+    );
+  });
+
+  test("an origin's Cookie header is bounded at 8 KiB: the oldest cookies go first", () => {
+    const store = new SessionStore();
+    for (let i = 0; i < 20; i++)
+      store.store(url, `c${String(i).padStart(2, '0')}=${'x'.repeat(1000)}; Path=/`);
+    const header = store.cookieFor(url)!;
+    assert.ok(Buffer.byteLength(header) <= 8192, `${Buffer.byteLength(header)} bytes`);
+    const names = header.split('; ').map((c) => c.split('=')[0]);
+    assert.deepEqual(names, ['c12', 'c13', 'c14', 'c15', 'c16', 'c17', 'c18', 'c19']);
+    store.store(url, `sid=${'s'.repeat(4000)}; Path=/`, true);
+    assert.match(store.cookieFor(url)!, /sid=s{4000}/, 'the cookie just set is kept');
+    assert.ok(Buffer.byteLength(store.cookieFor(url)!) <= 8192);
+  });
+
+  test("an auth's worst case is bounded: 256 origins x 8 KiB", () => {
+    const store = new SessionStore();
+    let largest = 0;
+    for (let o = 0; o < 300; o++) {
+      const at = new URL(`https://h${o}.example.test/`);
+      for (let i = 0; i < 60; i++) store.store(at, `c${i}=${'v'.repeat(4000)}; Path=/`);
+      largest = Math.max(largest, Buffer.byteLength(store.cookieFor(at)!));
+    }
+    let total = 0;
+    for (let o = 0; o < 300; o++)
+      total += Buffer.byteLength(store.cookieFor(new URL(`https://h${o}.example.test/`)) ?? '');
+    assert.ok(largest <= 8192, `the largest header: ${largest} bytes`);
+    assert.ok(total <= 256 * 8192, `all headers together: ${total} bytes`);
+    assert.equal(
+      store.cookieFor(new URL('https://h0.example.test/')),
+      null,
+      'the least recently used origin is gone',
+    );
+  });
 });

@@ -148,7 +148,8 @@ export async function dispatch(
   ): Promise<Outcome> {
     const legHeaders = hop.headers.concat();
     for (const [name, value] of Object.entries(extra)) legHeaders.set(name, value);
-    // Whether this leg carries a token (the only header the exchange adds today).
+    // Whether this leg carries a token or session cookies (the headers the exchange adds): either
+    // authenticates as the user, so the node request that holds them must not be printed.
     const carriesToken = Object.keys(extra).length > 0;
     const { auth: _auth, baseURL: _baseURL, params: _params, url: _url, ...rest } = config;
     const legConfig: Config = {
@@ -256,9 +257,9 @@ function axiosErrorOf(error: unknown, config: Config): unknown {
 }
 
 /**
- * Keeps the token out of what callers see and log: their own config (not the leg's copy, which
- * has the token in its headers), and, when the leg carried a token, the node request (whose
- * `_header` holds it) made non-enumerable.
+ * Keeps the token and the session cookies out of what callers see and log: their own config (not
+ * the leg's copy, which has them in its headers), and, when the leg carried either, the node
+ * request (whose `_header` holds them) made non-enumerable.
  */
 function scrub(target: object, config: Config, carriedToken: boolean): void {
   (target as { config: Config }).config = config;
