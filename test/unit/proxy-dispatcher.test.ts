@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
 import { createFetch } from '../../src/adapters/fetch.js';
@@ -12,6 +14,8 @@ import { ProxyRefusedError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
 import { b64, fakeContextFactory } from '../helpers/fake-context.js';
 import { negotiate407, ScriptedProxy } from '../helpers/scripted-proxy.js';
+import { makeCertificate } from '../helpers/test-certificates.js';
+import { TlsFront } from '../helpers/tls-front.js';
 
 // Plain http forwarded to a proxy (absolute-form target) by createProxyDispatcher, and through
 // createFetch(auth, { proxy }): the 407 legs answered like a 401, with a scripted proxy that
@@ -159,5 +163,106 @@ describe('createFetch(auth, { proxy })', () => {
     assert.throws(() => createFetch(fakeAuth(), { proxyAuth: fakeAuth() }), /need the proxy option/);
     assert.throws(() => createFetch(fakeAuth(), { proxi: 'env' } as never), /did you mean "proxy"/);
     assert.throws(() => createFetch(fakeAuth(), 'x' as never), /fetch function or options/);
+  });
+});
+
+describe('an https proxy (TLS in front of the scripted proxy)', () => {
+  /** An https origin on localhost, its certificate to trust; closed with the test. */
+  async function httpsOrigin() {
+    const certificate = await makeCertificate('rsa-sha256', 'localhost');
+    const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) =>
+      res.end('secure fine'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `https://localhost:${(server.address() as AddressInfo).port}/`,
+      ca: certificate.cert,
+      [Symbol.asyncDispose]: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+  /** 407 to the first request, then a tunnel for CONNECT and 'fine' for a forwarded request. */
+  const script = [
+    () => negotiate407(),
+    (seen: { method: string }) => (seen.method === 'CONNECT' ? { status: 200 } : ok()),
+  ];
+
+  test('createProxyDispatcher: plain http goes to the proxy over TLS, never tunnelled to it through itself', async () => {
+    await using proxy = await ScriptedProxy.start(script);
+    await using front = await TlsFront.start(new URL(proxy.url).port);
+    const dispatcher = createProxyDispatcher({
+      proxy: front.url,
+      auth: fakeAuth(),
+      proxyTls: { ca: front.ca },
+    });
+    try {
+      const res = await request(`${ORIGIN}/page`, { dispatcher, method: 'POST', body: 'payload' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(await res.body.text(), 'fine');
+      assert.deepEqual(
+        proxy.requests.map((seen) => `${seen.method} ${seen.target}`),
+        [`POST ${ORIGIN}/page`, `POST ${ORIGIN}/page`],
+        'absolute-form requests, no CONNECT',
+      );
+      assert.equal(proxy.requests[1]!.headers['proxy-authorization'], `Negotiate ${b64('tok-1')}`);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  test('createProxyDispatcher: https goes through a CONNECT tunnel opened over TLS', async () => {
+    await using origin = await httpsOrigin();
+    await using proxy = await ScriptedProxy.start(script);
+    await using front = await TlsFront.start(new URL(proxy.url).port);
+    const dispatcher = createProxyDispatcher({
+      proxy: front.url,
+      auth: fakeAuth(),
+      proxyTls: { ca: front.ca },
+      agentOptions: { connect: { ca: origin.ca } },
+    });
+    try {
+      const res = await request(origin.url, { dispatcher });
+      assert.equal(res.statusCode, 200);
+      assert.equal(await res.body.text(), 'secure fine');
+      assert.deepEqual(
+        proxy.requests.map((seen) => seen.method),
+        ['CONNECT', 'CONNECT'],
+      );
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  test('createFetch(auth, { proxy, proxyTls }): plain http and https through the https proxy', async () => {
+    await using origin = await httpsOrigin();
+    await using proxy = await ScriptedProxy.start(script);
+    await using front = await TlsFront.start(new URL(proxy.url).port);
+    const fetch = createFetch(fakeAuth(), {
+      proxy: front.url,
+      proxyTls: { ca: front.ca },
+      agentOptions: { connect: { ca: origin.ca }, keepAliveTimeout: 10, keepAliveMaxTimeout: 10 },
+    });
+    const plain = await fetch(`${ORIGIN}/page`);
+    assert.equal(plain.status, 200);
+    assert.equal(await plain.text(), 'fine');
+    const secure = await fetch(origin.url);
+    assert.equal(secure.status, 200);
+    assert.equal(await secure.text(), 'secure fine');
+    assert.deepEqual(
+      proxy.requests.map((seen) => seen.method),
+      ['GET', 'GET', 'CONNECT'],
+      'plain http forwarded (407, then answered), https tunnelled',
+    );
+  });
+
+  test('createFetch: proxyTls needs the proxy option', () => {
+    assert.throws(() => createFetch(fakeAuth(), { proxyTls: {} }), /need the proxy option/);
+    assert.throws(
+      () => createFetch(fakeAuth(), { proxy: 'https://p:1', proxyTls: 'x' as never }),
+      /proxyTls must be/,
+    );
   });
 });
