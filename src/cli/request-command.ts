@@ -19,6 +19,7 @@ import { parseCommandLine } from './parse-arguments.js';
 import { readRequestBody } from './request-body.js';
 import { classifyError, classifyResponse, type RequestOutcome } from './request-outcome.js';
 import { buildReport } from './request-report.js';
+import { requestHeaders, requestMethod, requestUrl } from './request-values.js';
 import { type WrittenBody, writeBody } from './response-body-output.js';
 import { subcommandsHelp } from './subcommands.js';
 import { shownHeaders, TraceRecorder } from './trace-recorder.js';
@@ -61,34 +62,6 @@ export const REQUEST_HELP: HelpPage = {
 
 const usage = (message: string, hint?: string) => new CliError(EXIT.USAGE, message, hint);
 
-function requestUrl(text: string | undefined): URL {
-  if (text === undefined) throw usage('a URL is required', 'http-gssapi [options] URL; see --help');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw usage(`not a URL: ${text}`, 'give an absolute http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usage(`unsupported scheme ${url.protocol} in ${text}`, 'give an http:// or https:// URL');
-  }
-  return url;
-}
-
-function requestHeaders(lines: readonly string[]): Headers {
-  const headers = new Headers();
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw usage(`-H '${line}': a header is 'Name: value'`);
-    try {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    } catch (error) {
-      throw usage(`-H '${line.slice(0, colon)}': ${(error as Error).message}`);
-    }
-  }
-  return headers;
-}
-
 function maxTime(text: string | undefined): AbortSignal | undefined {
   if (text === undefined) return undefined;
   const seconds = Number(text);
@@ -122,10 +95,13 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   }
   const url = requestUrl(positionals[0]);
   const headers = requestHeaders(stringFlags(values, 'header'));
+  const methodFlag = stringFlag(values, 'request');
+  // Checked before a body is read from stdin: a refused method sends nothing and reads nothing.
+  if (methodFlag !== undefined) requestMethod(methodFlag);
   const data = stringFlag(values, 'data');
   const body = data === undefined ? null : await readRequestBody(data, io.stdin);
   if (body && !headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
-  const method = (stringFlag(values, 'request') ?? (body ? 'POST' : 'GET')).toUpperCase();
+  const method = requestMethod(methodFlag ?? (body ? 'POST' : 'GET'));
   const signal = maxTime(stringFlag(values, 'max-time'));
   const json = booleanFlag(values, 'json');
   const verbose = booleanFlag(values, 'verbose');
