@@ -32,8 +32,8 @@ export interface CreateFetchOptions {
   readonly fetch?: FetchLike;
   /**
    * Send requests through a forward proxy that authenticates with Negotiate: a proxy URL,
-   * `'env'` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, upper or lower case, as undici's
-   * `EnvHttpProxyAgent` reads them), or `{ httpProxy, httpsProxy, noProxy, env }`. https goes
+   * `'env'` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, upper or lower case, the proxies as
+   * undici's `EnvHttpProxyAgent` reads them, `NO_PROXY` as curl does), or `{ httpProxy, httpsProxy, noProxy, env }`. https goes
    * through a CONNECT tunnel, plain http is forwarded; see `createProxyDispatcher` in
    * `http-gssapi/undici`. Default: no proxy.
    */

@@ -1,6 +1,7 @@
 /**
  * Which forward proxy a request goes through: a fixed proxy URL, or the environment
- * (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`) read the way undici's `EnvHttpProxyAgent` reads it.
+ * (`HTTP_PROXY`, `HTTPS_PROXY` read the way undici's `EnvHttpProxyAgent` reads them; `NO_PROXY` as curl
+ * and Go read it, see `no-proxy.ts`).
  *
  * @module
  */
