@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -12,6 +13,7 @@ import {
 import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { ProxyRefusedError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
+import { createProxyAgents } from '../../src/proxy/proxy-agents.js';
 import { b64, fakeContextFactory } from '../helpers/fake-context.js';
 import { negotiate407, ScriptedProxy } from '../helpers/scripted-proxy.js';
 import { makeCertificate } from '../helpers/test-certificates.js';
@@ -127,6 +129,58 @@ describe('createProxyDispatcher, plain http', () => {
       await dispatcher.close();
     }
   });
+});
+
+describe('NO_PROXY with IPv6 loopback, on a real connection', () => {
+  for (const noProxy of ['::1', 'localhost,127.0.0.1,::1', '[::1]', '::1/128']) {
+    test(`NO_PROXY=${noProxy}: http://[::1]:port/ goes direct, on the dispatcher and createFetch`, async (t) => {
+      const server = http.createServer((_req, res) => res.end('direct over ::1'));
+      try {
+        await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '::1', resolve));
+      } catch {
+        return t.skip('no IPv6 loopback here');
+      }
+      try {
+        const url = `http://[::1]:${(server.address() as AddressInfo).port}/`;
+        await using proxy = await ScriptedProxy.start([ok]);
+        const dispatcher = createProxyDispatcher({
+          proxy: { httpProxy: proxy.url, noProxy },
+          auth: fakeAuth(),
+        });
+        try {
+          const res = await request(url, { dispatcher });
+          assert.equal(await res.body.text(), 'direct over ::1');
+        } finally {
+          await dispatcher.close();
+        }
+        const fetch = createFetch(fakeAuth(), { proxy: { httpProxy: proxy.url, noProxy } });
+        assert.equal(await (await fetch(url)).text(), 'direct over ::1');
+        const agents = createProxyAgents({ proxy: { httpProxy: proxy.url, noProxy }, auth: fakeAuth() });
+        try {
+          const body = await new Promise<string>((resolve, reject) => {
+            http
+              .get(url, { agent: agents.http }, (res) => {
+                let text = '';
+                res.setEncoding('utf8');
+                res.on('data', (chunk: string) => {
+                  text += chunk;
+                });
+                res.on('end', () => resolve(text));
+              })
+              .on('error', reject);
+          });
+          assert.equal(body, 'direct over ::1', 'the node:http agents (axios, got) too');
+        } finally {
+          agents.http.destroy();
+          agents.https.destroy();
+        }
+        assert.equal(proxy.requests.length, 0, 'the proxy saw nothing');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  }
 });
 
 describe('createFetch(auth, { proxy })', () => {
