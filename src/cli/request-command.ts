@@ -18,7 +18,7 @@ import { packageVersion } from './package-version.js';
 import { parseCommandLine } from './parse-arguments.js';
 import { readRequestBody } from './request-body.js';
 import { classifyError, classifyResponse, type RequestOutcome } from './request-outcome.js';
-import { buildReport } from './request-report.js';
+import { buildReport, shownEntry } from './request-report.js';
 import { requestHeaders, requestMethod, requestUrl } from './request-values.js';
 import { type WrittenBody, writeBody } from './response-body-output.js';
 import { subcommandsHelp } from './subcommands.js';
@@ -111,7 +111,9 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   const proxy = stringFlag(values, 'proxy');
   const auth = await authFromFlags(values, io);
   const trace = (line: string) => io.stderr.write(`${line}\n`);
-  const recorder = new TraceRecorder(verbose ? (entry) => renderTrace([entry]).forEach(trace) : undefined);
+  const recorder = new TraceRecorder(
+    verbose ? (entry) => renderTrace([shownEntry(entry)]).forEach(trace) : undefined,
+  );
   if (verbose) {
     const o = auth.options;
     trace(
@@ -137,7 +139,7 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
       });
       outcome = classifyResponse(response, recorder, auth.options.mutualAuthentication);
     } catch (error) {
-      outcome = classifyError(error) ?? rethrow(error);
+      outcome = classifyError(error, answered(recorder)) ?? rethrow(error);
     }
     if (response) {
       if (booleanFlag(values, 'include') && !json) {
@@ -156,7 +158,7 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
         // The reader of stdout went away (`| head`): what it wanted it got.
         if ((error as NodeJS.ErrnoException).code === 'EPIPE' && output === null) return EXIT.OK;
         // A body cut off by the network is a network error; a file that cannot be written is not.
-        outcome = (output === null ? classifyError(error) : null) ?? rethrow(error);
+        outcome = (output === null ? classifyError(error, true) : null) ?? rethrow(error);
       }
     }
     if (json) {
@@ -191,6 +193,9 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   }
   return final.exitCode;
 }
+
+/** Whether a response came before the failure: a refused value was then the server's doing. */
+const answered = (recorder: TraceRecorder) => recorder.entries.some((entry) => entry.kind === 'response');
 
 function credentialsText(creds: unknown): string {
   if (creds === null || creds === undefined) return 'default ccache';

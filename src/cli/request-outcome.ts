@@ -141,8 +141,10 @@ function causeCode(error: unknown): string | undefined {
  * code such as `ECONNREFUSED`, an undici `UND_ERR_*`, a library `ERR_*`); a refused value (a
  * method, a header, a URL with credentials: the Fetch standard's Request constructor, or a port
  * on its "bad port" list) has no cause, or one without a code: a usage error, nothing was sent.
+ * Unless `answered`: when a response already came (a redirect to a URL with a password, or to a
+ * bad port), the value was the server's, not the user's, and it stays a network error.
  */
-export function classifyError(error: unknown): RequestOutcome | null {
+export function classifyError(error: unknown, answered = false): RequestOutcome | null {
   if (error instanceof MutualAuthenticationError)
     return outcome('mutual-failed', describe(error, error.code));
   if (error instanceof BodyNotReplayableError) return outcome('auth-failed', describe(error, error.code));
@@ -161,7 +163,7 @@ export function classifyError(error: unknown): RequestOutcome | null {
     const code = causeCode(error);
     const cause = (error as { cause?: unknown }).cause;
     const badPort = (cause as { message?: unknown } | undefined)?.message === 'bad port';
-    if (code === undefined && (cause === undefined || badPort)) {
+    if (!answered && code === undefined && (cause === undefined || badPort)) {
       return outcome('usage-error', {
         code: 'ERR_REQUEST_REFUSED',
         message: badPort

@@ -153,6 +153,20 @@ describe('http-gssapi URL', () => {
     assert.equal(fixture.negotiateServer.requests.length, before, 'nothing was sent');
   });
 
+  test('a redirect to a URL with a password: not shown by -v or --json; a network error (exit 3), not a usage error', async () => {
+    // The password percent-encoded in the Location, as a URL keeps it: `%53%33...`. The command
+    // line holds it encoded once more (`%2553%2533...`), so any `%53%33` printed is the redirect's.
+    const password = [...'S3cr3t'].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+    const to = encodeURIComponent(at('/ok/').replace('//', `//bob:${password}@`));
+    for (const flags of [['-v'], ['--json'], ['-v', '--json']]) {
+      const run = await runCli([...flags, at(`/redirect/?to=${to}`)], { env: env() });
+      const shown = `${flags.join(' ')}: ${run.stderr}`;
+      assert.equal(run.code, 3, shown);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes(password), `${shown}: the password is shown`);
+      assert.match(`${run.stdout}${run.stderr}`, /http:\/\/\*\*\*@localhost:\d+\/ok\//, shown);
+    }
+  });
+
   test('methods and headers fetch refuses: exit 2 (usage), nothing sent, no header value shown', async () => {
     const before = fixture.negotiateServer.requests.length;
     const cases: [string[], RegExp][] = [

@@ -6,6 +6,7 @@ import { CliError, EXIT } from '../../src/cli/exit-codes.js';
 import { parseCommandLine } from '../../src/cli/parse-arguments.js';
 import { REQUEST_FLAGS } from '../../src/cli/request-command.js';
 import { classifyError } from '../../src/cli/request-outcome.js';
+import { shownEntry } from '../../src/cli/request-report.js';
 import { requestHeaders, requestMethod, requestUrl } from '../../src/cli/request-values.js';
 import { KRB5, SPNEGO } from '../../src/core/options.js';
 
@@ -291,6 +292,31 @@ describe('classifyError: fetch TypeErrors by their cause', () => {
       assert.equal(outcome?.exitCode, exitCode);
     });
   }
+
+  it('after a response came (a redirect the server chose), a refused value is a network error', () => {
+    for (const error of [
+      new TypeError('Request cannot be constructed from a URL that includes credentials: http://a:pw@h/'),
+      new TypeError('fetch failed', { cause: new Error('bad port') }),
+    ]) {
+      const outcome = classifyError(error, true);
+      assert.equal(outcome?.exitCode, EXIT.NETWORK);
+      assert.ok(!outcome?.error?.message.includes('pw'), outcome?.error?.message);
+    }
+  });
+
+  it('trace entries as shown: URLs in attempts and failures without their password', () => {
+    const attempt = shownEntry({
+      kind: 'request',
+      method: 'GET',
+      url: 'http://a:pw@h/',
+      authorization: null,
+      cookies: false,
+      at: 1,
+    });
+    assert.equal(attempt.kind === 'request' && attempt.url, 'http://***@h/');
+    const failure = shownEntry({ kind: 'network-error', message: 'refused http://a:pw@h/', ms: 1, at: 2 });
+    assert.equal(failure.kind === 'network-error' && failure.message, 'refused http://***@h/');
+  });
 
   it("a URL with credentials in fetch's message is shown without them", () => {
     const outcome = classifyError(
