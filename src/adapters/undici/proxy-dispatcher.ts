@@ -56,6 +56,9 @@ export interface ProxyDispatcherOptions {
  *   afterwards: squid ties authentication to the connection and refuses every later token on
  *   a connection where one failed. A 407 that is not Negotiate comes back untouched; one
  *   Negotiate could not satisfy comes back with the reason on `res.context.proxyNegotiate`.
+ *   They go on an `Agent` of their own, straight to the proxy (TLS with `proxyTls` and the
+ *   proxy's name for an `https://` proxy): never through the tunnel the origins' connector
+ *   would choose for the proxy's own address. `close()` and `destroy()` end both agents.
  * - Hosts that `NO_PROXY` (or `noProxy`) names, and schemes without a proxy, go direct.
  *
  * The origin's own Negotiate goes on top: compose {@link negotiate} on the result, and each
