@@ -32,8 +32,8 @@ export interface CreateFetchOptions {
   readonly fetch?: FetchLike;
   /**
    * Send requests through a forward proxy that authenticates with Negotiate: a proxy URL,
-   * `'env'` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, upper or lower case, as undici's
-   * `EnvHttpProxyAgent` reads them), or `{ httpProxy, httpsProxy, noProxy, env }`. https goes
+   * `'env'` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, upper or lower case, the proxies as
+   * undici's `EnvHttpProxyAgent` reads them, `NO_PROXY` as curl does), or `{ httpProxy, httpsProxy, noProxy, env }`. https goes
    * through a CONNECT tunnel, plain http is forwarded; see `createProxyDispatcher` in
    * `http-gssapi/undici`. Default: no proxy.
    */
@@ -46,6 +46,11 @@ export interface CreateFetchOptions {
   readonly proxyAuth?: HTTPSPNEGOAuth;
   /** Options of the undici `Agent` behind the proxy route (timeouts, `connect` TLS options for origins). */
   readonly agentOptions?: object;
+  /**
+   * TLS options for a proxy reached over `https:` (`ca` for a proxy with a private CA, ...),
+   * apart from the origins' (`agentOptions.connect`). Needs the proxy option.
+   */
+  readonly proxyTls?: object;
 }
 
 interface ProxyRoute {
@@ -67,22 +72,25 @@ export function resolveBaseFetch(
   if (typeof given === 'function') return given;
   if (typeof given !== 'object' || given === null) {
     throw new TypeError(
-      'baseFetch must be a fetch function or options ({ fetch, proxy, proxyAuth, agentOptions })',
+      'baseFetch must be a fetch function or options ({ fetch, proxy, proxyAuth, agentOptions, proxyTls })',
     );
   }
-  checkOptionKeys(given, ['fetch', 'proxy', 'proxyAuth', 'agentOptions'], 'createFetch option');
+  checkOptionKeys(given, ['fetch', 'proxy', 'proxyAuth', 'agentOptions', 'proxyTls'], 'createFetch option');
   if (given.fetch !== undefined && typeof given.fetch !== 'function')
     throw new TypeError('fetch must be a function');
   if (given.proxy === undefined) {
-    if (given.proxyAuth !== undefined || given.agentOptions !== undefined) {
-      throw new TypeError('proxyAuth and agentOptions need the proxy option');
+    if (given.proxyAuth !== undefined || given.agentOptions !== undefined || given.proxyTls !== undefined) {
+      throw new TypeError('proxyAuth, agentOptions and proxyTls need the proxy option');
     }
     return given.fetch ?? globalThis.fetch;
   }
   // Checked now, not on the first request.
   const selector = ProxySelector.from(given.proxy);
   const proxyAuth = requireProxyAuth(given.proxyAuth ?? auth, given.proxyAuth ? 'proxyAuth' : 'auth');
-  const { proxy, agentOptions } = given;
+  if (given.proxyTls !== undefined && (typeof given.proxyTls !== 'object' || given.proxyTls === null)) {
+    throw new TypeError('proxyTls must be TLS options (an object)');
+  }
+  const { proxy, agentOptions, proxyTls } = given;
   let route: Promise<ProxyRoute> | null = null;
   const load = async (): Promise<ProxyRoute> => {
     // undici first: the dispatcher's module imports it too, and would fail with a bare error.
@@ -98,6 +106,7 @@ export function resolveBaseFetch(
         proxy,
         auth: proxyAuth,
         ...(agentOptions ? { agentOptions: agentOptions as never } : {}),
+        ...(proxyTls ? { proxyTls: proxyTls as never } : {}),
       }),
     };
   };

@@ -44,7 +44,7 @@ interface Hop extends RedirectHop {
  *
  * @param auth - options and state; default `new HTTPSPNEGOAuth()`.
  * @param options - the fetch to wrap (default `globalThis.fetch`), or {@link CreateFetchOptions}
- *   (`fetch`, `proxy`, `proxyAuth`, `agentOptions`).
+ *   (`fetch`, `proxy`, `proxyAuth`, `agentOptions`, `proxyTls`).
  * @example
  * ```ts
  * import { createFetch, HTTPSPNEGOAuth } from 'http-gssapi';

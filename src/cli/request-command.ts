@@ -18,7 +18,8 @@ import { packageVersion } from './package-version.js';
 import { parseCommandLine } from './parse-arguments.js';
 import { readRequestBody } from './request-body.js';
 import { classifyError, classifyResponse, type RequestOutcome } from './request-outcome.js';
-import { buildReport } from './request-report.js';
+import { buildReport, shownEntry } from './request-report.js';
+import { requestHeaders, requestMethod, requestUrl } from './request-values.js';
 import { type WrittenBody, writeBody } from './response-body-output.js';
 import { subcommandsHelp } from './subcommands.js';
 import { shownHeaders, TraceRecorder } from './trace-recorder.js';
@@ -61,34 +62,6 @@ export const REQUEST_HELP: HelpPage = {
 
 const usage = (message: string, hint?: string) => new CliError(EXIT.USAGE, message, hint);
 
-function requestUrl(text: string | undefined): URL {
-  if (text === undefined) throw usage('a URL is required', 'http-gssapi [options] URL; see --help');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw usage(`not a URL: ${text}`, 'give an absolute http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usage(`unsupported scheme ${url.protocol} in ${text}`, 'give an http:// or https:// URL');
-  }
-  return url;
-}
-
-function requestHeaders(lines: readonly string[]): Headers {
-  const headers = new Headers();
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw usage(`-H '${line}': a header is 'Name: value'`);
-    try {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    } catch (error) {
-      throw usage(`-H '${line.slice(0, colon)}': ${(error as Error).message}`);
-    }
-  }
-  return headers;
-}
-
 function maxTime(text: string | undefined): AbortSignal | undefined {
   if (text === undefined) return undefined;
   const seconds = Number(text);
@@ -122,10 +95,13 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   }
   const url = requestUrl(positionals[0]);
   const headers = requestHeaders(stringFlags(values, 'header'));
+  const methodFlag = stringFlag(values, 'request');
+  // Checked before a body is read from stdin: a refused method sends nothing and reads nothing.
+  if (methodFlag !== undefined) requestMethod(methodFlag);
   const data = stringFlag(values, 'data');
   const body = data === undefined ? null : await readRequestBody(data, io.stdin);
   if (body && !headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
-  const method = (stringFlag(values, 'request') ?? (body ? 'POST' : 'GET')).toUpperCase();
+  const method = requestMethod(methodFlag ?? (body ? 'POST' : 'GET'));
   const signal = maxTime(stringFlag(values, 'max-time'));
   const json = booleanFlag(values, 'json');
   const verbose = booleanFlag(values, 'verbose');
@@ -135,7 +111,9 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   const proxy = stringFlag(values, 'proxy');
   const auth = await authFromFlags(values, io);
   const trace = (line: string) => io.stderr.write(`${line}\n`);
-  const recorder = new TraceRecorder(verbose ? (entry) => renderTrace([entry]).forEach(trace) : undefined);
+  const recorder = new TraceRecorder(
+    verbose ? (entry) => renderTrace([shownEntry(entry)]).forEach(trace) : undefined,
+  );
   if (verbose) {
     const o = auth.options;
     trace(
@@ -161,7 +139,7 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
       });
       outcome = classifyResponse(response, recorder, auth.options.mutualAuthentication);
     } catch (error) {
-      outcome = classifyError(error) ?? rethrow(error);
+      outcome = classifyError(error, answered(recorder)) ?? rethrow(error);
     }
     if (response) {
       if (booleanFlag(values, 'include') && !json) {
@@ -180,7 +158,7 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
         // The reader of stdout went away (`| head`): what it wanted it got.
         if ((error as NodeJS.ErrnoException).code === 'EPIPE' && output === null) return EXIT.OK;
         // A body cut off by the network is a network error; a file that cannot be written is not.
-        outcome = (output === null ? classifyError(error) : null) ?? rethrow(error);
+        outcome = (output === null ? classifyError(error, true) : null) ?? rethrow(error);
       }
     }
     if (json) {
@@ -215,6 +193,9 @@ export async function requestCommand(args: readonly string[], io: CommandIo): Pr
   }
   return final.exitCode;
 }
+
+/** Whether a response came before the failure: a refused value was then the server's doing. */
+const answered = (recorder: TraceRecorder) => recorder.entries.some((entry) => entry.kind === 'response');
 
 function credentialsText(creds: unknown): string {
   if (creds === null || creds === undefined) return 'default ccache';

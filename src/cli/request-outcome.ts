@@ -7,12 +7,19 @@
 import { negotiateErrorOf } from '../core/error-report.js';
 import { BodyNotReplayableError, MutualAuthenticationError } from '../core/errors.js';
 import type { MutualAuthentication } from '../core/options.js';
+import { redactUrl } from '../core/redact.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { TraceRecorder } from './trace-recorder.js';
 import { networkMessage } from './trace-recorder.js';
 
 /** The `outcome` field of `--json`, one per exit code of a request. */
-export type RequestOutcomeKind = 'ok' | 'http-error' | 'auth-failed' | 'mutual-failed' | 'network-error';
+export type RequestOutcomeKind =
+  | 'ok'
+  | 'http-error'
+  | 'auth-failed'
+  | 'mutual-failed'
+  | 'network-error'
+  | 'usage-error';
 
 /** Why a request did not succeed, as `--json` shows it. */
 export interface OutcomeError {
@@ -34,6 +41,7 @@ const EXIT_OF: Readonly<Record<RequestOutcomeKind, ExitCode>> = {
   'auth-failed': EXIT.AUTH_FAILED,
   'mutual-failed': EXIT.MUTUAL_FAILED,
   'network-error': EXIT.NETWORK,
+  'usage-error': EXIT.USAGE,
 };
 
 const outcome = (kind: RequestOutcomeKind, error: OutcomeError | null = null): RequestOutcome => ({
@@ -108,11 +116,35 @@ export function classifyResponse(
   return outcome('ok');
 }
 
+/** The first `code` string along an error's `cause` chain (a system or undici code), if any. */
+function causeCode(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (
+    let e = (error as { cause?: unknown })?.cause;
+    e && !seen.has(e);
+    e = (e as { cause?: unknown }).cause
+  ) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
 /**
  * Classifies an error thrown instead of a response: mutual authentication, a body that could not
- * be sent with a token, a network failure. Returns null for anything else (a bug).
+ * be sent with a token, a network failure, a value fetch refused. Returns null for anything else
+ * (a bug).
+ *
+ * fetch rejects with a `TypeError` both for a network failure and for a request it refuses to
+ * make; the cause tells them apart. A network failure carries a cause with a code (a system
+ * code such as `ECONNREFUSED`, an undici `UND_ERR_*`, a library `ERR_*`); a refused value (a
+ * method, a header, a URL with credentials: the Fetch standard's Request constructor, or a port
+ * on its "bad port" list) has no cause, or one without a code: a usage error, nothing was sent.
+ * Unless `answered`: when a response already came (a redirect to a URL with a password, or to a
+ * bad port), the value was the server's, not the user's, and it stays a network error.
  */
-export function classifyError(error: unknown): RequestOutcome | null {
+export function classifyError(error: unknown, answered = false): RequestOutcome | null {
   if (error instanceof MutualAuthenticationError)
     return outcome('mutual-failed', describe(error, error.code));
   if (error instanceof BodyNotReplayableError) return outcome('auth-failed', describe(error, error.code));
@@ -125,13 +157,24 @@ export function classifyError(error: unknown): RequestOutcome | null {
     });
   }
   if (error instanceof TypeError) {
-    const cause = (error as { cause?: { code?: unknown } }).cause;
     if (/redirect/.test(error.message)) {
       return outcome('http-error', { code: 'ERR_TOO_MANY_REDIRECTS', message: error.message, hint: null });
     }
+    const code = causeCode(error);
+    const cause = (error as { cause?: unknown }).cause;
+    const badPort = (cause as { message?: unknown } | undefined)?.message === 'bad port';
+    if (!answered && code === undefined && (cause === undefined || badPort)) {
+      return outcome('usage-error', {
+        code: 'ERR_REQUEST_REFUSED',
+        message: badPort
+          ? 'fetch refuses this port (one of the Fetch standard\'s "bad ports", kept for other protocols); nothing was sent'
+          : `fetch refused the request before sending it: ${redactUrl(error.message)}`,
+        hint: null,
+      });
+    }
     return outcome('network-error', {
-      code: typeof cause?.code === 'string' ? cause.code : 'ERR_NETWORK',
-      message: networkMessage(error),
+      code: code ?? 'ERR_NETWORK',
+      message: redactUrl(networkMessage(error)),
       hint: null,
     });
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { redactUrl } from '../core/redact.js';
 import type { RequestOutcome } from './request-outcome.js';
 import type { TraceEntry, TraceRecorder } from './trace-recorder.js';
 
@@ -75,6 +76,22 @@ export function buildReport(input: ReportInput, recorder: TraceRecorder): Reques
     bodyBytes: input.bodyBytes,
     output: input.output,
     totalMs: recorder.elapsed(),
-    trace: recorder.entries,
+    trace: recorder.entries.map(shownEntry),
   };
+}
+
+/**
+ * A trace entry as the command shows it (`-v`, `--json`): a URL's user name and password
+ * replaced, in an attempt's URL and in a failure's message. The command refuses such a URL
+ * given on its command line, but a server can redirect to one, and fetch's refusal quotes it.
+ *
+ * @example
+ * ```ts
+ * renderTrace([shownEntry(entry)]);
+ * ```
+ */
+export function shownEntry(entry: TraceEntry): TraceEntry {
+  if (entry.kind === 'request') return { ...entry, url: redactUrl(entry.url) };
+  if (entry.kind === 'network-error') return { ...entry, message: redactUrl(entry.message) };
+  return entry;
 }

@@ -1,10 +1,12 @@
 /**
  * Which forward proxy a request goes through: a fixed proxy URL, or the environment
- * (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`) read the way undici's `EnvHttpProxyAgent` reads it.
+ * (`HTTP_PROXY`, `HTTPS_PROXY` read the way undici's `EnvHttpProxyAgent` reads them; `NO_PROXY` as curl
+ * and Go read it, see `no-proxy.ts`).
  *
  * @module
  */
 import { checkOptionKeys } from '../internal/option-keys.js';
+import { NoProxyList } from './no-proxy.js';
 
 /**
  * Where requests go: a proxy URL (`'http://proxy.example.org:3128'`, a `URL`), `'env'` for the
@@ -33,20 +35,14 @@ export interface ProxySettings {
   readonly httpsProxy?: string | URL;
   /**
    * Hosts reached without a proxy, as `NO_PROXY` spells them: comma or space separated
-   * `host`, `host:port`, `.domain` or `*.domain` (the domain and every host under it), or `*`
-   * for every host.
+   * `host`, `host:port`, `.domain` or `*.domain` (the domain and every host under it), IP
+   * addresses (`127.0.0.1`, `::1`, `[::1]:8080`), CIDR ranges (`10.0.0.0/8`), or `*` as the
+   * whole value for every host (see {@link NoProxyList}).
    */
   readonly noProxy?: string;
   /** Fill the fields left out from the environment, as `'env'` does. Default false. */
   readonly env?: boolean;
 }
-
-interface NoProxyEntry {
-  readonly hostname: string;
-  readonly port: number;
-}
-
-const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
 
 /**
  * A proxy URL, checked: `http:` or `https:`, nothing but scheme, host and port. A value without
@@ -82,30 +78,13 @@ export function parseProxyUrl(value: string | URL, what: string): URL {
 }
 
 /**
- * `NO_PROXY` as undici 7 reads it: entries split on commas and white space, an optional `:port`,
- * a leading `.` or `*.` dropped, lower-cased.
- */
-function parseNoProxy(value: string): NoProxyEntry[] {
-  const entries: NoProxyEntry[] = [];
-  for (const entry of value.split(/[,\s]/)) {
-    if (!entry) continue;
-    const withPort = /^(.+):(\d+)$/.exec(entry);
-    entries.push({
-      hostname: (withPort ? withPort[1]! : entry).replace(/^\*?\./, '').toLowerCase(),
-      port: withPort ? Number.parseInt(withPort[2]!, 10) : 0,
-    });
-  }
-  return entries;
-}
-
-/**
  * Chooses the proxy for each request URL. Built from a {@link ProxySetting}; with `'env'`, the
  * proxies are read once, when it is made, and `NO_PROXY` at each request, exactly as undici's
  * `EnvHttpProxyAgent` does: lower case before upper case (`http_proxy`, then `HTTP_PROXY`;
  * `https_proxy`, then `HTTPS_PROXY`), an https URL without an https proxy uses the http one,
  * `no_proxy` before `NO_PROXY`. A `NO_PROXY` entry matches its host and every subdomain, on
- * any port unless it names one; `*` alone matches every host. IPv6 hosts keep their brackets
- * (`[::1]`); no CIDR ranges (undici has none either).
+ * any port unless it names one; `*` alone matches every host; IPv6 addresses bare (`::1`) or
+ * bracketed (`[::1]:8080`), and CIDR ranges, as curl and Go read them ({@link NoProxyList}).
  *
  * @example
  * ```ts
@@ -120,7 +99,7 @@ export class ProxySelector {
   readonly #noProxy: string | null;
   readonly #env: NodeJS.ProcessEnv;
   #parsedFrom: string | null = null;
-  #entries: NoProxyEntry[] = [];
+  #noProxyList: NoProxyList = NoProxyList.parse('');
 
   private constructor(http: URL | null, https: URL | null, noProxy: string | null, env: NodeJS.ProcessEnv) {
     this.#http = http;
@@ -189,18 +168,9 @@ export class ProxySelector {
   #bypasses(url: URL): boolean {
     const value = this.#noProxy ?? this.#env['no_proxy'] ?? this.#env['NO_PROXY'] ?? '';
     if (value !== this.#parsedFrom) {
-      this.#entries = parseNoProxy(value);
+      this.#noProxyList = NoProxyList.parse(value);
       this.#parsedFrom = value;
     }
-    if (this.#entries.length === 0) return false;
-    if (value === '*') return true;
-    // `host` keeps the brackets of an IPv6 literal, as undici compares it.
-    const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
-    const port = Number.parseInt(url.port, 10) || DEFAULT_PORTS[url.protocol] || 0;
-    return this.#entries.some(
-      (entry) =>
-        (entry.port === 0 || entry.port === port) &&
-        (hostname === entry.hostname || hostname.endsWith(`.${entry.hostname}`)),
-    );
+    return this.#noProxyList.bypasses(url);
   }
 }

@@ -130,6 +130,77 @@ describe('http-gssapi URL', () => {
     assert.equal(fixture.negotiateServer.requests.length, before);
   });
 
+  test('a URL with a user name and password: exit 2, nothing sent, the password nowhere in the output', async () => {
+    const before = fixture.negotiateServer.requests.length;
+    for (const password of ['pw', 'S3cr3t-Pa55']) {
+      const url = at('/ok/').replace('//', `//alice:${password}@`);
+      for (const flags of [[], ['-v'], ['--json'], ['-v', '--json']]) {
+        const run = await runCli([...flags, url], { env: env() });
+        const shown = `${flags.join(' ')}: ${run.stderr}`;
+        assert.equal(run.code, 2, shown);
+        assert.match(
+          run.stderr,
+          /^http-gssapi: the URL must not carry a user name or password: http:\/\/\*\*\*@localhost:\d+\/ok\//m,
+          shown,
+        );
+        assert.ok(
+          !run.stdout.includes(password) && !run.stderr.includes(password),
+          `${shown}: ${password} shown`,
+        );
+        assert.ok(!run.stderr.includes('alice'), shown);
+      }
+    }
+    assert.equal(fixture.negotiateServer.requests.length, before, 'nothing was sent');
+  });
+
+  test('a redirect to a URL with a password: not shown by -v or --json; a network error (exit 3), not a usage error', async () => {
+    // The password percent-encoded in the Location, as a URL keeps it: `%53%33...`. The command
+    // line holds it encoded once more (`%2553%2533...`), so any `%53%33` printed is the redirect's.
+    const password = [...'S3cr3t'].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+    const to = encodeURIComponent(at('/ok/').replace('//', `//bob:${password}@`));
+    for (const flags of [['-v'], ['--json'], ['-v', '--json']]) {
+      const run = await runCli([...flags, at(`/redirect/?to=${to}`)], { env: env() });
+      const shown = `${flags.join(' ')}: ${run.stderr}`;
+      assert.equal(run.code, 3, shown);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes(password), `${shown}: the password is shown`);
+      assert.match(`${run.stdout}${run.stderr}`, /http:\/\/\*\*\*@localhost:\d+\/ok\//, shown);
+    }
+  });
+
+  test('methods and headers fetch refuses: exit 2 (usage), nothing sent, no header value shown', async () => {
+    const before = fixture.negotiateServer.requests.length;
+    const cases: [string[], RegExp][] = [
+      [['-X', 'CONNECT'], /-X CONNECT cannot be sent with fetch/],
+      [['-X', 'connect'], /-X CONNECT cannot be sent with fetch/],
+      [['-X', 'TRACE'], /-X TRACE cannot be sent/],
+      [['-X', 'TRACK'], /-X TRACK cannot be sent/],
+      [['-X', 'GE T'], /-X "GE T" is not an HTTP method/],
+      [['-X', 'GET\r\n'], /is not an HTTP method/],
+      [['-X', ''], /is not an HTTP method/],
+      [['-H', 'X-Note: one\r\nX-Injected: secret-value'], /-H 'X-Note': the value has a line break/],
+      [['-H', 'X-Note: one\nsecret-value'], /-H 'X-Note': the value has a line break/],
+      [['-H', 'X Bad: v'], /-H "X Bad": not a header name/],
+    ];
+    for (const [flags, message] of cases) {
+      for (const extra of [[], ['--json']]) {
+        const run = await runCli([...flags, ...extra, at('/ok/')], { env: env() });
+        const shown = `${JSON.stringify([...flags, ...extra])}: ${run.stderr}`;
+        assert.equal(run.code, 2, shown);
+        assert.match(run.stderr, message, shown);
+        assert.ok(!run.stderr.includes('secret-value'), `${shown}: the header value is not shown`);
+      }
+    }
+    assert.equal(fixture.negotiateServer.requests.length, before, 'nothing was sent');
+  });
+
+  test("a port fetch refuses (a Fetch standard 'bad port'): exit 2, not a network error", async () => {
+    const run = await runCli(['--json', 'http://127.0.0.1:9/'], { env: env() });
+    assert.equal(run.code, 2, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.outcome, 'usage-error');
+    assert.equal(report.error.code, 'ERR_REQUEST_REFUSED');
+  });
+
   test('-d @file and -d @- send the bytes as they are; -X sets the method', async () => {
     const payload = Buffer.from('{"a": [1, 2, 3]}\n');
     const file = join(fixture.realm.dir, 'payload.json');

@@ -23,6 +23,7 @@ import { createProxyAgents, type ProxySetting } from '../../src/proxy/index.js';
 import { ApacheServer } from '../helpers/apache.js';
 import { type RealmFixture, useRealm } from '../helpers/realm-fixture.js';
 import { type SquidAccessLogEntry, SquidProxy } from '../helpers/squid.js';
+import { TlsFront } from '../helpers/tls-front.js';
 
 // Every client through a real squid that demands Negotiate (negotiate_kerberos_auth against the
 // test realm), to a real Apache mod_auth_gssapi origin over http and over https (mod_ssl, a
@@ -44,6 +45,8 @@ interface Setup {
   readonly proxyAuth: HTTPSPNEGOAuth;
   /** The https origin's certificate, to trust. */
   readonly ca: string;
+  /** TLS options for a proxy reached over https (the TLS front's certificate to trust). */
+  readonly proxyTls?: { readonly ca: string };
 }
 
 /** One client made for a setup: requests through it share its connections (and tunnels). */
@@ -95,12 +98,14 @@ const fetchOptions = (setup: Setup) => ({
   proxy: setup.proxy,
   proxyAuth: setup.proxyAuth,
   agentOptions: undiciAgentOptions(setup),
+  ...(setup.proxyTls ? { proxyTls: setup.proxyTls } : {}),
 });
 const proxyAgents = (setup: Setup) =>
   createProxyAgents({
     proxy: setup.proxy,
     auth: setup.proxyAuth,
     agentOptions: { ca: setup.ca, keepAlive: true },
+    ...(setup.proxyTls ? { proxyTls: setup.proxyTls } : {}),
   });
 const destroyAgents = (agents: ReturnType<typeof proxyAgents>) => {
   agents.http.destroy();
@@ -148,6 +153,7 @@ const clients: ProxyClient[] = [
         proxy: setup.proxy,
         auth: setup.proxyAuth,
         agentOptions: undiciAgentOptions(setup),
+        ...(setup.proxyTls ? { proxyTls: setup.proxyTls } : {}),
       });
       const dispatcher = proxied.compose(negotiate(setup.auth));
       return opened(
@@ -442,6 +448,40 @@ describe('Negotiate proxy (squid) to Apache origins over http and https', () => 
           // squid refuses every later token on a connection where one failed: each token went on a
           // connection of its own (the bare first attempt and the first token may share one).
           assert.notEqual(log[1]!.remotePort, log[2]!.remotePort, url);
+        }
+      });
+    }
+  });
+
+  describe('an https proxy (TLS in front of squid): plain http and https targets', () => {
+    let front: TlsFront | null = null;
+    before(async () => {
+      if (skip()) return;
+      front = await TlsFront.start(new URL(fixture.squid.url).port);
+    });
+    after(async () => {
+      await front?.stop();
+    });
+    const overTls = () => setup({ proxy: front!.url, proxyTls: { ca: front!.ca } });
+
+    for (const client of clients) {
+      test(`${client.name}: the proxy authenticates the user over its TLS connection, the origin too`, async (t) => {
+        if (skip()) return t.skip(skip()!);
+        for (const [origin, method] of [
+          [fixture.apache.url, client.forwardsHttp ? 'GET' : 'CONNECT'],
+          [secure!.url, 'CONNECT'],
+        ] as const) {
+          await fixture.squid.clearAccessLog();
+          const accepted = front!.connections;
+          const path = client.originNegotiate ? 'private/' : 'public/';
+          const result = await sendOnce(client, `${origin}${path}`, overTls());
+          assert.equal(response(result).status, 200, origin);
+          if (client.originNegotiate) assert.equal(originUser(result), fixture.realm.user.principal, origin);
+          const through = await squidEntries(passed, 1);
+          assert.equal(through.length, 1, `${origin}: one request passed the proxy`);
+          assert.equal(through[0]!.user, fixture.realm.user.principal, origin);
+          assert.equal(through[0]!.method, method, origin);
+          assert.ok(front!.connections > accepted, `${origin}: the proxy was reached over TLS`);
         }
       });
     }

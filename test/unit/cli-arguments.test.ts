@@ -5,6 +5,9 @@ import { AUTH_FLAGS, authOptionsFromFlags, parseMech } from '../../src/cli/auth-
 import { CliError, EXIT } from '../../src/cli/exit-codes.js';
 import { parseCommandLine } from '../../src/cli/parse-arguments.js';
 import { REQUEST_FLAGS } from '../../src/cli/request-command.js';
+import { classifyError } from '../../src/cli/request-outcome.js';
+import { shownEntry } from '../../src/cli/request-report.js';
+import { requestHeaders, requestMethod, requestUrl } from '../../src/cli/request-values.js';
 import { KRB5, SPNEGO } from '../../src/core/options.js';
 
 const io = (env: Record<string, string> = {}) => ({
@@ -165,4 +168,161 @@ it('channel bindings, KDC wait and host allowlists are flags too; a bad wait is 
     () => options(['--kdc-timeout', '2s', 'https://x.example/']),
     /--kdc-timeout must be a number/,
   );
+});
+
+describe('the request values, checked before anything is sent', () => {
+  const usageError = (run: () => unknown, message: RegExp, secret?: string) =>
+    assert.throws(run, (error: unknown) => {
+      assert.ok(error instanceof CliError, String(error));
+      assert.equal(error.exitCode, EXIT.USAGE);
+      assert.match(error.message, message);
+      if (secret) assert.ok(!`${error.message} ${error.hint ?? ''}`.includes(secret), `${secret} shown`);
+      return true;
+    });
+
+  it('a URL with a user name or password is a usage error that shows it without them', () => {
+    const cases: [string, string, RegExp][] = [
+      ['http://alice:pw@intranet.example/x', 'pw', /http:\/\/\*\*\*@intranet\.example\/x/],
+      ['https://alice@intranet.example/', 'alice', /https:\/\/\*\*\*@intranet\.example\//],
+      ['http://:only-pass@h/', 'only-pass', /user name or password/],
+      ['http://alice:p@ss@h/', 'p@ss', /user name or password/],
+      ['http://alice:pw@bad host/', 'pw', /not a URL: http:\/\/\*\*\*@bad host\//],
+      ['ftp://alice:pw@h/', 'pw', /unsupported scheme ftp:/],
+    ];
+    for (const [url, secret, message] of cases) usageError(() => requestUrl(url), message, secret);
+    assert.equal(requestUrl('https://intranet.example/a?b').href, 'https://intranet.example/a?b');
+  });
+
+  it('methods: RFC 9110 tokens, upper-cased; the forbidden ones and non-tokens are usage errors', () => {
+    for (const [given, expected] of [
+      ['get', 'GET'],
+      ['PROPFIND', 'PROPFIND'],
+      ['M-SEARCH', 'M-SEARCH'],
+    ]) {
+      assert.equal(requestMethod(given!), expected);
+    }
+    const refused: [string, RegExp][] = [
+      ['CONNECT', /CONNECT cannot be sent/],
+      ['Connect', /CONNECT cannot be sent/],
+      ['TRACE', /TRACE cannot be sent/],
+      ['track', /TRACK cannot be sent/],
+      ['GE T', /"GE T" is not an HTTP method/],
+      ['GET\r\n', /is not an HTTP method/],
+      ['', /is not an HTTP method/],
+      ['GET(', /is not an HTTP method/],
+      ['ÉTÉ', /is not an HTTP method/],
+    ];
+    for (const [method, message] of refused) usageError(() => requestMethod(method), message);
+  });
+
+  it('headers: one per -H, names are tokens, values without CR, LF or NUL, never shown', () => {
+    const headers = requestHeaders(['Accept:  text/plain  ', 'X-Empty:', 'X-Two: a', 'x-two: b']);
+    assert.equal(headers.get('accept'), 'text/plain');
+    assert.equal(headers.get('x-empty'), '');
+    assert.equal(headers.get('x-two'), 'a, b');
+    const refused: [string, RegExp][] = [
+      ['X-A: one\r\nX-Injected: secret-value', /-H 'X-A': the value has a line break/],
+      ['X-A: one\nsecret-value', /line break/],
+      ['X-A: one\rsecret-value', /line break/],
+      ['X-A: one\0secret-value', /NUL/],
+      ['X A: secret-value', /not a header name/],
+      ['X-A\r\nEvil: secret-value', /not a header name/],
+      [': secret-value', /'Name: value'/],
+      ['no colon secret-value', /'Name: value'/],
+    ];
+    for (const [line, message] of refused) usageError(() => requestHeaders([line]), message, 'secret-value');
+  });
+});
+
+describe('classifyError: fetch TypeErrors by their cause', () => {
+  const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+  const cases: [string, unknown, string, number][] = [
+    // [what, error, outcome, exit code]
+    [
+      'a refused connection',
+      new TypeError('fetch failed', { cause: coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED') }),
+      'network-error',
+      EXIT.NETWORK,
+    ],
+    [
+      'DNS',
+      new TypeError('fetch failed', { cause: coded('getaddrinfo ENOTFOUND x.invalid', 'ENOTFOUND') }),
+      'network-error',
+      EXIT.NETWORK,
+    ],
+    [
+      'a TLS failure',
+      new TypeError('fetch failed', {
+        cause: coded('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+      }),
+      'network-error',
+      EXIT.NETWORK,
+    ],
+    [
+      'a code deeper in the chain',
+      new TypeError('fetch failed', { cause: new Error('proxy', { cause: coded('reset', 'ECONNRESET') }) }),
+      'network-error',
+      EXIT.NETWORK,
+    ],
+    [
+      'a body cut off',
+      new TypeError('terminated', { cause: coded('other side closed', 'UND_ERR_SOCKET') }),
+      'network-error',
+      EXIT.NETWORK,
+    ],
+    ['a forbidden method', new TypeError("'CONNECT' HTTP method is unsupported."), 'usage-error', EXIT.USAGE],
+    ['an invalid method', new TypeError("'GE T' is not a valid HTTP method."), 'usage-error', EXIT.USAGE],
+    [
+      'a header value',
+      new TypeError('Headers.append: "a\r\nb" is an invalid header value.'),
+      'usage-error',
+      EXIT.USAGE,
+    ],
+    [
+      'a bad port',
+      new TypeError('fetch failed', { cause: new Error('bad port') }),
+      'usage-error',
+      EXIT.USAGE,
+    ],
+  ];
+  for (const [what, error, kind, exitCode] of cases) {
+    it(`${what}: ${kind}, exit ${exitCode}`, () => {
+      const outcome = classifyError(error);
+      assert.equal(outcome?.kind, kind);
+      assert.equal(outcome?.exitCode, exitCode);
+    });
+  }
+
+  it('after a response came (a redirect the server chose), a refused value is a network error', () => {
+    for (const error of [
+      new TypeError('Request cannot be constructed from a URL that includes credentials: http://a:pw@h/'),
+      new TypeError('fetch failed', { cause: new Error('bad port') }),
+    ]) {
+      const outcome = classifyError(error, true);
+      assert.equal(outcome?.exitCode, EXIT.NETWORK);
+      assert.ok(!outcome?.error?.message.includes('pw'), outcome?.error?.message);
+    }
+  });
+
+  it('trace entries as shown: URLs in attempts and failures without their password', () => {
+    const attempt = shownEntry({
+      kind: 'request',
+      method: 'GET',
+      url: 'http://a:pw@h/',
+      authorization: null,
+      cookies: false,
+      at: 1,
+    });
+    assert.equal(attempt.kind === 'request' && attempt.url, 'http://***@h/');
+    const failure = shownEntry({ kind: 'network-error', message: 'refused http://a:pw@h/', ms: 1, at: 2 });
+    assert.equal(failure.kind === 'network-error' && failure.message, 'refused http://***@h/');
+  });
+
+  it("a URL with credentials in fetch's message is shown without them", () => {
+    const outcome = classifyError(
+      new TypeError('Request cannot be constructed from a URL that includes credentials: http://a:pw@h/'),
+    );
+    assert.equal(outcome?.exitCode, EXIT.USAGE);
+    assert.ok(!outcome?.error?.message.includes('pw'), outcome?.error?.message);
+  });
 });

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
 import { createFetch } from '../../src/adapters/fetch.js';
@@ -10,8 +13,11 @@ import {
 import { negotiateErrorOf } from '../../src/core/error-report.js';
 import { ProxyRefusedError } from '../../src/core/errors.js';
 import { HTTPSPNEGOAuth } from '../../src/core/http-spnego-auth.js';
+import { createProxyAgents } from '../../src/proxy/proxy-agents.js';
 import { b64, fakeContextFactory } from '../helpers/fake-context.js';
 import { negotiate407, ScriptedProxy } from '../helpers/scripted-proxy.js';
+import { makeCertificate } from '../helpers/test-certificates.js';
+import { TlsFront } from '../helpers/tls-front.js';
 
 // Plain http forwarded to a proxy (absolute-form target) by createProxyDispatcher, and through
 // createFetch(auth, { proxy }): the 407 legs answered like a 401, with a scripted proxy that
@@ -125,6 +131,58 @@ describe('createProxyDispatcher, plain http', () => {
   });
 });
 
+describe('NO_PROXY with IPv6 loopback, on a real connection', () => {
+  for (const noProxy of ['::1', 'localhost,127.0.0.1,::1', '[::1]', '::1/128']) {
+    test(`NO_PROXY=${noProxy}: http://[::1]:port/ goes direct, on the dispatcher and createFetch`, async (t) => {
+      const server = http.createServer((_req, res) => res.end('direct over ::1'));
+      try {
+        await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '::1', resolve));
+      } catch {
+        return t.skip('no IPv6 loopback here');
+      }
+      try {
+        const url = `http://[::1]:${(server.address() as AddressInfo).port}/`;
+        await using proxy = await ScriptedProxy.start([ok]);
+        const dispatcher = createProxyDispatcher({
+          proxy: { httpProxy: proxy.url, noProxy },
+          auth: fakeAuth(),
+        });
+        try {
+          const res = await request(url, { dispatcher });
+          assert.equal(await res.body.text(), 'direct over ::1');
+        } finally {
+          await dispatcher.close();
+        }
+        const fetch = createFetch(fakeAuth(), { proxy: { httpProxy: proxy.url, noProxy } });
+        assert.equal(await (await fetch(url)).text(), 'direct over ::1');
+        const agents = createProxyAgents({ proxy: { httpProxy: proxy.url, noProxy }, auth: fakeAuth() });
+        try {
+          const body = await new Promise<string>((resolve, reject) => {
+            http
+              .get(url, { agent: agents.http }, (res) => {
+                let text = '';
+                res.setEncoding('utf8');
+                res.on('data', (chunk: string) => {
+                  text += chunk;
+                });
+                res.on('end', () => resolve(text));
+              })
+              .on('error', reject);
+          });
+          assert.equal(body, 'direct over ::1', 'the node:http agents (axios, got) too');
+        } finally {
+          agents.http.destroy();
+          agents.https.destroy();
+        }
+        assert.equal(proxy.requests.length, 0, 'the proxy saw nothing');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  }
+});
+
 describe('createFetch(auth, { proxy })', () => {
   test("fetch's 407 (a network error by the Fetch standard) rejects with ProxyRefusedError and the reason", async () => {
     await using proxy = await ScriptedProxy.start([() => negotiate407()]);
@@ -159,5 +217,106 @@ describe('createFetch(auth, { proxy })', () => {
     assert.throws(() => createFetch(fakeAuth(), { proxyAuth: fakeAuth() }), /need the proxy option/);
     assert.throws(() => createFetch(fakeAuth(), { proxi: 'env' } as never), /did you mean "proxy"/);
     assert.throws(() => createFetch(fakeAuth(), 'x' as never), /fetch function or options/);
+  });
+});
+
+describe('an https proxy (TLS in front of the scripted proxy)', () => {
+  /** An https origin on localhost, its certificate to trust; closed with the test. */
+  async function httpsOrigin() {
+    const certificate = await makeCertificate('rsa-sha256', 'localhost');
+    const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) =>
+      res.end('secure fine'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `https://localhost:${(server.address() as AddressInfo).port}/`,
+      ca: certificate.cert,
+      [Symbol.asyncDispose]: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+  /** 407 to the first request, then a tunnel for CONNECT and 'fine' for a forwarded request. */
+  const script = [
+    () => negotiate407(),
+    (seen: { method: string }) => (seen.method === 'CONNECT' ? { status: 200 } : ok()),
+  ];
+
+  test('createProxyDispatcher: plain http goes to the proxy over TLS, never tunnelled to it through itself', async () => {
+    await using proxy = await ScriptedProxy.start(script);
+    await using front = await TlsFront.start(new URL(proxy.url).port);
+    const dispatcher = createProxyDispatcher({
+      proxy: front.url,
+      auth: fakeAuth(),
+      proxyTls: { ca: front.ca },
+    });
+    try {
+      const res = await request(`${ORIGIN}/page`, { dispatcher, method: 'POST', body: 'payload' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(await res.body.text(), 'fine');
+      assert.deepEqual(
+        proxy.requests.map((seen) => `${seen.method} ${seen.target}`),
+        [`POST ${ORIGIN}/page`, `POST ${ORIGIN}/page`],
+        'absolute-form requests, no CONNECT',
+      );
+      assert.equal(proxy.requests[1]!.headers['proxy-authorization'], `Negotiate ${b64('tok-1')}`);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  test('createProxyDispatcher: https goes through a CONNECT tunnel opened over TLS', async () => {
+    await using origin = await httpsOrigin();
+    await using proxy = await ScriptedProxy.start(script);
+    await using front = await TlsFront.start(new URL(proxy.url).port);
+    const dispatcher = createProxyDispatcher({
+      proxy: front.url,
+      auth: fakeAuth(),
+      proxyTls: { ca: front.ca },
+      agentOptions: { connect: { ca: origin.ca } },
+    });
+    try {
+      const res = await request(origin.url, { dispatcher });
+      assert.equal(res.statusCode, 200);
+      assert.equal(await res.body.text(), 'secure fine');
+      assert.deepEqual(
+        proxy.requests.map((seen) => seen.method),
+        ['CONNECT', 'CONNECT'],
+      );
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  test('createFetch(auth, { proxy, proxyTls }): plain http and https through the https proxy', async () => {
+    await using origin = await httpsOrigin();
+    await using proxy = await ScriptedProxy.start(script);
+    await using front = await TlsFront.start(new URL(proxy.url).port);
+    const fetch = createFetch(fakeAuth(), {
+      proxy: front.url,
+      proxyTls: { ca: front.ca },
+      agentOptions: { connect: { ca: origin.ca }, keepAliveTimeout: 10, keepAliveMaxTimeout: 10 },
+    });
+    const plain = await fetch(`${ORIGIN}/page`);
+    assert.equal(plain.status, 200);
+    assert.equal(await plain.text(), 'fine');
+    const secure = await fetch(origin.url);
+    assert.equal(secure.status, 200);
+    assert.equal(await secure.text(), 'secure fine');
+    assert.deepEqual(
+      proxy.requests.map((seen) => seen.method),
+      ['GET', 'GET', 'CONNECT'],
+      'plain http forwarded (407, then answered), https tunnelled',
+    );
+  });
+
+  test('createFetch: proxyTls needs the proxy option', () => {
+    assert.throws(() => createFetch(fakeAuth(), { proxyTls: {} }), /need the proxy option/);
+    assert.throws(
+      () => createFetch(fakeAuth(), { proxy: 'https://p:1', proxyTls: 'x' as never }),
+      /proxyTls must be/,
+    );
   });
 });

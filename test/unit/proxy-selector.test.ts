@@ -61,6 +61,42 @@ describe('ProxySelector', () => {
     ['127.0.0.1', 'http://127.0.0.1:3000/', true],
     ['127.0.0.1', 'http://127.0.0.10/', false],
     ['', 'http://example.org/', false],
+    // IPv6 addresses: bare (the whole entry is the address, never host ':' port '1'), bracketed,
+    // bracketed with a port, in any spelling; the usual loopback list.
+    ['::1', 'http://[::1]:8080/', true],
+    ['::1', 'https://[::1]/', true],
+    ['::1', 'http://[::2]/', false],
+    ['localhost,127.0.0.1,::1', 'http://[::1]:3000/', true],
+    ['localhost,127.0.0.1,::1', 'http://127.0.0.1:3000/', true],
+    ['localhost,127.0.0.1,::1', 'http://localhost:3000/', true],
+    ['localhost,127.0.0.1,::1', 'http://example.org/', false],
+    ['0:0:0:0:0:0:0:1', 'http://[::1]/', true],
+    ['::1', 'http://[0:0::1]/', true],
+    ['[::1]:8080', 'http://[::1]:8080/', true],
+    ['[::1]:8080', 'http://[::1]:8081/', false],
+    ['fe80::1', 'http://[fe80::1]:80/', true],
+    ['[not-an-address]', 'http://not-an-address/', false],
+    // `*` only as the whole value (with white space around it); inside a list it matches nothing.
+    [' * ', 'http://anything.example/', true],
+    ['a.example,*', 'http://anything.example/', false],
+    ['*.example.org', 'http://example.org/', true],
+    ['a*.example.org', 'http://ab.example.org/', false],
+    // A trailing dot is ignored on either side.
+    ['example.org.', 'http://www.example.org/', true],
+    ['example.org', 'http://example.org./', true],
+    ['.example.org.', 'http://a.example.org./', true],
+    // CIDR ranges match address hosts in the range (names are not resolved).
+    ['10.0.0.0/8', 'http://10.1.2.3:8080/', true],
+    ['10.0.0.0/8', 'http://11.0.0.1/', false],
+    ['127.0.0.0/8', 'http://localhost/', false],
+    ['192.168.0.0/16, example.org', 'https://192.168.44.5/', true],
+    ['fd00::/8', 'http://[fd12::5]/', true],
+    ['fd00::/8', 'http://[fe80::1]/', false],
+    ['::1/128', 'http://[::1]:9/', true],
+    ['10.0.0.0/33', 'http://10.0.0.1/', false],
+    // An address matches itself only, never as the end of a longer one.
+    ['0.0.1', 'http://127.0.0.1/', false],
+    ['1', 'http://127.0.0.1/', false],
   ];
   for (const [noProxy, url, direct] of noProxyCases) {
     test(`NO_PROXY=${JSON.stringify(noProxy)}: ${url} ${direct ? 'goes direct' : 'goes through the proxy'}`, () => {

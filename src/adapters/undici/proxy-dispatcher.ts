@@ -1,5 +1,5 @@
 import type tls from 'node:tls';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { Agent, buildConnector, Dispatcher } from 'undici';
 import { LegacyHandlerError } from '../../core/errors.js';
 import type { HTTPSPNEGOAuth } from '../../core/http-spnego-auth.js';
 import { requestIntake } from '../../core/request-intake.js';
@@ -56,6 +56,9 @@ export interface ProxyDispatcherOptions {
  *   afterwards: squid ties authentication to the connection and refuses every later token on
  *   a connection where one failed. A 407 that is not Negotiate comes back untouched; one
  *   Negotiate could not satisfy comes back with the reason on `res.context.proxyNegotiate`.
+ *   They go on an `Agent` of their own, straight to the proxy (TLS with `proxyTls` and the
+ *   proxy's name for an `https://` proxy): never through the tunnel the origins' connector
+ *   would choose for the proxy's own address. `close()` and `destroy()` end both agents.
  * - Hosts that `NO_PROXY` (or `noProxy`) names, and schemes without a proxy, go direct.
  *
  * The origin's own Negotiate goes on top: compose {@link negotiate} on the result, and each
@@ -91,6 +94,10 @@ export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatch
     );
   }
   const direct = buildConnector((connectOption ?? {}) as buildConnector.BuildOptions);
+  // Connections to origins: https through a tunnel when a proxy is selected for it, else direct.
+  // Plain http to a proxy never comes here (see `toProxies`): this connector knows only the
+  // origin it is asked for, and run on a connection to an https proxy it would select that
+  // proxy for the proxy itself and tunnel to it through it.
   const connect = (opts: buildConnector.Options, callback: buildConnector.Callback) => {
     const port = Number(opts.port) || 443;
     const proxy =
@@ -113,47 +120,117 @@ export function createProxyDispatcher(options: ProxyDispatcherOptions): Dispatch
       (error: Error) => callback(error, null),
     );
   };
-  const agent = new Agent({ ...rest, connect });
+  const toOrigins = new Agent({ ...rest, connect });
+  // Forwarded plain http goes to the proxy itself, over TLS with `proxyTls` for an https proxy:
+  // its own agent, so that its connections are never taken for an origin's (a proxy may also be
+  // asked for as an https origin, through itself).
+  const proxyConnector = buildConnector((options.proxyTls ?? {}) as buildConnector.BuildOptions);
+  const toProxies = new Agent({
+    ...rest,
+    // SNI and the certificate check are for the proxy's name (or `proxyTls.servername`), not
+    // for the target's, which undici takes from the forwarded request's Host ('' lets undici's
+    // connector take `proxyTls.servername`, else the proxy's host name, none for an address).
+    connect: (opts, callback) => proxyConnector({ ...opts, servername: '' }, callback),
+  });
+  const routed = toOrigins.compose((dispatch) =>
+    forwardToProxy({ selector, auth }, dispatch, toProxies.dispatch.bind(toProxies)),
+  );
+  return new ProxyRoutes(routed, [toOrigins, toProxies]);
+}
 
-  const forward = (dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch =>
-    function ForwardToProxy(opts: DispatchOptions, handler: DispatchHandler): boolean {
-      const url = requestUrl(opts, null);
-      if (!(url instanceof URL) || url.protocol !== 'http:' || opts.method === 'CONNECT')
-        return dispatch(opts, handler);
-      const proxy = selector.proxyFor(url);
-      if (proxy === null) return dispatch(opts, handler);
-      if (typeof handler.onRequestStart !== 'function') throw new LegacyHandlerError();
-      const headers = headerPairs(opts.headers).filter(([name]) => name.toLowerCase() !== 'host');
-      const forwarded: DispatchOptions = {
-        ...opts,
-        origin: proxy.origin,
-        // RFC 9112 section 3.2.2: a request to a proxy names its target in absolute form; Host
-        // is the target's (section 7.2 of RFC 9110), not the proxy's.
-        path: url.href,
-        headers: [...headers.flat(), 'host', url.host],
-      };
-      const intake = requestIntake({ header: headerReader(headers), kind: 'proxy' });
-      if (intake.skip) return dispatch(forwarded, handler);
-      const toProxy: Dispatcher.Dispatch = (attempt, attemptHandler) =>
-        dispatch(
-          headerPairs(attempt.headers).some(([name]) => name.toLowerCase() === 'proxy-authorization')
-            ? { ...attempt, reset: true }
-            : attempt,
-          attemptHandler,
-        );
-      const setup = {
-        auth,
-        dispatch: toProxy,
-        url: proxy,
-        initialUrl: null,
-        cookie: intake.cookie,
-        origins: null,
-        kind: 'proxy' as const,
-      };
-      new NegotiateHandler(setup, forwarded, handler).start();
-      return true;
+/**
+ * The interceptor that sends plain http for which a proxy is selected to that proxy
+ * (`toProxy`), answering its 407s; everything else goes on (`dispatch`).
+ */
+function forwardToProxy(
+  { selector, auth }: { selector: ProxySelector; auth: HTTPSPNEGOAuth },
+  dispatch: Dispatcher.Dispatch,
+  toProxy: Dispatcher.Dispatch,
+): Dispatcher.Dispatch {
+  return function ForwardToProxy(opts: DispatchOptions, handler: DispatchHandler): boolean {
+    const url = requestUrl(opts, null);
+    if (!(url instanceof URL) || url.protocol !== 'http:' || opts.method === 'CONNECT')
+      return dispatch(opts, handler);
+    const proxy = selector.proxyFor(url);
+    if (proxy === null) return dispatch(opts, handler);
+    if (typeof handler.onRequestStart !== 'function') throw new LegacyHandlerError();
+    const headers = headerPairs(opts.headers).filter(([name]) => name.toLowerCase() !== 'host');
+    const forwarded: DispatchOptions = {
+      ...opts,
+      origin: proxy.origin,
+      // RFC 9112 section 3.2.2: a request to a proxy names its target in absolute form; Host
+      // is the target's (section 7.2 of RFC 9110), not the proxy's.
+      path: url.href,
+      headers: [...headers.flat(), 'host', url.host],
+      // One name per proxy connection: undici would otherwise take the target's from Host and
+      // close an https proxy's connection whenever the target changes (the connector above
+      // sends the proxy's own name).
+      ...({ servername: proxy.hostname } as object),
     };
-  return agent.compose(forward);
+    const intake = requestIntake({ header: headerReader(headers), kind: 'proxy' });
+    if (intake.skip) return toProxy(forwarded, handler);
+    const answering: Dispatcher.Dispatch = (attempt, attemptHandler) =>
+      toProxy(
+        headerPairs(attempt.headers).some(([name]) => name.toLowerCase() === 'proxy-authorization')
+          ? { ...attempt, reset: true }
+          : attempt,
+        attemptHandler,
+      );
+    const setup = {
+      auth,
+      dispatch: answering,
+      url: proxy,
+      initialUrl: null,
+      cookie: intake.cookie,
+      origins: null,
+      kind: 'proxy' as const,
+    };
+    new NegotiateHandler(setup, forwarded, handler).start();
+    return true;
+  };
+}
+
+/** The dispatcher {@link createProxyDispatcher} returns: one dispatch, two agents to close. */
+class ProxyRoutes extends Dispatcher {
+  readonly #routed: Dispatcher;
+  readonly #agents: readonly Agent[];
+
+  constructor(routed: Dispatcher, agents: readonly Agent[]) {
+    super();
+    this.#routed = routed;
+    this.#agents = agents;
+  }
+
+  override dispatch(opts: DispatchOptions, handler: DispatchHandler): boolean {
+    return this.#routed.dispatch(opts, handler);
+  }
+
+  override close(callback: () => void): void;
+  override close(): Promise<void>;
+  override close(callback?: () => void): Promise<void> | undefined {
+    return settle(Promise.all(this.#agents.map((agent) => agent.close())), callback);
+  }
+
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(): Promise<void>;
+  override destroy(
+    errOrCallback?: Error | null | (() => void),
+    callback?: () => void,
+  ): Promise<void> | undefined {
+    const err = typeof errOrCallback === 'function' ? null : (errOrCallback ?? null);
+    const done = typeof errOrCallback === 'function' ? errOrCallback : callback;
+    return settle(Promise.all(this.#agents.map((agent) => agent.destroy(err))), done);
+  }
+}
+
+/** undici's close/destroy convention: a promise, or the callback called once done. */
+function settle(all: Promise<unknown>, callback: (() => void) | undefined): Promise<void> | undefined {
+  const done = all.then(() => undefined);
+  if (callback === undefined) return done;
+  done.then(callback, callback);
+  return undefined;
 }
 
 /** A hostname as it goes in a URL: IPv6 literals in brackets. */
