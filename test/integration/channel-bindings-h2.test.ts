@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import axios from 'axios';
+import got from 'got';
+import http2wrapper from 'http2-wrapper';
+import ky from 'ky';
+import { Agent, request as undiciRequest } from 'undici';
+import { withNegotiate } from '../../src/adapters/axios/index.js';
+import { lastSeenCertificates } from '../../src/adapters/binding/binding-guard.js';
+import { EndPointBinding } from '../../src/adapters/binding/end-point-binding.js';
+import { createFetch } from '../../src/adapters/fetch.js';
+import { negotiateGot } from '../../src/adapters/got.js';
+import { negotiateKy } from '../../src/adapters/ky.js';
+import { negotiate } from '../../src/adapters/undici/index.js';
+import { HTTPSPNEGOAuth } from '../../src/index.js';
+import { H2NegotiateServer } from '../helpers/h2-negotiate-server.js';
+import { useRealm } from '../helpers/realm-fixture.js';
+import { makeCertificate, type TestCertificate } from '../helpers/test-certificates.js';
+
+// Channel bindings over HTTP/2 (RFC 9113 over TLS, RFC 5929 tls-server-end-point): a node:http2
+// server that speaks only h2 and requires every token to be bound to its certificate, against
+// every client that speaks h2: got (`http2: true`), axios (`httpVersion: 2`), undici with
+// `allowH2` (pipelining > 1, so requests share one session), and fetch and ky through such an
+// undici Agent.
+
+const fixture = useRealm();
+
+/** Sends one GET with a client made for `auth`; the status and body, or the error. */
+type H2Client = (auth: HTTPSPNEGOAuth, url: string) => Promise<{ status: number; body: string }>;
+
+interface ClientKit {
+  readonly name: string;
+  /** A client over h2 that trusts `certificate`; `close` ends its sessions. */
+  make(certificate: TestCertificate): { send: H2Client; close(): Promise<void> };
+}
+
+const undiciAgent = (certificate: TestCertificate) =>
+  new Agent({ allowH2: true, pipelining: 10, connect: { ca: certificate.cert } });
+
+const KITS: readonly ClientKit[] = [
+  {
+    name: 'got (http2: true)',
+    make(certificate) {
+      const agent = new http2wrapper.Agent();
+      return {
+        async send(auth, url) {
+          const client = got.extend(negotiateGot(auth), {
+            http2: true,
+            agent: { http2: agent },
+            https: { certificateAuthority: certificate.cert },
+            retry: { limit: 0 },
+            throwHttpErrors: false,
+          });
+          const res = await client(url);
+          return { status: res.statusCode, body: res.body };
+        },
+        async close() {
+          agent.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'axios (httpVersion: 2)',
+    make(certificate) {
+      return {
+        async send(auth, url) {
+          const client = withNegotiate(axios.create({ responseType: 'text' }), auth);
+          const res = await client.get(url, {
+            httpVersion: 2,
+            http2Options: { ca: certificate.cert },
+            validateStatus: () => true,
+          } as never);
+          return { status: res.status, body: String(res.data) };
+        },
+        async close() {},
+      };
+    },
+  },
+  {
+    name: 'undici interceptor (allowH2, pipelining 10)',
+    make(certificate) {
+      const agent = undiciAgent(certificate);
+      return {
+        async send(auth, url) {
+          const res = await undiciRequest(url, { dispatcher: agent.compose(negotiate(auth)) });
+          return { status: res.statusCode, body: await res.body.text() };
+        },
+        close: () => agent.close(),
+      };
+    },
+  },
+  {
+    name: 'createFetch through an allowH2 Agent',
+    make(certificate) {
+      const agent = undiciAgent(certificate);
+      return {
+        async send(auth, url) {
+          const res = await createFetch(auth)(url, { dispatcher: agent } as unknown as RequestInit);
+          return { status: res.status, body: await res.text() };
+        },
+        close: () => agent.close(),
+      };
+    },
+  },
+  {
+    name: 'ky through an allowH2 Agent',
+    make(certificate) {
+      const agent = undiciAgent(certificate);
+      const base: typeof fetch = (input, init) =>
+        fetch(input, { ...init, dispatcher: agent } as unknown as RequestInit);
+      return {
+        async send(auth, url) {
+          const res = await ky(url, { ...negotiateKy(auth, base), retry: 0, throwHttpErrors: false });
+          return { status: res.status, body: await res.text() };
+        },
+        close: () => agent.close(),
+      };
+    },
+  },
+];
+
+let unique = 0;
+
+describe('HTTP/2 over TLS, channel bindings required', () => {
+  let certificate: TestCertificate;
+  let other: TestCertificate;
+  let server: H2NegotiateServer;
+  before(async () => {
+    certificate = await makeCertificate('ecdsa-sha384', fixture.realm.hostname);
+    other = await makeCertificate('ecdsa-sha384', fixture.realm.hostname);
+    server = await H2NegotiateServer.start({
+      keytab: fixture.realm.service.keytab,
+      hostname: fixture.realm.hostname,
+      key: certificate.key,
+      cert: certificate.cert,
+      der: certificate.der,
+    });
+  });
+  after(() => server?.stop());
+
+  const url = (name: string) => `${server.url}${name.replace(/\W+/g, '-')}/${++unique}`;
+  const origin = () => new URL(server.url).origin;
+
+  for (const kit of KITS) {
+    describe(kit.name, () => {
+      test('authenticates with default options: the answer to the 401 and the tokens up front are bound to the session', async () => {
+        // A process that has seen no connection to the origin yet: the guess must come from the
+        // h2 session itself.
+        server.dropSessions();
+        lastSeenCertificates.forget(origin());
+        const client = kit.make(certificate);
+        try {
+          const auth = new HTTPSPNEGOAuth();
+          const hrefs = [url(kit.name), url(kit.name), url(kit.name)];
+          for (const href of hrefs) {
+            const res = await client.send(auth, href);
+            assert.equal(res.status, 200, res.body);
+            assert.equal(JSON.parse(res.body).user, fixture.realm.user.principal);
+          }
+          const seen = hrefs.flatMap((h) => server.requestsTo(new URL(h).pathname));
+          assert.ok(seen.every((r) => r.httpVersion === '2.0'));
+          assert.deepEqual(
+            seen.filter((r) => r.negotiate).map((r) => [r.status, r.channelBound]),
+            [
+              [200, true],
+              [200, true],
+              [200, true],
+            ],
+          );
+        } finally {
+          await client.close();
+        }
+      });
+
+      test('concurrent requests on one session each carry their own bound token', async () => {
+        const client = kit.make(certificate);
+        try {
+          const auth = new HTTPSPNEGOAuth();
+          assert.equal((await client.send(auth, url(kit.name))).status, 200);
+          const hrefs = Array.from({ length: 5 }, () => url(kit.name));
+          const results = await Promise.all(hrefs.map((h) => client.send(auth, h)));
+          for (const res of results) assert.equal(res.status, 200, res.body);
+          const seen = hrefs.flatMap((h) => server.requestsTo(new URL(h).pathname));
+          assert.ok(seen.filter((r) => r.negotiate).every((r) => r.channelBound));
+        } finally {
+          await client.close();
+        }
+      });
+
+      test('a token bound to another certificate than the session presented is never sent', async () => {
+        // The process last saw the origin present `other` (a guess): the token up front is bound
+        // to it, and the session that will carry it presents `certificate`.
+        server.dropSessions();
+        lastSeenCertificates.remember(origin(), EndPointBinding.of(other.der)!);
+        const client = kit.make(certificate);
+        const href = url(kit.name);
+        try {
+          await client.send(new HTTPSPNEGOAuth({ opportunisticAuth: true }), href).then(
+            () => {},
+            (error: unknown) => {
+              // Refused before anything was sent (no retry yet): a ChannelBindingError in the chain.
+              let e = error as { code?: unknown; cause?: unknown } | undefined;
+              while (e && e.code !== 'ERR_CHANNEL_BINDING') e = e.cause as typeof e;
+              assert.ok(e, `refused with ERR_CHANNEL_BINDING, not ${String(error)}`);
+            },
+          );
+        } finally {
+          await client.close();
+          lastSeenCertificates.remember(origin(), EndPointBinding.of(certificate.der)!);
+        }
+        const wrong = server.requestsTo(new URL(href).pathname).filter((r) => r.negotiate && !r.channelBound);
+        assert.deepEqual(wrong, [], 'no token bound to another certificate reached the server');
+      });
+    });
+  }
+});
