@@ -30,6 +30,8 @@ type H2Client = (auth: HTTPSPNEGOAuth, url: string) => Promise<{ status: number;
 
 interface ClientKit {
   readonly name: string;
+  /** Whether a failed attempt is sent again (got's hooks cannot resend an attempt that failed). */
+  readonly resends: boolean;
   /** A client over h2 that trusts `certificate`; `close` ends its sessions. */
   make(certificate: TestCertificate): { send: H2Client; close(): Promise<void> };
 }
@@ -40,6 +42,7 @@ const undiciAgent = (certificate: TestCertificate) =>
 const KITS: readonly ClientKit[] = [
   {
     name: 'got (http2: true)',
+    resends: false,
     make(certificate) {
       const agent = new http2wrapper.Agent();
       return {
@@ -62,6 +65,7 @@ const KITS: readonly ClientKit[] = [
   },
   {
     name: 'axios (httpVersion: 2)',
+    resends: true,
     make(certificate) {
       return {
         async send(auth, url) {
@@ -79,6 +83,7 @@ const KITS: readonly ClientKit[] = [
   },
   {
     name: 'undici interceptor (allowH2, pipelining 10)',
+    resends: true,
     make(certificate) {
       const agent = undiciAgent(certificate);
       return {
@@ -92,6 +97,7 @@ const KITS: readonly ClientKit[] = [
   },
   {
     name: 'createFetch through an allowH2 Agent',
+    resends: true,
     make(certificate) {
       const agent = undiciAgent(certificate);
       return {
@@ -105,6 +111,7 @@ const KITS: readonly ClientKit[] = [
   },
   {
     name: 'ky through an allowH2 Agent',
+    resends: true,
     make(certificate) {
       const agent = undiciAgent(certificate);
       const base: typeof fetch = (input, init) =>
@@ -196,15 +203,18 @@ describe('HTTP/2 over TLS, channel bindings required', () => {
         const client = kit.make(certificate);
         const href = url(kit.name);
         try {
-          await client.send(new HTTPSPNEGOAuth({ opportunisticAuth: true }), href).then(
-            () => {},
-            (error: unknown) => {
-              // Refused before anything was sent (no retry yet): a ChannelBindingError in the chain.
+          const sent = client.send(new HTTPSPNEGOAuth({ opportunisticAuth: true }), href);
+          if (kit.resends) {
+            // Stopped, then sent again bare once: the 401 on the session is answered bound to it.
+            const res = await sent;
+            assert.equal(res.status, 200, res.body);
+          } else {
+            await assert.rejects(sent, (error: unknown) => {
               let e = error as { code?: unknown; cause?: unknown } | undefined;
               while (e && e.code !== 'ERR_CHANNEL_BINDING') e = e.cause as typeof e;
-              assert.ok(e, `refused with ERR_CHANNEL_BINDING, not ${String(error)}`);
-            },
-          );
+              return e !== undefined;
+            });
+          }
         } finally {
           await client.close();
           lastSeenCertificates.remember(origin(), EndPointBinding.of(certificate.der)!);
