@@ -42,7 +42,7 @@ const undiciAgent = (certificate: TestCertificate) =>
 const KITS: readonly ClientKit[] = [
   {
     name: 'got (http2: true)',
-    resends: false,
+    resends: true,
     make(certificate) {
       const agent = new http2wrapper.Agent();
       return {
