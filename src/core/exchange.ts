@@ -61,6 +61,9 @@ export async function runExchange<R>(flow: NegotiateFlow, exchange: Exchange<R>)
       } catch (error) {
         // A bound token stopped before it was written (another certificate on the connection).
         if (!flow.rebind(error)) throw error;
+        // Two turns later: a client frees the refused connection first, and then sends the bare
+        // attempt on the connection its answer will take too (undici's pool would pick another).
+        await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
         authorization = null;
         continue;
       }

@@ -43,10 +43,12 @@ export class H2NegotiateServer {
   readonly #server: Http2SecureServer;
   readonly #sessions = new Set<ServerHttp2Session>();
   readonly url: string;
+  readonly port: number;
 
-  private constructor(server: Http2SecureServer, url: string) {
+  private constructor(server: Http2SecureServer, url: string, port: number) {
     this.#server = server;
     this.url = url;
+    this.port = port;
   }
 
   static async start(options: H2NegotiateServerOptions): Promise<H2NegotiateServer> {
@@ -56,7 +58,7 @@ export class H2NegotiateServer {
     const server = createSecureServer({ key: options.key, cert: options.cert, allowHTTP1: false });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const self = new H2NegotiateServer(server, `https://${options.hostname}:${port}/`);
+    const self = new H2NegotiateServer(server, `https://${options.hostname}:${port}/`, port);
     server.on('session', (session) => {
       ids.set(session, randomUUID());
       self.#sessions.add(session);
