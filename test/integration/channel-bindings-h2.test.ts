@@ -13,6 +13,7 @@ import { negotiateGot } from '../../src/adapters/got.js';
 import { negotiateKy } from '../../src/adapters/ky.js';
 import { negotiate } from '../../src/adapters/undici/index.js';
 import { HTTPSPNEGOAuth } from '../../src/index.js';
+import { NegotiateTestServer } from '../../src/testing/index.js';
 import { H2NegotiateServer } from '../helpers/h2-negotiate-server.js';
 import { useRealm } from '../helpers/realm-fixture.js';
 import { RoundRobin } from '../helpers/round-robin.js';
@@ -307,5 +308,28 @@ describe('HTTP/2: two back ends behind one name, each with its own certificate (
         'no token bound to another certificate reached a back end',
       );
     });
+  }
+});
+
+test('got with http2: true against an HTTP/1.1-only server (ALPN picks http/1.1): authenticates, bound', async () => {
+  const certificate = await makeCertificate('rsa-sha256', fixture.realm.hostname);
+  const server = await NegotiateTestServer.start({
+    keytab: fixture.realm.service.keytab,
+    hostname: fixture.realm.hostname,
+    tls: { key: certificate.key, cert: certificate.cert, channelBindings: 'required' },
+  });
+  const client = KITS[0]!.make(certificate);
+  try {
+    const auth = new HTTPSPNEGOAuth();
+    const hrefs = [`${server.url}ok/alpn${++unique}`, `${server.url}ok/alpn${++unique}`];
+    for (const href of hrefs) {
+      const res = await client.send(auth, href);
+      assert.equal(res.status, 200, res.body);
+    }
+    const seen = hrefs.flatMap((h) => server.requestsTo(new URL(h).pathname));
+    assert.ok(seen.filter((r) => r.negotiate).every((r) => r.channelBound));
+  } finally {
+    await client.close();
+    await server.stop();
   }
 });

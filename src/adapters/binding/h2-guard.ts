@@ -216,6 +216,9 @@ export const http2WrapperConnection = (
   origin: URL,
   options: ConnectionOptions & Record<string, unknown>,
 ): TLSSocket => {
+  // node:http calls a `createConnection` as (options, callback): a request that ALPN sent to
+  // HTTP/1.1 without an agent. Its connection is then what node:https would make.
+  if (!(origin instanceof URL)) return tlsConnect(origin as ConnectionOptions);
   const socket = defaultConnection(origin, options);
   socket.once('secureConnect', () => seen(origin.origin, socket));
   return socket;
