@@ -26,6 +26,7 @@ import type {
   Options,
   PlainResponse,
   Response,
+  RetryFunction,
 } from 'got';
 import { MaxRedirectsError } from 'got';
 import { attachReason } from '../core/client-error-reason.js';
@@ -73,6 +74,12 @@ interface RequestState {
   redirects: number;
   /** When the got call started (`Date.now()`), for its `timeout.request` over all attempts. */
   readonly started: number;
+  /**
+   * A bound token of this call was stopped by the guard (another certificate on the connection)
+   * and got was asked to send the attempt again: `'next'` until that attempt goes (bare), then
+   * `'done'` (once per got call).
+   */
+  rebind: 'next' | 'done' | null;
 }
 
 /**
@@ -91,6 +98,7 @@ const newState = (): RequestState =>
       caller: null,
       redirects: 0,
       started: Date.now(),
+      rebind: null,
     },
     {
       [inspect.custom]: { value: () => HIDDEN_STATE },
@@ -155,6 +163,10 @@ function finish(options: NormalizedOptions | Options, state: RequestState): void
  *   `'ERR_BODY_NOT_REPLAYABLE'` when no token can be made. `json`, `form`, strings and buffers
  *   are resent as they are.
  * - A got retry (5xx, network error) gets a fresh token, never the previous one.
+ * - A bound token that meets a connection with another certificate (channel bindings) is stopped
+ *   before it is written, and the attempt goes again bare once, through got's retry (the preset
+ *   sets `retry.calculateDelay`; your `beforeRetry` hooks run): the 401 is answered bound to its
+ *   own connection. A `calculateDelay` of yours, or `enforceRetryRules`, turns that off.
  *
  * The token is made for `options.url` as this `beforeRequest` hook sees it: hooks that change
  * the URL must be added before this preset, not in a later `extend()`.
@@ -224,9 +236,11 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       signal: deadline.signal,
     });
     state.attempt = { flow, deadline };
-    let authorization: string | null;
+    let authorization: string | null = null;
     try {
-      authorization = await flow.start();
+      // The attempt after a stopped bound token goes bare: its 401 is answered on its connection.
+      if (state.rebind === 'next') state.rebind = 'done';
+      else authorization = await flow.start();
     } catch (error) {
       release(state);
       throw error;
@@ -330,8 +344,19 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
     return attachReason(error, error.response);
   };
 
+  // A bound token stopped before it was written (another certificate on the connection, as with
+  // two back ends behind one name): got's hooks cannot resend a failed attempt, its retry can.
+  // Once per got call, whatever the retry limit; any other error gets got's own delay.
+  const calculateDelay: RetryFunction = ({ error, computedValue }) => {
+    const state = error.options ? stateOf(error.options) : undefined;
+    if (!state || state.rebind !== null || !state.attempt?.flow.rebind(error)) return computedValue;
+    state.rebind = 'next';
+    return 1;
+  };
+
   return {
     handlers: [handler],
+    retry: { calculateDelay },
     hooks: {
       beforeRequest: [beforeRequest],
       beforeRedirect: [beforeRedirect],

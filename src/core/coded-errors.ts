@@ -164,7 +164,9 @@ export class LoginRefusedError extends coded('ERR_LOGIN_REFUSED') {}
  * A token bound to one TLS certificate (RFC 5929 `tls-server-end-point`, option
  * `channelBindings`) was about to go on a connection that presented another one: the request
  * was stopped before the token was written (the server changed certificates between
- * connections, or connections to one origin reach servers with different certificates). Also
+ * connections, or connections to one origin reach servers with different certificates). The
+ * adapters send such an attempt again bare, once, and answer its 401 on its own connection: a
+ * request fails with this error when that happens twice, or its body can be sent only once. Also
  * thrown, before anything is sent, for a streamed body that needs a token up front when no
  * connection to the origin is known yet. Nothing was sent with the token; the request may be
  * retried.

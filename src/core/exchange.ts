@@ -55,7 +55,18 @@ export async function runExchange<R>(flow: NegotiateFlow, exchange: Exchange<R>)
   try {
     let authorization = await flow.start();
     for (;;) {
-      const response = await exchange.send(flow.requestHeaders(authorization));
+      let response: R;
+      try {
+        response = await exchange.send(flow.requestHeaders(authorization));
+      } catch (error) {
+        // A bound token stopped before it was written (another certificate on the connection).
+        if (!flow.rebind(error)) throw error;
+        // Two turns later: a client frees the refused connection first, and then sends the bare
+        // attempt on the connection its answer will take too (undici's pool would pick another).
+        await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+        authorization = null;
+        continue;
+      }
       let decision: Awaited<ReturnType<NegotiateFlow['onResponse']>>;
       try {
         decision = await flow.onResponse({

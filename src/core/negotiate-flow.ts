@@ -4,7 +4,8 @@ import { findNegotiateChallenge, formatNegotiateHeader, type NegotiateChallenge 
 import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
-import { BodyNotReplayableError, type HttpGssapiError, SPNEGOExchangeError } from './errors.js';
+import { BodyNotReplayableError, type HttpGssapiError } from './errors.js';
+import { exchangeError, isBindingRefusal } from './exchange-error.js';
 import { ExchangeRecord } from './exchange-record.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
 import { serverRefusal } from './host-policy.js';
@@ -89,6 +90,8 @@ export class NegotiateFlow {
   #phase: Phase = { name: 'bare' };
   /** Negotiate challenges answered so far. */
   #challenges = 0;
+  /** Whether {@link rebind} sent an attempt again bare (once per flow). */
+  #rebound = false;
   /** Tokens sent, their sizes, what the released contexts granted. */
   readonly #record = new ExchangeRecord();
 
@@ -240,6 +243,24 @@ export class NegotiateFlow {
         response,
       ),
     );
+  }
+
+  /**
+   * The attempt with the last (bound) token failed with `error`. When that is a guard's
+   * `ChannelBindingError` (the connection the client chose presented another certificate, and
+   * the token was stopped before a byte went out), once per flow: the token's context is released
+   * unused and true says "send the attempt again, bare", so the 401 on that connection is answered
+   * bound to it (RFC 5929 section 4), as a browser would. Otherwise false: the error stands.
+   */
+  rebind(error: unknown): boolean {
+    const phase = this.#phase;
+    if (this.#rebound || !this.#replayable || phase.name !== 'token-out' || phase.certificate === null)
+      return false;
+    if (!isBindingRefusal(error)) return false;
+    this.#rebound = true;
+    phase.context.dispose();
+    this.#phase = { name: 'bare' };
+    return true;
   }
 
   /** Releases the context, if the adapter stops early (abort, network error). */
@@ -417,16 +438,7 @@ export class NegotiateFlow {
   }
 
   #exchangeError(message: string, error: unknown): HttpGssapiError {
-    const cause = error as { hint?: unknown; code?: unknown; message?: unknown };
-    const hint = typeof cause?.hint === 'string' ? cause.hint : undefined;
-    const detail = typeof cause?.message === 'string' ? `: ${cause.message}` : '';
-    // A GSSError's message already ends with its code: name it once.
-    const code =
-      typeof cause?.code === 'string' && !detail.endsWith(`[${cause.code}]`) ? ` [${cause.code}]` : '';
-    return new SPNEGOExchangeError(`${message} for ${this.url.origin}${detail}${code}`, {
-      cause: error,
-      ...(hint ? { hint } : {}),
-    });
+    return exchangeError(message, this.url, error);
   }
 
   /** A request that was aborted (or timed out) hears its own reason, not an exchange failure. */

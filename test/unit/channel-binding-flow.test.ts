@@ -140,3 +140,43 @@ test('channelBindings must be a boolean', () => {
     /channelBindings must be a boolean/,
   );
 });
+
+describe('a bound token stopped by the guard (another certificate on the connection)', () => {
+  const refusal = () =>
+    new TypeError('fetch failed', { cause: new ChannelBindingError('another certificate') });
+
+  test('once: the context is released unused and the attempt goes again bare; the 401 is answered bound anew', async () => {
+    let certificate = CERTIFICATE;
+    const { auth, factory } = setup({ opportunisticAuth: true });
+    const flow = auth.flow('https://h.test/a', { peerCertificate: () => certificate });
+    assert.ok(await flow.start());
+    assert.equal(flow.rebind(refusal()), true);
+    assert.equal(factory.disposed, 1, 'the context of the token never sent is released');
+    assert.equal(flow.boundCertificate, null, 'the next attempt carries no token');
+    assert.deepEqual(flow.requestHeaders(null), {});
+    certificate = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x09]);
+    const answer = await flow.onResponse(challenge);
+    assert.equal(answer.action, 'retry');
+    assert.deepEqual(flow.boundCertificate, certificate);
+    assert.equal(factory.created.length, 2, 'a fresh context for the new connection');
+    // A second refusal stands: bounded to one resend per flow.
+    assert.equal(flow.rebind(refusal()), false);
+    flow.dispose();
+  });
+
+  test('not for another error, an unbound token, or a body that goes once', async () => {
+    const { auth } = setup({ opportunisticAuth: true });
+    const other = auth.flow('https://h.test/b', { peerCertificate: () => CERTIFICATE });
+    assert.ok(await other.start());
+    assert.equal(other.rebind(new TypeError('fetch failed', { cause: new Error('ECONNRESET') })), false);
+    other.dispose();
+    const plain = auth.flow('http://h.test/c');
+    assert.ok(await plain.start());
+    assert.equal(plain.rebind(refusal()), false);
+    plain.dispose();
+    const once = auth.flow('https://h.test/d', { peerCertificate: () => CERTIFICATE, replayable: false });
+    assert.ok(await once.start());
+    assert.equal(once.rebind(refusal()), false);
+    once.dispose();
+  });
+});

@@ -11,6 +11,7 @@ import { replayableBody, requestIntake } from '../../core/request-intake.js';
 import { discardBody } from '../../internal/buffered-body.js';
 import { hideProperty } from '../../internal/hide-property.js';
 import { EndPointBinding } from '../binding/end-point-binding.js';
+import { guardedHttp2Options } from '../binding/h2-guard.js';
 import { watchedTransport } from '../binding/node-guard.js';
 import { sendWatched, undiciGuard } from '../binding/undici-guard.js';
 import { requestDeadline } from './request-deadline.js';
@@ -162,13 +163,7 @@ export async function dispatch(
       data: hop.data,
       maxRedirects: 0,
       ...(hop.url.protocol === 'https:'
-        ? {
-            transport: watchedTransport(
-              config.transport,
-              hop.url,
-              carriesToken ? EndPointBinding.of(certificate) : null,
-            ),
-          }
+        ? guardedTransport(config, hop.url, carriesToken ? certificate : null)
         : {}),
     };
     let outcome: Outcome;
@@ -192,6 +187,24 @@ export async function dispatch(
     if (outcome.error) scrub(outcome.error, config, carriesToken);
     return outcome;
   }
+}
+
+/**
+ * What watches an https attempt's connection (channel bindings): the http adapter's `transport`
+ * for HTTP/1.1, which axios does not use for `httpVersion: 2` (its own HTTP/2 sessions): those
+ * get `http2Options` whose `createConnection` checks each session's certificate.
+ */
+function guardedTransport(
+  config: Config,
+  url: URL,
+  certificate: Uint8Array | null,
+): Pick<Config, 'transport'> & { http2Options?: Record<string, unknown> } {
+  const binding = EndPointBinding.of(certificate);
+  const transport = watchedTransport(config.transport, url, binding);
+  const own = config as { httpVersion?: unknown; http2Options?: Record<string, unknown> };
+  // axios reads `httpVersion` as a number or a numeric string.
+  if (Number(own.httpVersion) !== 2) return { transport };
+  return { transport, http2Options: guardedHttp2Options(own.http2Options, binding) };
 }
 
 /** The next hop of a redirect, by the shared policy, with axios's own options on top. */

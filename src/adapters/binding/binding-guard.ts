@@ -73,6 +73,11 @@ export class LastSeenCertificates {
       this.#byOrigin.delete(this.#byOrigin.keys().next().value as string);
   }
 
+  /** Forgets what `origin` presented (the next token up front waits for a connection). */
+  forget(origin: string): void {
+    this.#byOrigin.delete(origin);
+  }
+
   get(origin: string): EndPointBinding | null {
     return this.#byOrigin.get(origin) ?? null;
   }
@@ -91,6 +96,28 @@ export class LastSeenCertificates {
 export const lastSeenCertificates: LastSeenCertificates = new LastSeenCertificates();
 
 /**
+ * The error for a bound token that met a connection with another certificate (or none), after
+ * reporting it (the `http-gssapi:binding` channel). The connection is left to the caller: an
+ * HTTP/1.1 connection is destroyed ({@link refuseConnection}), an HTTP/2 session shared with
+ * other streams only gets no stream for this token.
+ *
+ * @example
+ * ```ts
+ * if (!bound.equals(bindingOfSocket(session.socket))) throw bindingMismatch(url);
+ * ```
+ */
+export function bindingMismatch(url: URL | string): ChannelBindingError {
+  const href = String(url);
+  emit({ type: 'binding', url: href, result: 'mismatch' });
+  return new ChannelBindingError(
+    `the connection chosen for a request to ${new URL(href).origin} presented another TLS certificate than the one its Negotiate token is bound to; the request was stopped before the token was sent`,
+    {
+      hint: 'the server changed certificates, or connections to this origin reach servers with different certificates; retry the request (its new token is bound anew)',
+    },
+  );
+}
+
+/**
  * Stops a bound token from going on a connection with another certificate: reports it (the
  * `http-gssapi:binding` channel) and destroys the connection with a {@link ChannelBindingError},
  * before the client writes the request to it; the client then fails the request with that error.
@@ -101,14 +128,5 @@ export const lastSeenCertificates: LastSeenCertificates = new LastSeenCertificat
  * ```
  */
 export function refuseConnection(socket: { destroy(error?: Error): void }, url: URL | string): void {
-  const href = String(url);
-  emit({ type: 'binding', url: href, result: 'mismatch' });
-  socket.destroy(
-    new ChannelBindingError(
-      `the connection chosen for a request to ${new URL(href).origin} presented another TLS certificate than the one its Negotiate token is bound to; the request was stopped before the token was sent`,
-      {
-        hint: 'the server changed certificates, or connections to this origin reach servers with different certificates; retry the request (its new token is bound anew)',
-      },
-    ),
-  );
+  socket.destroy(bindingMismatch(url));
 }

@@ -77,6 +77,8 @@ export class NegotiateHandler implements DispatchHandler {
   #reuse = false;
   // The current attempt.
   #attempt: DispatchController | null = null;
+  /** Whether the flow sent an attempt again bare after a binding mismatch (`flow.rebind`). */
+  #rebound = false;
   #mode: Mode = 'connecting';
   #queue: Queued[] = [];
   #drained = 0;
@@ -219,7 +221,21 @@ export class NegotiateHandler implements DispatchHandler {
       case 'discard':
         return;
       default:
-        if (!(error instanceof Dropped)) this.#toCaller(error);
+        if (error instanceof Dropped) return;
+        // A bound token stopped before it was written (another certificate on the connection):
+        // once, the attempt goes again bare, on the dedicated connection when there is one.
+        if (this.#flow?.rebind(error)) {
+          this.#rebound = true;
+          // Later, as #next does: the refused connection's client is free again by then, so the
+          // pool does not leave it for another that the 401's answer would then miss.
+          setImmediate(() =>
+            setImmediate(() => {
+              if (!this.#done) this.#send(null).catch((e: unknown) => this.#fail(toError(e)));
+            }),
+          );
+          return;
+        }
+        this.#toCaller(error);
     }
   }
 
@@ -261,7 +277,7 @@ export class NegotiateHandler implements DispatchHandler {
     if (this.#done) return;
     const { origins } = this.#setup;
     let dispatch = this.#setup.dispatch;
-    if (origins && (authorization !== null || this.#reuse)) {
+    if (origins && (authorization !== null || this.#reuse || this.#rebound)) {
       if (!this.#release) {
         this.#dedicated = origins.for(this.#setup.url.origin);
         this.#release = await this.#race.run(this.#dedicated.lock.acquire(this.#race.aborted), (release) =>
