@@ -64,6 +64,9 @@ export interface ForwardProxyOptions {
   readonly allow?: AllowList;
 }
 
+/** Bytes a client may send before its tunnel is open (a TLS ClientHello is a few hundred). */
+const EARLY_DATA_LIMIT = 64 * 1024;
+
 /** The reason a request that went round a loop gets (RFC 9110 section 7.6.3, `Via`). */
 const LOOP_REASON =
   'this request has already been through this proxy (its Via names it): the upstream or a proxy after it leads back here';
@@ -306,8 +309,19 @@ export class ForwardProxy {
     const counter = { count: 0 };
     const remote = !isLoopbackAddress(client.remoteAddress ?? '');
     // The client gone while the tunnel opens: the upstream connection (or the 407 legs) stop too.
+    // Its end is seen only while its socket is read: what it sends early (a TLS hello) is kept
+    // for the tunnel, up to 64 KiB (then reading pauses).
     const { controller, done } = this.#begin();
     const onClose = () => controller.abort(new Error('the client closed the connection'));
+    const early: Buffer[] = [head];
+    let earlySize = head.length;
+    const onData = (chunk: Buffer) => {
+      early.push(chunk);
+      earlySize += chunk.length;
+      if (earlySize > EARLY_DATA_LIMIT) client.pause();
+    };
+    client.on('data', onData);
+    client.once('end', onClose);
     client.once('close', onClose);
     const { connectTimeout } = this.#limits;
     let upstream: net.Socket;
@@ -340,6 +354,8 @@ export class ForwardProxy {
       this.#log('CONNECT', authority, proxy, { status, legs: counter.count, reason }, started);
       return;
     } finally {
+      client.off('data', onData);
+      client.off('end', onClose);
       client.off('close', onClose);
       done();
     }
@@ -349,7 +365,7 @@ export class ForwardProxy {
     }
     this.#track(upstream);
     client.write('HTTP/1.1 200 Connection established\r\n\r\n');
-    if (head.length > 0) upstream.write(head);
+    for (const chunk of early) if (chunk.length > 0) upstream.write(chunk);
     upstream.on('error', () => {
       upstream.destroy();
       client.destroy();
