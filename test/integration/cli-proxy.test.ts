@@ -263,8 +263,8 @@ async function slowUpstream(ms: number) {
 }
 
 /**
- * A forward proxy over TLS (certificate for `localhost`, trusted through `caFile`) that forwards
- * absolute-form requests: the SNI names and targets it saw.
+ * A forward proxy over TLS (certificate for `localhost`, trusted through `caFile`) that answers
+ * absolute-form requests itself, naming the Host: the SNI names and targets it saw.
  */
 async function tlsForwardProxy() {
   const { key, cert } = await makeCertificate('rsa-sha256', 'localhost');
@@ -275,12 +275,8 @@ async function tlsForwardProxy() {
   const server = https.createServer({ key, cert }, (req, res) => {
     servernames.push((req.socket as TLSSocket).servername);
     targets.push(req.url ?? '');
-    const onward = http.request(req.url ?? '', { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    onward.on('error', () => res.destroy());
-    req.pipe(onward);
+    req.resume();
+    res.end(`answered by the TLS proxy for ${req.headers.host}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -744,10 +740,25 @@ describe('http-gssapi proxy in front of a Negotiate squid', () => {
       env,
     );
     try {
-      const result = await curl(proxy.url, `${fixture.apache.url}public/`);
+      // A target by another name than the proxy's: node would take the SNI and the name to check
+      // the proxy's certificate against from the target's Host (the issue's "a.test is not in the
+      // cert's altnames").
+      const target = 'http://a.test/page';
+      const result = await curl(proxy.url, target);
       assert.equal(result.status, 200, `${result.body} ${proxy.log}`);
+      assert.equal(result.body, 'answered by the TLS proxy for a.test');
       assert.deepEqual(tlsProxy.servernames, ['localhost']);
-      assert.deepEqual(tlsProxy.targets, [`${fixture.apache.url}public/`]);
+      // Not trusted, not used: the proxy's certificate is checked.
+      const untrusting = await CliProxyProcess.start(
+        proxyArgs('--upstream', `https://localhost:${tlsProxy.port}`),
+        cleanEnv(),
+      );
+      const refused = await curl(untrusting.url, target);
+      assert.deepEqual(await untrusting.stop(), { code: 0, signal: null });
+      assert.equal(refused.status, 502);
+      assert.match(refused.body, /certificate/);
+      assert.equal(tlsProxy.targets.length, 1, 'nothing was sent to the untrusted proxy');
+      assert.deepEqual(tlsProxy.targets, [target]);
     } finally {
       assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
       await tlsProxy.close();
