@@ -9,6 +9,11 @@ import {
   listenerCovers,
   normalizeAddress,
 } from '../../src/cli/local-addresses.js';
+import {
+  LOCAL_TARGET_REFUSED,
+  localLiteralRefusal,
+  lookupRemoteOnly,
+} from '../../src/cli/local-target-guard.js';
 import { parseCommandLine } from '../../src/cli/parse-arguments.js';
 import { PROXY_FLAGS } from '../../src/cli/proxy-command.js';
 import { DEFAULT_LIMITS, limitsFromFlags } from '../../src/cli/proxy-limits.js';
@@ -248,6 +253,27 @@ describe('http-gssapi proxy: --allow, limits and the Via entry', () => {
     assert.ok(via.seenIn(forwarded) && via.seenIn([forwarded]));
     assert.ok(!new ViaEntry().seenIn(forwarded));
     assert.ok(!via.seenIn(`1.1 ${via.pseudonym}x`), 'the whole pseudonym, not a prefix');
+  });
+});
+
+describe('http-gssapi proxy: direct connections for remote clients avoid this machine', () => {
+  it('IP literals of this machine are refused, others are not', () => {
+    for (const host of ['127.0.0.1', '127.4.5.6', '[::1]', '::ffff:127.0.0.1', '0.0.0.0', '[::]']) {
+      assert.equal((localLiteralRefusal(host) as { code?: string } | null)?.code, LOCAL_TARGET_REFUSED, host);
+    }
+    for (const host of ['192.0.2.200', '[2001:db8::1]', 'localhost', 'example.org']) {
+      assert.equal(localLiteralRefusal(host), null, host);
+    }
+  });
+
+  it('a name that resolves to this machine fails the lookup, with or without all', async () => {
+    for (const all of [false, true]) {
+      const error = await new Promise<unknown>((resolve) =>
+        lookupRemoteOnly('localhost', { all }, (failure) => resolve(failure)),
+      );
+      assert.equal((error as { code?: string }).code, LOCAL_TARGET_REFUSED);
+      assert.match(String(error), /localhost is this machine/);
+    }
   });
 });
 
