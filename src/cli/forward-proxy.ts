@@ -34,6 +34,7 @@ import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import { openConnectTunnel } from '../proxy/connect-tunnel.js';
 import { ProxySelector } from '../proxy/proxy-selector.js';
 import { type AllowList, LOOPBACK_ONLY } from './client-allow-list.js';
+import { connectDirect } from './connect-direct.js';
 import { forwardHttpRequest } from './forward-http-request.js';
 import type { ListenAddress } from './listen-address.js';
 import { isLoopbackAddress } from './local-addresses.js';
@@ -112,6 +113,8 @@ export class ForwardProxy {
   readonly #pending = new Set<AbortController>();
   #stopped = false;
   #connections = 0;
+  /** Connections over the cap, answered 503: a request already parsed on one goes nowhere. */
+  readonly #overCap = new WeakSet<net.Socket>();
   /** Client sockets of tunnels (node:http no longer tracks them once CONNECT hands them over) and their upstreams. */
   readonly #tunnelSockets = new Set<net.Socket>();
 
@@ -189,6 +192,7 @@ export class ForwardProxy {
     });
     if (this.#connections > this.#limits.maxConnections) {
       const reason = `too many connections (--max-connections ${this.#limits.maxConnections}): try again later`;
+      this.#overCap.add(socket);
       socket.on('error', () => socket.destroy());
       sendReasonOnSocket(socket, 503, reason);
       this.#options.log(logLine('-', socket.remoteAddress ?? '', null, { status: 503, legs: 0, reason }, 0));
@@ -230,6 +234,10 @@ export class ForwardProxy {
   async #onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
+    if (this.#overCap.has(req.socket)) {
+      res.destroy();
+      return;
+    }
     const refused = this.#refusal(req);
     if (refused) {
       req.resume();
@@ -291,6 +299,10 @@ export class ForwardProxy {
     const authority = req.url ?? '';
     this.#track(client);
     client.on('error', () => client.destroy());
+    if (this.#overCap.has(client)) {
+      client.destroy();
+      return;
+    }
     const refused = this.#refusal(req);
     if (refused) {
       sendReasonOnSocket(client, refused.status, refused.reason);
@@ -388,43 +400,4 @@ export class ForwardProxy {
     this.#tunnelSockets.add(socket);
     socket.once('close', () => this.#tunnelSockets.delete(socket));
   }
-}
-
-/**
- * A direct connection to a `NO_PROXY` host, given up after `timeout` ms; for a `remote` client
- * never to an address of this machine.
- */
-function connectDirect(
-  host: string,
-  port: number,
-  signal: AbortSignal,
-  timeout: number,
-  remote: boolean,
-): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, ...(remote ? { lookup: lookupRemoteOnly } : {}) });
-    // Not the signal option of net.connect: it would stay on the socket of the open tunnel.
-    const fail = (error: unknown) => {
-      cleanup();
-      socket.destroy();
-      reject(error);
-    };
-    const onAbort = () => fail(signal.reason);
-    const timer = setTimeout(
-      () => fail(new Error(`${host}:${port} did not answer within ${timeout} ms`)),
-      timeout,
-    );
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.off('error', fail);
-    };
-    if (signal.aborted) return fail(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => {
-      cleanup();
-      resolve(socket);
-    });
-    socket.once('error', fail);
-  });
 }
