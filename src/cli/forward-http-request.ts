@@ -13,13 +13,16 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import net from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BodyNotReplayableError } from '../core/errors.js';
 import type { FlowDecision } from '../core/flow-types.js';
 import type { HTTPSPNEGOAuth } from '../core/http-spnego-auth.js';
 import type { NegotiateFlow } from '../core/negotiate-flow.js';
+import { LOCAL_TARGET_REFUSED } from './local-target-guard.js';
 import { type ProxyOutcome, reasonOf, sendReason } from './proxy-outcome.js';
+import type { ViaEntry } from './proxy-via.js';
 
 /**
  * Hop-by-hop fields (RFC 9110 section 7.6.1), and those a proxy consumes itself: never
@@ -102,8 +105,14 @@ export interface HttpRoute {
   /** The upstream proxy, or null for a direct request (a `NO_PROXY` host). */
   readonly proxy: URL | null;
   readonly auth: HTTPSPNEGOAuth;
-  /** Aborted when the proxy stops. */
+  /** Aborted when the client leaves or the proxy stops: the upstream request is given up. */
   readonly signal: AbortSignal;
+  /** Silence (ms) after which the upstream request is given up; none when absent. */
+  readonly idleTimeout?: number;
+  /** This proxy's `Via` entry, appended to the request's (RFC 9110 section 7.6.3). */
+  readonly via?: ViaEntry;
+  /** The name lookup of a direct connection (one that refuses this machine's addresses). */
+  readonly lookup?: net.LookupFunction;
 }
 
 /** Sends one attempt and resolves with the response head. */
@@ -116,8 +125,9 @@ function sendAttempt(
 ): Promise<http.IncomingMessage> {
   const via = route.proxy ?? target;
   const secure = via.protocol === 'https:';
-  const options: http.RequestOptions = {
-    host: via.hostname.replace(/^\[(.*)\]$/, '$1'),
+  const host = via.hostname.replace(/^\[(.*)\]$/, '$1');
+  const options: https.RequestOptions = {
+    host,
     port: Number(via.port) || (secure ? 443 : 80),
     method,
     // To a proxy the target in absolute form; to the origin itself in origin form.
@@ -125,14 +135,24 @@ function sendAttempt(
     headers: { ...headers, host: target.host },
     agent: false,
     signal: route.signal,
+    // TLS to an https proxy is with the proxy: its certificate is checked against its own name,
+    // which also goes out as SNI. Without this node takes both from the Host field, the target's.
+    // An IP literal sends no SNI (RFC 6066 section 3), and is checked as an IP address.
+    ...(secure ? { servername: net.isIP(host) ? '' : host } : {}),
+    ...(route.idleTimeout ? { timeout: route.idleTimeout } : {}),
+    ...(route.lookup ? { lookup: route.lookup } : {}),
   };
   return new Promise((resolve, reject) => {
     const request = (secure ? https : http).request(options, resolve);
     // Every error, not only the first: one after the response head (a reset upstream) must not
     // go unhandled; the response stream reports it to whoever reads it.
     request.on('error', reject);
+    request.on('timeout', () =>
+      request.destroy(new Error(`${via.host} sent nothing for ${Math.round(route.idleTimeout! / 1000)} s`)),
+    );
     for (const chunk of body.chunks) request.write(chunk);
-    if (body.rest) body.rest.pipe(request);
+    // pipeline, not pipe: a client that aborts its upload aborts the upstream request with it.
+    if (body.rest) pipeline(body.rest, request, () => {});
     else request.end();
   });
 }
@@ -158,6 +178,7 @@ export async function forwardHttpRequest(
   const method = req.method ?? 'GET';
   const body = await readBody(req, route.auth.options.maxReplayBodySize);
   const headers = endToEnd(req.headers);
+  if (route.via) headers['via'] = route.via.append(req.headers.via);
   if (body.rest === null) {
     const length = body.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     if (length > 0 || headers['content-length'] !== undefined) headers['content-length'] = String(length);
@@ -203,7 +224,8 @@ export async function forwardHttpRequest(
   } catch (error) {
     // No token for a body that cannot wait (BodyNotReplayableError), or no upstream at all.
     const reason = reasonOf(error, 'the request failed');
-    const status = error instanceof BodyNotReplayableError ? 407 : 502;
+    const localTarget = (error as { code?: unknown }).code === LOCAL_TARGET_REFUSED;
+    const status = error instanceof BodyNotReplayableError ? 407 : localTarget ? 403 : 502;
     if (!res.headersSent) sendReason(res, status, reason);
     else res.destroy();
     return { status, legs: flow?.tokensSent ?? 0, reason };

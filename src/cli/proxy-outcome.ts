@@ -11,7 +11,7 @@ import type net from 'node:net';
 
 /** What happened to one request. */
 export interface ProxyOutcome {
-  /** The status the client got (the upstream's, or ours: 407, 502, 400). */
+  /** The status the client got (the upstream's, or ours: 400, 403, 407, 502, 503, 508). */
   readonly status: number;
   /** Negotiate tokens sent upstream for it. */
   readonly legs: number;
@@ -52,6 +52,8 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   407: 'Proxy Authentication Required',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  508: 'Loop Detected',
 };
 
 function reasonBody(reason: string): string {

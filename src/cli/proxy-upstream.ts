@@ -7,9 +7,12 @@
  *
  * @module
  */
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
 import { type ProxySettings, parseProxyUrl } from '../proxy/proxy-selector.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { ListenAddress } from './listen-address.js';
+import { listenerCovers } from './local-addresses.js';
 
 /** Where requests go, fixed at start. */
 export interface Upstream {
@@ -81,17 +84,30 @@ export function resolveUpstream(
 
 /**
  * Refuses an upstream that is the local proxy itself (`HTTPS_PROXY` already pointing at it):
- * every request would loop until the sockets run out.
+ * every request would loop until the sockets run out. The upstream's host is resolved and each
+ * of its addresses compared with every address the listener covers: `0.0.0.0` and `::` cover
+ * each interface's address, `localhost`, `0.0.0.0` and `[::ffff:127.0.0.1]` reach `127.0.0.1`.
+ * A host that does not resolve now is left to fail per request. Loops this cannot see (a chain
+ * of proxies that leads back here) are caught at run time by the `Via` entry (`proxy-via.ts`).
  *
  * @throws {CliError} `EXIT.USAGE` naming the loop.
+ * @example
+ * ```ts
+ * await refuseLoop(upstream, proxy.address); // throws when the upstream resolves to the listener
+ * ```
  */
-export function refuseLoop(upstream: Upstream, listening: ListenAddress, loopback: boolean): void {
+export async function refuseLoop(
+  upstream: Upstream,
+  listening: ListenAddress,
+  resolve: (host: string) => Promise<readonly string[]> = resolveAll,
+): Promise<void> {
   for (const url of [upstream.http, upstream.https]) {
     if (url === null) continue;
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-    const sameHost = host === listening.host || (loopback && /^(localhost|127\.[\d.]+|::1)$/.test(host));
-    if (sameHost && port === listening.port) {
+    if (port !== listening.port) continue;
+    const addresses = net.isIP(host) ? [host] : await resolve(host).catch(() => []);
+    if (addresses.some((address) => listenerCovers(listening.host, address))) {
       throw new CliError(
         EXIT.USAGE,
         `the upstream proxy ${url.origin} is this proxy itself (HTTPS_PROXY/HTTP_PROXY point here)`,
@@ -99,4 +115,9 @@ export function refuseLoop(upstream: Upstream, listening: ListenAddress, loopbac
       );
     }
   }
+}
+
+/** Every address `host` resolves to (A and AAAA, as a connect would try them). */
+async function resolveAll(host: string): Promise<readonly string[]> {
+  return (await lookup(host, { all: true })).map((entry) => entry.address);
 }

@@ -3,16 +3,19 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer, type default as net } from 'node:net';
-import { tmpdir } from 'node:os';
+import https from 'node:https';
+import { connect, createServer, type default as net } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TLSSocket } from 'node:tls';
 import { ApacheServer } from '../helpers/apache.js';
 import { CliProxyProcess } from '../helpers/cli-proxy-process.js';
 import { type RealmFixture, useRealm } from '../helpers/realm-fixture.js';
 import { runCli } from '../helpers/run-cli.js';
 import type { SquidAccessLogEntry } from '../helpers/squid.js';
+import { makeCertificate } from '../helpers/test-certificates.js';
 
 // `http-gssapi proxy`, the built command as a subprocess, in front of a real squid that demands
 // Negotiate (negotiate_kerberos_auth against the test realm): curl, git and npm, which speak no
@@ -146,6 +149,146 @@ function rawConnect(proxy: string, authority: string): Promise<{ status: number;
     request.once('error', reject);
     request.end();
   });
+}
+
+/** Polls `check` every 20 ms until it holds or `ms` pass; whether it held. */
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/** A server that accepts, reads everything and never answers; `open` counts its open sockets. */
+async function silentServer() {
+  const sockets = new Set<net.Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('close', () => sockets.delete(socket));
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get open() {
+      return sockets.size;
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A raw client of the local proxy: `head` written as is, what comes back collected. */
+function rawClient(proxy: string, head: string) {
+  const { hostname, port } = new URL(proxy);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.on('error', () => {});
+  let received = '';
+  socket.setEncoding('latin1').on('data', (chunk: string) => {
+    received += chunk;
+  });
+  if (head !== '') socket.write(head);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, closed, received: () => received };
+}
+
+/** The first non-loopback IPv4 address of this machine, or undefined. */
+function interfaceAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+}
+
+/** A plain http server on `host` that says hello and counts requests. */
+async function helloServer(host: string) {
+  let requests = 0;
+  const server = http.createServer((_req, res) => {
+    requests += 1;
+    res.end('hello');
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get requests() {
+      return requests;
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** An upstream proxy without authentication that answers every request and CONNECT after `ms`. */
+async function slowUpstream(ms: number) {
+  let current = 0;
+  let maxConcurrent = 0;
+  const enter = () => {
+    current += 1;
+    maxConcurrent = Math.max(maxConcurrent, current);
+  };
+  const server = http.createServer(async (req, res) => {
+    enter();
+    req.resume();
+    await sleep(ms);
+    current -= 1;
+    res.end('slow but fine');
+  });
+  const tunnels = new Set<net.Socket>();
+  server.on('connect', async (_req, socket: net.Socket) => {
+    enter();
+    tunnels.add(socket);
+    socket.on('error', () => {});
+    await sleep(ms);
+    current -= 1;
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    close: () => {
+      for (const socket of tunnels) socket.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A forward proxy over TLS (certificate for `localhost`, trusted through `caFile`) that answers
+ * absolute-form requests itself, naming the Host: the SNI names and targets it saw.
+ */
+async function tlsForwardProxy() {
+  const { key, cert } = await makeCertificate('rsa-sha256', 'localhost');
+  const caFile = join(work, 'tls-proxy.crt');
+  await writeFile(caFile, cert);
+  const servernames: (string | false | null)[] = [];
+  const targets: string[] = [];
+  const server = https.createServer({ key, cert }, (req, res) => {
+    servernames.push((req.socket as TLSSocket).servername);
+    targets.push(req.url ?? '');
+    req.resume();
+    res.end(`answered by the TLS proxy for ${req.headers.host}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    caFile,
+    servernames,
+    targets,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('http-gssapi proxy in front of a Negotiate squid', () => {
@@ -451,29 +594,293 @@ describe('http-gssapi proxy in front of a Negotiate squid', () => {
     await closed;
   });
 
-  test('SIGINT stops it too; a warning off loopback; usage errors exit 2', async (t) => {
+  test('SIGINT stops it too; a non-loopback listen needs --allow, then warns; usage errors exit 2', async (t) => {
     if (skip()) return t.skip(skip()!);
-    const proxy = await CliProxyProcess.start(
-      ['--listen', '0.0.0.0:0', '--upstream', fixture.squid.url],
+    const cli = join(import.meta.dirname, '../../../dist/cli/main.js');
+    // Every client spends the user's Kerberos identity: a wide listen says who may, or does not start.
+    const open = await run(
+      process.execPath,
+      [cli, 'proxy', '--listen', '0.0.0.0:0', '--upstream', fixture.squid.url],
       cleanEnv(),
     );
-    assert.equal((await proxy.logLines(/warning: listening on 0\.0\.0\.0, not loopback/)).length, 1);
+    assert.equal(open.code, 2, open.stderr);
+    assert.match(open.stderr, /reachable from other hosts.*Kerberos identity.*--allow/s);
+    const proxy = await CliProxyProcess.start(
+      ['--listen', '0.0.0.0:0', '--allow', '192.0.2.0/24', '--upstream', fixture.squid.url],
+      cleanEnv(),
+    );
+    assert.equal(
+      (await proxy.logLines(/warning: listening on 0\.0\.0\.0, not loopback: clients from 192\.0\.2\.0\/24/))
+        .length,
+      1,
+    );
     assert.deepEqual(await proxy.stop('SIGINT'), { code: 0, signal: null });
     const quiet = await CliProxyProcess.start(proxyArgs('--upstream', fixture.squid.url), cleanEnv());
     assert.deepEqual(await quiet.stop('SIGINT'), { code: 0, signal: null });
     assert.doesNotMatch(quiet.log, /warning/, 'no warning on loopback');
-    const cli = join(import.meta.dirname, '../../../dist/cli/main.js');
     const none = await run(process.execPath, [cli, 'proxy'], cleanEnv());
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no upstream proxy/);
-    // HTTPS_PROXY already pointing at the address it would listen on: a loop, refused.
+    for (const bad of [
+      ['--allow', 'example.org'],
+      ['--idle-timeout', '0'],
+      ['--max-connections', 'many'],
+    ]) {
+      const refused = await run(
+        process.execPath,
+        [cli, 'proxy', ...bad, '--upstream', fixture.squid.url],
+        cleanEnv(),
+      );
+      assert.equal(refused.code, 2, bad.join(' '));
+    }
+  });
+
+  test('an upstream that is the proxy itself is refused at start, however it is spelled', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const cli = join(import.meta.dirname, '../../../dist/cli/main.js');
     const port = await freePort();
-    const loop = await run(
-      process.execPath,
-      [cli, 'proxy', '--listen', `127.0.0.1:${port}`],
-      cleanEnv({ HTTPS_PROXY: `http://localhost:${port}` }),
+    const loops: [string[], Record<string, string>][] = [
+      [['--listen', `127.0.0.1:${port}`], { HTTPS_PROXY: `http://localhost:${port}` }],
+      [['--listen', `127.0.0.1:${port}`, '--upstream', `http://0.0.0.0:${port}`], {}],
+      [['--listen', `127.0.0.1:${port}`, '--upstream', `http://[::ffff:127.0.0.1]:${port}`], {}],
+      // The documented case: a wide listen and HTTPS_PROXY pointing back at it by name.
+      [
+        ['--listen', `0.0.0.0:${port}`, '--allow', '192.0.2.0/24'],
+        { HTTPS_PROXY: `http://localhost:${port}` },
+      ],
+      [
+        ['--listen', `0.0.0.0:${port}`, '--allow', '192.0.2.0/24', '--upstream', `http://192.0.2.2:${port}`],
+        {},
+      ],
+    ];
+    for (const [args, env] of loops) {
+      const loop = await run(process.execPath, [cli, 'proxy', ...args], cleanEnv(env));
+      assert.equal(loop.code, 2, `${args.join(' ')}: ${loop.stderr}`);
+      assert.match(loop.stderr, /is this proxy itself/);
+    }
+  });
+
+  test('a loop through another proxy is caught at run time by its Via entry: 508, no socket storm', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const [portA, portB] = [await freePort(), await freePort()];
+    // Each one's upstream is the other: neither can see the loop at start.
+    const a = await CliProxyProcess.start(
+      ['--listen', `127.0.0.1:${portA}`, '--upstream', `http://127.0.0.1:${portB}`],
+      cleanEnv(),
     );
-    assert.equal(loop.code, 2);
-    assert.match(loop.stderr, /is this proxy itself/);
+    const b = await CliProxyProcess.start(
+      ['--listen', `127.0.0.1:${portB}`, '--upstream', `http://127.0.0.1:${portA}`],
+      cleanEnv(),
+    );
+    try {
+      const plain = await curl(a.url, 'http://example.invalid/', ['--max-time', '10']);
+      assert.equal(plain.status, 508, plain.stderr);
+      assert.match(plain.body, /already been through this proxy/);
+      const tunnel = await curl(a.url, 'https://example.invalid/', ['--max-time', '10']);
+      assert.equal(tunnel.connect, 508, tunnel.stderr);
+      // One turn of the loop, not thousands: A logs the client's request and the one that came back.
+      assert.equal((await a.logLines(/ 508 /, 4)).length, 4);
+      await sleep(200);
+      assert.equal(a.log.split('\n').filter((line) => / 508 /.test(line)).length, 4, a.log);
+      assert.doesNotMatch(a.log, /pseudonym|http-gssapi-[0-9a-f]{12}/, 'the Via pseudonym is not logged');
+    } finally {
+      assert.deepEqual(await a.stop(), { code: 0, signal: null });
+      assert.deepEqual(await b.stop(), { code: 0, signal: null });
+    }
+  });
+
+  test('clients that give up free the upstream side: tunnels, requests and an aborted upload', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const dead = await silentServer();
+    const proxy = await CliProxyProcess.start(
+      proxyArgs('--upstream', `http://localhost:${dead.port}`),
+      cleanEnv(),
+    );
+    try {
+      const heads = [
+        ...Array.from(
+          { length: 5 },
+          (_, i) => `CONNECT site${i}.example:443 HTTP/1.1\r\nHost: site${i}.example:443\r\n\r\n`,
+        ),
+        ...Array.from(
+          { length: 5 },
+          (_, i) => `GET http://site${i}.example/ HTTP/1.1\r\nHost: site${i}.example\r\n\r\n`,
+        ),
+      ];
+      const clients = heads.map((head) => rawClient(proxy.url, head));
+      // An upload larger than the replay limit (1 MiB), streamed upstream, then abandoned.
+      const upload = rawClient(
+        proxy.url,
+        'POST http://site.example/up HTTP/1.1\r\nHost: site.example\r\nContent-Length: 8388608\r\n\r\n',
+      );
+      upload.socket.write(Buffer.alloc(2 << 20));
+      clients.push(upload);
+      assert.ok(
+        await until(() => dead.open === 11, 10_000),
+        `the upstream saw ${dead.open} of 11 connections`,
+      );
+      await sleep(500);
+      for (const client of clients) client.socket.destroy();
+      assert.ok(
+        await until(() => dead.open === 0, 1_000),
+        `${dead.open} upstream connections still open 1 s after their clients left`,
+      );
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+      await dead.close();
+    }
+  });
+
+  test('an https upstream proxy for plain http: its own certificate checked, its own name as SNI', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const tlsProxy = await tlsForwardProxy();
+    const env = cleanEnv({ NODE_EXTRA_CA_CERTS: tlsProxy.caFile });
+    const proxy = await CliProxyProcess.start(
+      proxyArgs('--upstream', `https://localhost:${tlsProxy.port}`),
+      env,
+    );
+    try {
+      // A target by another name than the proxy's: node would take the SNI and the name to check
+      // the proxy's certificate against from the target's Host (the issue's "a.test is not in the
+      // cert's altnames").
+      const target = 'http://a.test/page';
+      const result = await curl(proxy.url, target);
+      assert.equal(result.status, 200, `${result.body} ${proxy.log}`);
+      assert.equal(result.body, 'answered by the TLS proxy for a.test');
+      assert.deepEqual(tlsProxy.servernames, ['localhost']);
+      // Not trusted, not used: the proxy's certificate is checked.
+      const untrusting = await CliProxyProcess.start(
+        proxyArgs('--upstream', `https://localhost:${tlsProxy.port}`),
+        cleanEnv(),
+      );
+      const refused = await curl(untrusting.url, target);
+      assert.deepEqual(await untrusting.stop(), { code: 0, signal: null });
+      assert.equal(refused.status, 502);
+      assert.match(refused.body, /certificate/);
+      assert.equal(tlsProxy.targets.length, 1, 'nothing was sent to the untrusted proxy');
+      assert.deepEqual(tlsProxy.targets, [target]);
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+      await tlsProxy.close();
+    }
+  });
+
+  test('limits: a slow request head, a silent tunnel and connections over the cap are cut off', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const silent = await silentServer();
+    const proxy = await CliProxyProcess.start(
+      proxyArgs(
+        '--upstream',
+        fixture.squid.url,
+        '--header-timeout',
+        '0.5',
+        '--idle-timeout',
+        '1',
+        '--max-connections',
+        '3',
+      ),
+      cleanEnv({ NO_PROXY: 'localhost' }),
+    );
+    try {
+      const started = Date.now();
+      const slow = rawClient(proxy.url, 'GET http://localhost/ HTTP/1.1\r\nHost: local');
+      await slow.closed;
+      assert.ok(Date.now() - started < 5_000, 'a client that never finishes its head is closed');
+      const tunnel = rawClient(
+        proxy.url,
+        `CONNECT localhost:${silent.port} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+      );
+      assert.ok(await until(() => tunnel.received().startsWith('HTTP/1.1 200'), 5_000), tunnel.received());
+      const opened = Date.now();
+      await tunnel.closed;
+      assert.ok(
+        Date.now() - opened < 5_000 && Date.now() - opened >= 900,
+        'a silent tunnel is closed after the idle timeout',
+      );
+      assert.ok(await until(() => silent.open === 0, 1_000), 'with its upstream side');
+      const held = [rawClient(proxy.url, ''), rawClient(proxy.url, ''), rawClient(proxy.url, '')];
+      await sleep(200);
+      const over = rawClient(proxy.url, '');
+      await over.closed;
+      assert.match(over.received(), /^HTTP\/1\.1 503 .*too many connections/s);
+      for (const client of held) client.socket.destroy();
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+      await silent.close();
+    }
+  });
+
+  test('--allow: other hosts are refused; allowed ones never reach this machine through NO_PROXY', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const lan = interfaceAddress();
+    if (!lan) return t.skip('no non-loopback IPv4 interface to connect from');
+    const local = await helloServer('0.0.0.0');
+    const env = cleanEnv({ NO_PROXY: `localhost,127.0.0.1,${lan}` });
+    const refuseAll = await CliProxyProcess.start(
+      ['--listen', '0.0.0.0:0', '--allow', '198.51.100.0/24', '--upstream', fixture.squid.url],
+      env,
+    );
+    try {
+      const port = new URL(refuseAll.url).port;
+      const stranger = await curl(`http://${lan}:${port}`, `http://localhost:${local.port}/`, [
+        '--interface',
+        lan,
+      ]);
+      assert.equal(stranger.status, 403, stranger.stderr);
+      assert.match(stranger.body, new RegExp(`client ${lan.replaceAll('.', '\\.')} is not allowed`));
+    } finally {
+      assert.deepEqual(await refuseAll.stop(), { code: 0, signal: null });
+    }
+    const proxy = await CliProxyProcess.start(
+      ['--listen', '0.0.0.0:0', '--allow', `${lan}/32`, '--upstream', fixture.squid.url],
+      env,
+    );
+    try {
+      const via = `http://${lan}:${new URL(proxy.url).port}`;
+      const fromLan = ['--interface', lan];
+      // A client on loopback reaches loopback services, as before.
+      assert.equal((await curl(proxy.url, `http://localhost:${local.port}/`)).status, 200);
+      for (const url of [
+        `http://localhost:${local.port}/`,
+        `http://127.0.0.1:${local.port}/`,
+        `http://${lan}:${local.port}/`,
+      ]) {
+        const result = await curl(via, url, fromLan);
+        assert.equal(result.status, 403, `${url}: ${result.stderr}`);
+        assert.match(result.body, /is this machine/);
+      }
+      const tunnel = await curl(via, `https://localhost:${local.port}/`, fromLan);
+      assert.equal(tunnel.connect, 403, tunnel.stderr);
+      assert.equal(local.requests, 1, 'only the loopback client got through');
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+      await local.close();
+    }
+  });
+
+  test('twenty concurrent requests and tunnels: no MaxListenersExceededWarning', async (t) => {
+    if (skip()) return t.skip(skip()!);
+    const slow = await slowUpstream(300);
+    const proxy = await CliProxyProcess.start(
+      proxyArgs('--upstream', `http://localhost:${slow.port}`),
+      cleanEnv(),
+    );
+    try {
+      const requests = Array.from({ length: 20 }, (_, i) => curl(proxy.url, `http://site${i}.example/`));
+      const tunnels = Array.from({ length: 20 }, (_, i) =>
+        rawConnect(proxy.url, `site${i}.example:443`).then(({ status, socket }) => {
+          socket.destroy();
+          return status;
+        }),
+      );
+      for (const result of await Promise.all(requests)) assert.equal(result.status, 200, result.stderr);
+      assert.deepEqual(new Set(await Promise.all(tunnels)), new Set([200]));
+      assert.ok(slow.maxConcurrent > 10, `${slow.maxConcurrent} at once`);
+      await sleep(200);
+      assert.doesNotMatch(proxy.log, /MaxListenersExceededWarning|Warning/);
+    } finally {
+      assert.deepEqual(await proxy.stop(), { code: 0, signal: null });
+      await slow.close();
+    }
   });
 });

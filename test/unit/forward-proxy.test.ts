@@ -175,4 +175,29 @@ describe('http-gssapi proxy: plain http forwarding', () => {
       await proxy.close();
     }
   });
+
+  test("each forwarded request carries this proxy's Via pseudonym; one that comes back with it gets a 508", async () => {
+    await using upstream = await ScriptedProxy.start([ok, ok, ok]);
+    const log: string[] = [];
+    const proxy = await localProxy(
+      upstream,
+      new HTTPSPNEGOAuth({}, { contextFactory: fakeContextFactory() }),
+      log,
+    );
+    try {
+      assert.equal((await send(proxy, `${ORIGIN}/a`, { headers: { via: '1.0 fred' } })).status, 200);
+      const via = upstream.requests[0]!.headers['via']!;
+      assert.match(via, /^1\.0 fred, 1\.1 http-gssapi-[0-9a-f]{12}$/, 'appended, RFC 9110 section 7.6.3');
+      const looped = await send(proxy, `${ORIGIN}/b`, { headers: { via } });
+      assert.equal(looped.status, 508);
+      assert.match(looped.body, /already been through this proxy/);
+      assert.equal(upstream.requests.length, 1, 'nothing forwarded for it');
+      // Another proxy's pseudonym is not ours.
+      const other = via.replace(/[0-9a-f]{12}$/, '000000000000');
+      assert.equal((await send(proxy, `${ORIGIN}/c`, { headers: { via: other } })).status, 200);
+      assert.match(log[1]!, / GET http:\/\/origin\.example\/b 508 direct legs=0 \d+ms reason: /);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
