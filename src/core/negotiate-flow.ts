@@ -1,7 +1,4 @@
-import { ChannelBindings } from '../gssapi/channel-bindings.js';
-import { describeOid } from '../gssapi/oid.js';
 import { findNegotiateChallenge, formatNegotiateHeader, type NegotiateChallenge } from './challenge.js';
-import { contextFlagNames } from './context-flag-names.js';
 import { emit } from './diagnostics.js';
 import { reportExchangeError } from './error-report.js';
 import { BodyNotReplayableError, type HttpGssapiError } from './errors.js';
@@ -10,11 +7,11 @@ import { ExchangeRecord } from './exchange-record.js';
 import type { FlowDecision, FlowOptions, FlowResponse, FlowSetup } from './flow-types.js';
 import { serverRefusal } from './host-policy.js';
 import { type MutualSetting, mutualFor, verifyFinalResponse } from './mutual-verification.js';
-import { hopRefusal, resolveTarget } from './negotiate-context.js';
+import { hopRefusal } from './negotiate-context.js';
 import { DISABLED } from './options.js';
 import { redactToken } from './redact.js';
 import { RequestSession } from './request-session.js';
-import { type MadeContext, TokenMaker } from './token-maker.js';
+import { emitTokenEvent, type MadeContext, TokenMaker } from './token-maker.js';
 import { tokenRefusedError } from './token-refusal.js';
 
 /** The Python original handles at most two 401s per request; so do we (RFC 4559 leaves it open). */
@@ -30,7 +27,9 @@ const RETURN = { action: 'return', sanitize: false } as const;
  * - `making`: a fresh context and its first token are being made ({@link TokenMaker.first}).
  * - `start-failed`: the token up front could not be made; a challenge is answered with that
  *   reason instead of a second try (with a KDC down, its timeout again).
- * - `token-out`: the last attempt carried a token of this context.
+ * - `token-out`: the last attempt carried a token of this context ({@link NegotiateFlow.rebind}:
+ *   back to `bare`, once, when a guard stopped a bound token on a connection with another
+ *   certificate).
  * - `over`: the response was handed over (or the flow disposed); nothing is held.
  */
 type Phase =
@@ -374,24 +373,11 @@ export class NegotiateFlow {
   #retry(phase: TokenOut, out: Uint8Array, preemptive: boolean): { action: 'retry'; authorization: string } {
     const authorization = formatNegotiateHeader(out);
     this.#record.sent(out, authorization, phase.certificate !== null);
-    const options = this.#setup.options;
-    emit({
-      type: 'token',
-      build: () => ({
-        type: 'token',
-        url: this.url.href,
-        target: String(resolveTarget(options.targetName, this.url)),
-        mech: describeOid(phase.context.mech ?? options.mech),
-        leg: this.#record.tokens,
-        preemptive,
-        token: redactToken(out),
-        binding: phase.certificate
-          ? { type: 'tls-server-end-point', hash: ChannelBindings.endPointHash(phase.certificate) }
-          : null,
-        tokenSize: out.length,
-        flagsRequested: contextFlagNames(phase.flagsRequested),
-        flagsGranted: contextFlagNames(phase.context.actualFlags ?? 0),
-      }),
+    emitTokenEvent(phase, out, {
+      url: this.url,
+      options: this.#setup.options,
+      leg: this.#record.tokens,
+      preemptive,
     });
     return { action: 'retry', authorization };
   }

@@ -7,12 +7,16 @@
  */
 import { ChannelBindings } from '../gssapi/channel-bindings.js';
 import type { Credentials } from '../gssapi/credentials.js';
+import { describeOid } from '../gssapi/oid.js';
+import { contextFlagNames } from './context-flag-names.js';
 import { withinDeadline } from './deadline.js';
+import { emit } from './diagnostics.js';
 import { ChannelBindingError } from './errors.js';
 import type { FlowOptions, FlowSetup } from './flow-types.js';
 import { delegationFor } from './host-policy.js';
 import { limitToKerberos, refuseNtlm } from './mechanism-policy.js';
 import { type NegotiateContext, requestFlags, resolveTarget } from './negotiate-context.js';
+import { redactToken } from './redact.js';
 
 /**
  * The bindings of each certificate a connection presented (the same bytes object for every token
@@ -234,4 +238,40 @@ export class TokenMaker {
     }
     return certificate;
   }
+}
+
+/**
+ * Publishes the `http-gssapi:token` event of a token that goes out (built only when someone
+ * listens): the SPN, mechanism, leg, sizes, binding hash and flags, never the token beyond a
+ * few characters ({@link redactToken}).
+ *
+ * @example
+ * ```ts
+ * emitTokenEvent(made, made.token, { url, options, leg: 1, preemptive: false });
+ * ```
+ */
+export function emitTokenEvent(
+  made: MadeContext,
+  out: Uint8Array,
+  sent: { url: URL; options: FlowSetup['options']; leg: number; preemptive: boolean },
+): void {
+  const { url, options, leg, preemptive } = sent;
+  emit({
+    type: 'token',
+    build: () => ({
+      type: 'token',
+      url: url.href,
+      target: String(resolveTarget(options.targetName, url)),
+      mech: describeOid(made.context.mech ?? options.mech),
+      leg,
+      preemptive,
+      token: redactToken(out),
+      binding: made.certificate
+        ? { type: 'tls-server-end-point', hash: ChannelBindings.endPointHash(made.certificate) }
+        : null,
+      tokenSize: out.length,
+      flagsRequested: contextFlagNames(made.flagsRequested),
+      flagsGranted: contextFlagNames(made.context.actualFlags ?? 0),
+    }),
+  });
 }
