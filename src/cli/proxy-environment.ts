@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { NoProxyList } from '../proxy/no-proxy.js';
 
 /** What the environment says about proxying one URL. */
 export interface ProxySelection {
@@ -24,20 +25,6 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>, name: string
 }
 
 /**
- * Whether `no_proxy` entry `entry` covers `host` (`*`, an exact host, a domain suffix with or
- * without a leading dot, optionally with `:port`).
- */
-function bypasses(entry: string, host: string, port: string): boolean {
-  const [name, entryPort] = entry.startsWith('[')
-    ? [entry.replace(/\]:?\d*$/, ']'), /\]:(\d+)$/.exec(entry)?.[1]]
-    : entry.split(':');
-  if (entryPort && entryPort !== port) return false;
-  const domain = (name ?? '').toLowerCase().replace(/^\*?\./, '');
-  if (domain === '*') return true;
-  return host === domain || host.endsWith(`.${domain}`);
-}
-
-/**
  * The proxy for `url` from `env`.
  *
  * @example
@@ -50,11 +37,9 @@ export function selectProxy(url: URL, env: Readonly<Record<string, string | unde
   const scheme = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
   const chosen = fromEnv(env, scheme) ?? fromEnv(env, 'all_proxy');
   if (!chosen) return { proxy: null, variable: null, bypassedBy: null };
-  const host = url.hostname.toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const noProxy = fromEnv(env, 'no_proxy')?.[1] ?? '';
-  for (const entry of noProxy.split(/[\s,]+/).filter(Boolean)) {
-    if (bypasses(entry, host, port)) return { proxy: null, variable: chosen[0], bypassedBy: entry };
-  }
+  // The library's own reading of no_proxy (src/proxy/no-proxy.ts), so that doctor says what a
+  // request will do.
+  const bypassedBy = NoProxyList.parse(fromEnv(env, 'no_proxy')?.[1] ?? '').matching(url);
+  if (bypassedBy !== null) return { proxy: null, variable: chosen[0], bypassedBy };
   return { proxy: chosen[1], variable: chosen[0], bypassedBy: null };
 }

@@ -11,6 +11,8 @@ import { BlockList, isIP } from 'node:net';
 /** A host name or an IP address as written, with the port it is limited to (0: any). */
 interface HostEntry {
   readonly kind: 'host';
+  /** The entry as written, for diagnostics (`doctor` names the entry that bypassed). */
+  readonly text: string;
   /** Lower case, without a trailing dot; an IPv6 address without brackets, compressed. */
   readonly hostname: string;
   /** An IP address matches itself only; a name matches its subdomains too. */
@@ -21,6 +23,7 @@ interface HostEntry {
 /** An address range (`10.0.0.0/8`, `fd00::/8`): any port. */
 interface RangeEntry {
   readonly kind: 'range';
+  readonly text: string;
   readonly range: BlockList;
 }
 
@@ -51,7 +54,7 @@ function parseEntry(text: string): Entry | null {
   if (bracketed) {
     const hostname = canonicalIPv6(bracketed[1]!);
     if (hostname === null) return null;
-    return { kind: 'host', hostname, ip: true, port: bracketed[2] ? Number(bracketed[2]) : 0 };
+    return { kind: 'host', text, hostname, ip: true, port: bracketed[2] ? Number(bracketed[2]) : 0 };
   }
   // `10.0.0.0/8`, `::1/128`: an address range (curl 7.86+ and Go accept these; no name is
   // resolved to check it, so it matches URLs whose host is an address in the range).
@@ -62,12 +65,12 @@ function parseEntry(text: string): Entry | null {
     if (family === 0 || prefix > (family === 4 ? 32 : 128)) return null;
     const range = new BlockList();
     range.addSubnet(cidr[1]!, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    return { kind: 'range', range };
+    return { kind: 'range', text, range };
   }
   // `::1`, `fe80::1`: an unbracketed IPv6 address is the whole entry. Its last group is not a
   // port (reading `::1` as host `:` port `1` is the defect this file was written to fix).
   const ipv6 = canonicalIPv6(text);
-  if (ipv6 !== null) return { kind: 'host', hostname: ipv6, ip: true, port: 0 };
+  if (ipv6 !== null) return { kind: 'host', text, hostname: ipv6, ip: true, port: 0 };
   const withPort = /^(.+):(\d+)$/.exec(text);
   const name = withPort ? withPort[1]! : text;
   const port = withPort ? Number(withPort[2]) : 0;
@@ -75,7 +78,7 @@ function parseEntry(text: string): Entry | null {
   // name under it (curl, Go and undici drop the leading dot the same way).
   const hostname = withoutTrailingDot(name.replace(/^\*?\./, '').toLowerCase());
   if (hostname === '' || hostname.includes('*')) return null;
-  return { kind: 'host', hostname, ip: isIP(hostname) !== 0, port };
+  return { kind: 'host', text, hostname, ip: isIP(hostname) !== 0, port };
 }
 
 /**
@@ -139,14 +142,27 @@ export class NoProxyList {
    * ```
    */
   bypasses(url: URL): boolean {
-    if (this.#all) return true;
-    if (this.#entries.length === 0) return false;
+    return this.matching(url) !== null;
+  }
+
+  /**
+   * The entry that sends `url` direct, as written (`*` for the whole-value wildcard), or null
+   * when it goes through the proxy.
+   *
+   * @example
+   * ```ts
+   * NoProxyList.parse('other, .corp.example').matching(new URL('https://wiki.corp.example/')); // '.corp.example'
+   * ```
+   */
+  matching(url: URL): string | null {
+    if (this.#all) return '*';
+    if (this.#entries.length === 0) return null;
     const raw = url.hostname.toLowerCase();
     const bracketed = raw.startsWith('[');
     const hostname = bracketed ? raw.slice(1, -1) : withoutTrailingDot(raw);
     const family = bracketed ? 6 : isIP(hostname);
     const port = Number.parseInt(url.port, 10) || DEFAULT_PORTS[url.protocol] || 0;
-    return this.#entries.some((entry) => {
+    const found = this.#entries.find((entry) => {
       if (entry.kind === 'range') {
         return family !== 0 && entry.range.check(hostname, family === 4 ? 'ipv4' : 'ipv6');
       }
@@ -155,5 +171,6 @@ export class NoProxyList {
       // A name entry covers the names under it; an address is never a suffix of another.
       return !entry.ip && family === 0 && hostname.endsWith(`.${entry.hostname}`);
     });
+    return found?.text ?? null;
   }
 }

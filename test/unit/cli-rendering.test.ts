@@ -208,11 +208,17 @@ describe('selectProxy', () => {
     assert.equal(selectProxy(url, { all_proxy: 'http://c:3' }).proxy, 'http://c:3');
     assert.equal(selectProxy(url, { http_proxy: 'http://d:4' }).proxy, null);
   });
-  it('no_proxy: suffixes with or without a dot, ports, *', () => {
+  it('no_proxy as the library reads it: suffixes with or without a dot, ports, * alone, IPv6', () => {
     const env = { https_proxy: 'http://p:1' };
-    for (const entry of ['corp.example', '.corp.example', '*.corp.example', 'web.corp.example:443', '*']) {
+    for (const entry of ['corp.example', '.corp.example', '*.corp.example', 'web.corp.example:443']) {
       assert.equal(selectProxy(url, { ...env, no_proxy: `other, ${entry}` }).bypassedBy, entry, entry);
     }
+    assert.equal(selectProxy(url, { ...env, no_proxy: '*' }).bypassedBy, '*');
+    // A `*` among other entries matches nothing, as for curl and the library's requests.
+    assert.equal(selectProxy(url, { ...env, no_proxy: 'other, *' }).proxy, 'http://p:1');
+    const loopback = new URL('http://[::1]:8080/');
+    const local = { http_proxy: 'http://p:1', no_proxy: 'localhost,127.0.0.1,::1' };
+    assert.equal(selectProxy(loopback, local).bypassedBy, '::1');
     assert.equal(
       selectProxy(url, { ...env, no_proxy: 'web.corp.example:8443,example.com' }).proxy,
       'http://p:1',
