@@ -26,6 +26,9 @@ export function readPassword(
       new CliError(EXIT.USAGE, '--ask-password needs a terminal on stdin', 'use --password-env VAR instead'),
     );
   }
+  // Echo goes off before the prompt shows: a password typed (or pasted) the moment the prompt
+  // appears must not reach the terminal's echo (the integration test answering at once saw it).
+  stdin.setRawMode(true);
   stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let password = '';
@@ -47,7 +50,6 @@ export function readPassword(
         else password += char;
       }
     };
-    stdin.setRawMode(true);
     stdin.setEncoding('utf8');
     stdin.on('data', onData);
     stdin.resume();
