@@ -132,8 +132,7 @@ function release(state: RequestState): void {
  */
 function finish(options: NormalizedOptions | Options, state: RequestState): void {
   release(state);
-  const header = options.headers.authorization;
-  if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
+  dropOurToken(options, state);
   // got's own cookie jar, when given, set the header itself: not ours to change.
   if (state.caller && options.cookieJar === undefined) setCookie(options, state.caller.cookie);
   state.resend = null;
@@ -218,7 +217,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       return;
     }
     // A token of ours copied onto a got retry: never sent twice (a replay for the server).
-    if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
+    dropOurToken(options, state);
     state.resend = null;
     release(state);
     const intake = requestIntake({ header: (name) => options.headers[name] });
@@ -312,8 +311,7 @@ export function negotiateGot(auth?: HTTPSPNEGOAuth): ExtendOptions {
       }
     }
     // A token made for this hop never goes to the next (got keeps headers on the same host).
-    const header = updatedOptions.headers.authorization;
-    if (header !== undefined && state.ours.has(String(header))) delete updatedOptions.headers.authorization;
+    dropOurToken(updatedOptions, state);
     if (leavesOrigin(response.url, String(updatedOptions.url))) {
       // got drops the caller's credentials when the host or port changes, but not the scheme, so
       // an https -> http redirect of one host would send them in clear. Dropped on any change of
@@ -420,6 +418,12 @@ function hideSentHeaders(response: PlainResponse): void {
   if ('req' in response) hideProperty(response, 'req', response.req);
   const request = response.request as unknown as Record<string, unknown> | undefined;
   if (request && '_request' in request) hideProperty(request, '_request', request['_request']);
+}
+
+/** Removes an `Authorization` header that holds a token of this call's (got copies headers along). */
+function dropOurToken(options: NormalizedOptions | Options, state: RequestState): void {
+  const header = options.headers.authorization;
+  if (header !== undefined && state.ours.has(String(header))) delete options.headers.authorization;
 }
 
 function setCookie(options: NormalizedOptions | Options, value: string | null): void {

@@ -10,12 +10,6 @@ import { CliError, EXIT } from './exit-codes.js';
 
 const usage = (message: string, hint?: string) => new CliError(EXIT.USAGE, message, hint);
 
-/**
- * The URL as typed, for a message: everything up to the last `@` of its authority replaced
- * (a password may hold `@`, `/` is where the authority ends), then `redactUrl` for the rest.
- */
-const shownUrl = (text: string) => redactUrl(text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@'));
-
 /** RFC 9110 section 5.6.2: `token = 1*tchar`, what a method (section 9.1) and a field name are. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -43,10 +37,13 @@ export function requestUrl(text: string | undefined): URL {
   try {
     url = new URL(text);
   } catch {
-    throw usage(`not a URL: ${shownUrl(text)}`, 'give an absolute http:// or https:// URL');
+    throw usage(`not a URL: ${redactUrl(text)}`, 'give an absolute http:// or https:// URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usage(`unsupported scheme ${url.protocol} in ${shownUrl(text)}`, 'give an http:// or https:// URL');
+    throw usage(
+      `unsupported scheme ${url.protocol} in ${redactUrl(text)}`,
+      'give an http:// or https:// URL',
+    );
   }
   if (url.username !== '' || url.password !== '') {
     throw usage(

@@ -197,14 +197,16 @@ export class CredentialSource {
    * `FILE:` ccache, described or named by `KRB5CCNAME` (other kinds have no file to watch: their
    * change is seen at the next acquisition).
    *
+   * @returns whether the credentials were read again (a change of principal then cleared the
+   *   sessions).
    * @example
    * ```ts
-   * if (session.held) await source.recheck(); // then send the session cookie
+   * if (session.held && (await source.recheck())) held = session.held; // sessions may be gone
    * ```
    */
-  async recheck(): Promise<void> {
+  async recheck(): Promise<boolean> {
     const ccache = this.#ccacheFile();
-    if (ccache === null || this.#principal === null || fileStamp(ccache) === this.#ccacheStamp) return;
+    if (ccache === null || this.#principal === null || fileStamp(ccache) === this.#ccacheStamp) return false;
     if (this.#option === null) {
       this.#leases.retire(this.#default?.creds ?? null);
       this.#default = null;
@@ -213,6 +215,7 @@ export class CredentialSource {
     }
     // Acquiring again reports a change of principal; a failure is the next token's to report.
     await this.get().catch(() => null);
+    return true;
   }
 
   /** The ccache file to watch: a described ccache alone, or the default one named by KRB5CCNAME. */

@@ -10,7 +10,23 @@
  *
  * @module
  */
-import {
+import type {
+  BodyNotReplayableError,
+  ChallengeParseError,
+  ChannelBindingError,
+  HeaderTooLargeError,
+  KdcTimeoutError,
+  LegacyHandlerError,
+  LoginRefusedError,
+  MutualAuthenticationError,
+  NtlmNotAllowedError,
+  ProxyRefusedError,
+  SPNEGOExchangeError,
+  TokenWithheldError,
+} from './coded-errors.js';
+import type { ErrorCode } from './error-base.js';
+
+export {
   BodyNotReplayableError,
   ChallengeParseError,
   type ChallengeParseErrorOptions,
@@ -25,26 +41,7 @@ import {
   SPNEGOExchangeError,
   TokenWithheldError,
 } from './coded-errors.js';
-import { type ErrorCode, HttpGssapiError, type HttpGssapiErrorOptions } from './error-base.js';
-
-export {
-  BodyNotReplayableError,
-  ChallengeParseError,
-  type ChallengeParseErrorOptions,
-  ChannelBindingError,
-  type ErrorCode,
-  HeaderTooLargeError,
-  HttpGssapiError,
-  type HttpGssapiErrorOptions,
-  KdcTimeoutError,
-  LegacyHandlerError,
-  LoginRefusedError,
-  MutualAuthenticationError,
-  NtlmNotAllowedError,
-  ProxyRefusedError,
-  SPNEGOExchangeError,
-  TokenWithheldError,
-};
+export { type ErrorCode, HttpGssapiError, type HttpGssapiErrorOptions } from './error-base.js';
 
 /**
  * Every error class http-gssapi throws on purpose, as one discriminated union on `code`: narrow

@@ -35,7 +35,7 @@ export function exchangeError(message: string, url: URL, error: unknown): HttpGs
  *
  * @example
  * ```ts
- * if (isBindingRefusal(error) && flow.rebind(error)) resendBare();
+ * if (isBindingRefusal(error)) console.error('the connection presented another certificate');
  * ```
  */
 export function isBindingRefusal(error: unknown): boolean {

@@ -151,8 +151,10 @@ export class NegotiateFlow {
    *   made, before anything is sent; the exchange error (with the GSSError) as cause.
    */
   async start(): Promise<string | null> {
-    // A session cookie may stand in for the token: not one that another user's tokens earned.
-    if (this.#session.held) await this.#setup.credentials.recheck();
+    let held = this.#session.held;
+    // A session cookie may stand in for the token: not one that another user's tokens earned
+    // (credentials read again for another principal clear the sessions).
+    if (held && (await this.#setup.credentials.recheck())) held = this.#session.held;
     if (!this.#replayable) return this.#startRequired();
     // An authenticated connection or a session cookie stands in for the token: a 401 would tell
     // if the session is over.
@@ -162,7 +164,7 @@ export class NegotiateFlow {
     }
     const { opportunisticAuth } = this.#setup.options;
     if (this.#refusal || !(opportunisticAuth || this.#setup.learned.has(this.url.origin))) return null;
-    if (this.#session.held) return null;
+    if (held) return null;
     try {
       if (await this.#maker.waitsForConnection()) {
         // The token would be bound to a connection that does not exist yet: send the request

@@ -49,8 +49,11 @@ export function redactToken(token: string | Uint8Array): string {
   return `${text.slice(0, end)}…`;
 }
 
-/** `scheme://user:password@` at the start of a URL, or anywhere in a message. */
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
+/**
+ * `scheme://user:password@` at the start of a URL, or anywhere in a message: up to the last `@`
+ * before the authority ends (`/`, `?`, `#`), since a password may hold an `@` of its own.
+ */
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
 
 /**
  * Replaces the userinfo of every URL in `text` (`http://alice:pw@host/` → `http://***@host/`):

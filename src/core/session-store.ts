@@ -55,7 +55,7 @@ interface OriginSession {
    * new session (a server issues a new session id after authenticating; a sticky load balancer
    * sends the same value again).
    */
-  refused: ReadonlySet<string>;
+  readonly refused: Set<string>;
   /** Refusals of cookies that never worked since the last proven session. */
   unprovenRefusals: number;
 }
@@ -139,7 +139,8 @@ export class SessionStore {
     if (!session) return;
     session.proven++;
     session.unprovenRefusals = 0;
-    session.refused = new Set();
+    // Every request a session serves comes here: emptied, not made anew.
+    session.refused.clear();
   }
 
   /**
@@ -156,7 +157,8 @@ export class SessionStore {
     if (!wasSession) {
       session.notASession = true;
       session.unprovenRefusals++;
-      session.refused = new Set(session.jar.getCookiesSync(url.href).map((c) => `${c.key}=${c.value}`));
+      session.refused.clear();
+      for (const c of session.jar.getCookiesSync(url.href)) session.refused.add(`${c.key}=${c.value}`);
     }
     session.proven = 0;
     session.jar.removeAllCookiesSync();

@@ -35,7 +35,17 @@ const KINDS: readonly CertificateKind[] = ['rsa-sha256', 'ecdsa-sha384', 'rsa-sh
 
 /** Agents that trust `certificate` (and accept its signature, for SHA-1). */
 function tlsClients(certificate: TestCertificate): TlsClients & { close(): Promise<void> } {
-  const tls = { ca: certificate.cert, ...(certificate.ciphers ? { ciphers: certificate.ciphers } : {}) };
+  return clientsWith({
+    ca: certificate.cert,
+    ...(certificate.ciphers ? { ciphers: certificate.ciphers } : {}),
+  });
+}
+
+/** Agents with these TLS options, closed together. */
+function clientsWith(tls: {
+  ca: string | string[];
+  ciphers?: string;
+}): TlsClients & { close(): Promise<void> } {
   const dispatcher = new Agent({ connect: tls });
   const httpsAgent = new HttpsAgent({ keepAlive: true, ...tls });
   return {
@@ -485,19 +495,7 @@ describe('two back ends behind one name, each with its own certificate (a new on
   });
 
   /** Clients that trust both back ends, for one request: each request opens a new connection. */
-  const bothTrusted = () => {
-    const tls = { ca: [first.cert, second.cert] };
-    const dispatcher = new Agent({ connect: tls });
-    const httpsAgent = new HttpsAgent({ keepAlive: true, ...tls });
-    return {
-      dispatcher,
-      httpsAgent,
-      async close() {
-        httpsAgent.destroy();
-        await dispatcher.close();
-      },
-    };
-  };
+  const bothTrusted = () => clientsWith({ ca: [first.cert, second.cert] });
   const seen = () => backends.flatMap((b) => b.requests.filter((r) => r.path.includes('/rr')));
 
   for (const driver of drivers) {

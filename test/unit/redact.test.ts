@@ -50,6 +50,7 @@ test('redactUrl replaces the userinfo of every URL in a text, and nothing else',
     'see https://***@h.test/ and HTTP://***@e.test',
   );
   assert.equal(redactUrl('http://h.test/a@b'), 'http://h.test/a@b');
+  assert.equal(redactUrl('http://alice:p@ss@h.test/'), 'http://***@h.test/', 'an @ in the password');
   assert.equal(redactUrl('mail alice@h.test'), 'mail alice@h.test');
 });
 

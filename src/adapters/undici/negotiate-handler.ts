@@ -226,13 +226,9 @@ export class NegotiateHandler implements DispatchHandler {
         // once, the attempt goes again bare, on the dedicated connection when there is one.
         if (this.#flow?.rebind(error)) {
           this.#rebound = true;
-          // Later, as #next does: the refused connection's client is free again by then, so the
-          // pool does not leave it for another that the 401's answer would then miss.
-          setImmediate(() =>
-            setImmediate(() => {
-              if (!this.#done) this.#send(null).catch((e: unknown) => this.#fail(toError(e)));
-            }),
-          );
+          // Through #next: the refused connection's client is free again by then, so the pool
+          // does not leave it for another that the 401's answer would then miss.
+          this.#next(null);
           return;
         }
         this.#toCaller(error);
@@ -376,8 +372,8 @@ export class NegotiateHandler implements DispatchHandler {
     }
   }
 
-  /** The 401 was drained: send the next leg. */
-  #next(authorization: string): void {
+  /** The 401 was drained (or a bound token refused by the guard: null, a bare attempt): send the next leg. */
+  #next(authorization: string | null): void {
     if (this.#done) return;
     // Not at once: undici frees a keep-alive connection (pipelining 1) in a setImmediate queued
     // after onResponseEnd returns, and a dispatch made before that would open a new connection
